@@ -1,0 +1,107 @@
+"""One dense layer: the affine map forward, the weight gradient and the delta backward.
+
+Shapes follow the math: ``W`` is ``(fan_out, fan_in)``, activations and deltas are
+feature-major ``(width, batch)``. Small products (the networks of the seed and the
+Playground) run as loops whose innermost index walks the contiguous batch axis, which
+LLVM vectorises; products with at least :data:`BLAS_MIN_WORK` multiply-adds go to BLAS
+through ``np.dot`` (SciPy's), which wins once the matrices no longer fit in registers.
+"""
+
+import numpy as np
+
+from .._config import jit
+
+#: Multiply-adds (fan_out * fan_in * batch) from which a product is handed to BLAS.
+BLAS_MIN_WORK = 1 << 16
+
+
+@jit
+def affine_forward(W, b, z_in, z_tilde_out):
+    """``z_tilde_out = W @ z_in + b[:, None]``.
+
+    Parameters
+    ----------
+    W : ndarray, shape (fan_out, fan_in)
+    b : ndarray, shape (fan_out,)
+    z_in : ndarray, shape (fan_in, batch)
+        Activations of the layer below.
+    z_tilde_out : ndarray, shape (fan_out, batch)
+        Overwritten with the pre-activations.
+    """
+    fan_out, fan_in = W.shape
+    batch = z_in.shape[1]
+    if fan_out * fan_in * batch >= BLAS_MIN_WORK:
+        np.dot(W, z_in, z_tilde_out)
+        for i in range(fan_out):
+            for j in range(batch):
+                z_tilde_out[i, j] += b[i]
+        return
+    for i in range(fan_out):
+        for j in range(batch):
+            z_tilde_out[i, j] = b[i]
+        for k in range(fan_in):
+            weight = W[i, k]
+            for j in range(batch):
+                z_tilde_out[i, j] += weight * z_in[k, j]
+
+
+@jit
+def weight_gradient(delta, z_in, dW, db, scale):
+    """``dW = scale * delta @ z_in.T`` and ``db = scale * delta.sum(axis=1)``.
+
+    This is ``nabla_W = delta^(l+1) z^(l)T`` and ``nabla_b = delta^(l+1)``, summed over
+    the batch and multiplied by ``scale`` (``1/m`` for a mean over ``m`` samples).
+
+    Parameters
+    ----------
+    delta : ndarray, shape (fan_out, batch)
+    z_in : ndarray, shape (fan_in, batch)
+    dW : ndarray, shape (fan_out, fan_in), overwritten
+    db : ndarray, shape (fan_out,), overwritten
+    scale : float
+    """
+    fan_out, fan_in = dW.shape
+    batch = delta.shape[1]
+    zero = dW.dtype.type(0.0)
+    if fan_out * fan_in * batch >= BLAS_MIN_WORK:
+        np.dot(delta, z_in.T, dW)
+        for i in range(fan_out):
+            for k in range(fan_in):
+                dW[i, k] *= scale
+    else:
+        for i in range(fan_out):
+            for k in range(fan_in):
+                total = zero
+                for j in range(batch):
+                    total += delta[i, j] * z_in[k, j]
+                dW[i, k] = total * scale
+    for i in range(fan_out):
+        total = zero
+        for j in range(batch):
+            total += delta[i, j]
+        db[i] = total * scale
+
+
+@jit
+def backpropagate(W, delta, delta_in):
+    """``delta_in = W.T @ delta``: the first factor of ``delta^(l) = (W^T delta^(l+1)) * phi'``.
+
+    Parameters
+    ----------
+    W : ndarray, shape (fan_out, fan_in)
+    delta : ndarray, shape (fan_out, batch)
+    delta_in : ndarray, shape (fan_in, batch), overwritten
+    """
+    fan_out, fan_in = W.shape
+    batch = delta.shape[1]
+    if fan_out * fan_in * batch >= BLAS_MIN_WORK:
+        np.dot(W.T, delta, delta_in)
+        return
+    zero = W.dtype.type(0.0)
+    for k in range(fan_in):
+        for j in range(batch):
+            delta_in[k, j] = zero
+        for i in range(fan_out):
+            weight = W[i, k]
+            for j in range(batch):
+                delta_in[k, j] += weight * delta[i, j]

@@ -1,0 +1,187 @@
+"""The whole network: forward pass, backward pass, chunked loss and gradient, inference.
+
+Memory layout, shared with :mod:`fastmlp.model`:
+
+* ``theta``: every parameter in one contiguous vector. Layer ``l`` (``l = 0 .. L-1``)
+  holds ``W^(l)`` (``sizes[l+1] x sizes[l]``, row-major) at ``w_offsets[l]``, followed
+  directly by ``b^(l)`` (``sizes[l+1]``). A gradient vector has the same layout.
+* ``acts`` and ``deltas``: flat work buffers. Layer ``l`` (``l = 0 .. L``, 0 being the
+  input) owns ``sizes[l] * capacity`` elements at ``a_offsets[l]``; for a chunk of ``m``
+  samples its first ``sizes[l] * m`` elements are viewed as a ``(sizes[l], m)`` array.
+  ``acts[L]`` holds the output pre-activations ``z_tilde^(L)``.
+
+Data enter row-major, ``X`` of shape ``(n_samples, n_features)``, and are transposed
+chunk by chunk into ``acts[0]`` while they are gathered, so no transposed copy of the
+data set is ever made. A batch larger than the buffers' ``capacity`` is processed in
+chunks whose gradients are summed, so memory stays bounded for any batch size.
+"""
+
+import numpy as np
+
+from .._config import jit
+from . import activations, dense, heads
+
+
+@jit
+def layer_view(buffer, a_offsets, sizes, layer, m):
+    """The ``(sizes[layer], m)`` view of ``layer`` in an ``acts``/``deltas`` buffer."""
+    start = a_offsets[layer]
+    return buffer[start:start + sizes[layer] * m].reshape((sizes[layer], m))
+
+
+@jit
+def weight_view(theta, w_offsets, sizes, layer):
+    """``W^(layer)`` as a ``(sizes[layer + 1], sizes[layer])`` view into ``theta``."""
+    start = w_offsets[layer]
+    fan_in, fan_out = sizes[layer], sizes[layer + 1]
+    return theta[start:start + fan_out * fan_in].reshape((fan_out, fan_in))
+
+
+@jit
+def bias_view(theta, w_offsets, sizes, layer):
+    """``b^(layer)`` as a view into ``theta``."""
+    start = w_offsets[layer] + sizes[layer + 1] * sizes[layer]
+    return theta[start:start + sizes[layer + 1]]
+
+
+@jit
+def gather_transposed(source, order, start, m, use_order, target):
+    """``target[:, j] = source[row_j]`` for ``j < m``, rows ``order[start + j]`` or ``start + j``.
+
+    Parameters
+    ----------
+    source : ndarray, shape (n_samples, width), row-major
+    order : ndarray of int64, shape (n_samples,)
+        Sample order (ignored unless ``use_order``).
+    target : ndarray, shape (width, m), overwritten
+    """
+    width = source.shape[1]
+    for j in range(m):
+        row = order[start + j] if use_order else start + j
+        for k in range(width):
+            target[k, j] = source[row, k]
+
+
+@jit
+def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m):
+    """Forward pass over the ``m`` samples already in ``acts[0]``.
+
+    Fills ``acts[l] = phi(W^(l-1) acts[l-1] + b^(l-1))`` for the hidden layers and
+    ``acts[L] = z_tilde^(L)`` (no output activation: the head applies it).
+    """
+    n_layers = sizes.shape[0] - 1
+    for layer in range(n_layers):
+        z_out = layer_view(acts, a_offsets, sizes, layer + 1, m)
+        dense.affine_forward(
+            weight_view(theta, w_offsets, sizes, layer),
+            bias_view(theta, w_offsets, sizes, layer),
+            layer_view(acts, a_offsets, sizes, layer, m),
+            z_out,
+        )
+        if layer < n_layers - 1:
+            activations.activate(activation_codes[layer], z_out)
+
+
+@jit
+def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas, m, scale):
+    """Backward pass from the output delta in ``deltas[L]``; writes ``scale * gradient``.
+
+    For ``l = L-1 .. 0``: ``dW^(l) = scale * delta^(l+1) z^(l)T``, ``db^(l) = scale *
+    sum_j delta^(l+1)``, then ``delta^(l) = (W^(l)T delta^(l+1)) * phi'(z_tilde^(l))``.
+    """
+    n_layers = sizes.shape[0] - 1
+    for layer in range(n_layers - 1, -1, -1):
+        delta = layer_view(deltas, a_offsets, sizes, layer + 1, m)
+        z_in = layer_view(acts, a_offsets, sizes, layer, m)
+        dense.weight_gradient(
+            delta,
+            z_in,
+            weight_view(grad, w_offsets, sizes, layer),
+            bias_view(grad, w_offsets, sizes, layer),
+            scale,
+        )
+        if layer > 0:
+            delta_in = layer_view(deltas, a_offsets, sizes, layer, m)
+            dense.backpropagate(weight_view(theta, w_offsets, sizes, layer), delta, delta_in)
+            activations.multiply_by_derivative(activation_codes[layer - 1], z_in, delta_in)
+
+
+@jit
+def batch_loss_and_gradient(
+    theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+    X, Y, order, use_order, start, m, with_gradient, grad, grad_chunk,
+    acts, deltas, y_buffer, scratch, gathered,
+):
+    """Summed loss of ``m`` samples and (optionally) their mean-loss gradient.
+
+    The samples are rows ``order[start:start + m]`` of ``X``/``Y`` (or ``start:start + m``
+    when ``use_order`` is false), taken in chunks of at most the buffers' capacity.
+    With ``with_gradient``, ``grad`` receives ``(1/m) sum_samples dL/dtheta`` (no penalty).
+    ``gathered`` says that ``acts[0]`` and ``y_buffer`` already hold this one chunk.
+
+    Returns
+    -------
+    float
+        The summed (not averaged) loss, in ``theta``'s dtype.
+    """
+    n_layers = sizes.shape[0] - 1
+    n_outputs = sizes[n_layers]
+    capacity = y_buffer.shape[0] // n_outputs
+    scale = theta.dtype.type(1.0 / m)
+    total = theta.dtype.type(0.0)
+    for chunk_start in range(0, m, capacity):
+        chunk = min(capacity, m - chunk_start)
+        y_chunk = y_buffer[:n_outputs * chunk].reshape((n_outputs, chunk))
+        if not gathered:
+            z_in = layer_view(acts, a_offsets, sizes, 0, chunk)
+            gather_transposed(X, order, start + chunk_start, chunk, use_order, z_in)
+            gather_transposed(Y, order, start + chunk_start, chunk, use_order, y_chunk)
+        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk)
+        total += heads.loss_and_delta(
+            head_code,
+            layer_view(acts, a_offsets, sizes, n_layers, chunk),
+            y_chunk,
+            layer_view(deltas, a_offsets, sizes, n_layers, chunk),
+            scratch,
+        )
+        if with_gradient:
+            target = grad if chunk_start == 0 else grad_chunk
+            backward(
+                theta, target, w_offsets, a_offsets, sizes, activation_codes,
+                acts, deltas, chunk, scale,
+            )
+            if chunk_start > 0:
+                for i in range(grad.shape[0]):
+                    grad[i] += grad_chunk[i]
+    return total
+
+
+@jit
+def predict(theta, w_offsets, a_offsets, sizes, activation_codes, head_code, apply_head, X,
+            out, acts, scratch):
+    """Network outputs for every row of ``X``, chunk by chunk.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_features)
+    out : ndarray, shape (n_samples, n_outputs), overwritten with ``z_tilde^(L)``, or
+        with the head's output ``y_hat`` when ``apply_head``.
+    acts : work buffer whose capacity (samples per chunk) is ``scratch.shape[1]``.
+    """
+    n_samples = X.shape[0]
+    n_layers = sizes.shape[0] - 1
+    n_outputs = sizes[n_layers]
+    capacity = scratch.shape[1]
+    no_order = np.empty(0, dtype=np.int64)
+    for chunk_start in range(0, n_samples, capacity):
+        chunk = min(capacity, n_samples - chunk_start)
+        gather_transposed(
+            X, no_order, chunk_start, chunk, False, layer_view(acts, a_offsets, sizes, 0, chunk)
+        )
+        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk)
+        z_out = layer_view(acts, a_offsets, sizes, n_layers, chunk)
+        if apply_head:
+            heads.apply_output(head_code, z_out, scratch)
+        for j in range(chunk):
+            for i in range(n_outputs):
+                out[chunk_start + j, i] = z_out[i, j]

@@ -1,0 +1,120 @@
+"""The training loop: whole epochs of (mini-)batch gradient descent in compiled code.
+
+One call runs ``n_epochs`` epochs without returning to Python. Per epoch:
+
+1. keep a copy of ``theta`` (the last finite weights, restored if the epoch diverges);
+2. shuffle the sample order (Fisher-Yates driven by a SplitMix64 generator whose state
+   lives in ``rng_state``, so a seed reproduces the run and successive calls continue
+   one stream);
+3. for each batch of ``batch_size`` samples (the last one may be smaller): forward,
+   head, backward (mean over the batch), penalty, one optimizer step;
+4. record the epoch's objective: the batch objectives (mean loss + penalty) averaged
+   with weights equal to the batch sizes, i.e. for full-batch training the objective at
+   the weights the epoch started from.
+
+An epoch whose objective or weights are not finite stops the call: ``theta`` is restored
+to its value at the start of that epoch and the call reports how many epochs completed.
+"""
+
+import numpy as np
+
+from .._config import jit
+from . import optim
+from .network import batch_loss_and_gradient, gather_transposed, layer_view
+
+_GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_SHIFT_30, _SHIFT_27, _SHIFT_31 = np.uint64(30), np.uint64(27), np.uint64(31)
+
+
+@jit
+def next_random(rng_state):
+    """Next 64-bit output of the SplitMix64 generator whose state is ``rng_state[0]``."""
+    rng_state[0] += _GOLDEN_GAMMA
+    z = rng_state[0]
+    z = (z ^ (z >> _SHIFT_30)) * _MIX_1
+    z = (z ^ (z >> _SHIFT_27)) * _MIX_2
+    return z ^ (z >> _SHIFT_31)
+
+
+@jit
+def shuffle_in_place(order, rng_state):
+    """Fisher-Yates shuffle of ``order`` (int64) driven by :func:`next_random`."""
+    for i in range(order.size - 1, 0, -1):
+        j = np.int64(next_random(rng_state) % np.uint64(i + 1))
+        order[i], order[j] = order[j], order[i]
+
+
+@jit
+def all_finite(values):
+    """True when no element of the 1-D array is NaN or infinite."""
+    for i in range(values.size):
+        if not np.isfinite(values[i]):
+            return False
+    return True
+
+
+@jit
+def train_epochs(
+    theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, Y,
+    n_epochs, batch_size, shuffle, rng_state, order,
+    optimizer, lr, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
+    grad, grad_chunk, velocity, second_moment, step_count,
+    acts, deltas, y_buffer, scratch, backup, epoch_losses,
+):
+    """Train for up to ``n_epochs`` epochs; see the module docstring.
+
+    Parameters
+    ----------
+    theta : ndarray, shape (n_params,)
+        Parameters, updated in place.
+    X, Y : ndarray, shapes (n_samples, n_features) and (n_samples, n_outputs)
+        Row-major training data and targets, in ``theta``'s dtype.
+    order : ndarray of int64, shape (n_samples,)
+        Sample order; permuted in place when ``shuffle``.
+    lr, momentum, beta_1, beta_2, epsilon, l1, l2 : float, in ``theta``'s dtype
+    grad, grad_chunk, velocity, second_moment, backup : ndarray, shape (n_params,)
+        Work buffers; ``velocity``/``second_moment``/``step_count`` carry optimizer state
+        between calls.
+    acts, deltas, y_buffer, scratch : work buffers (see :mod:`.network`).
+    epoch_losses : ndarray, shape (n_epochs,)
+        Receives each completed epoch's objective.
+
+    Returns
+    -------
+    (int, bool)
+        Epochs completed, and whether training stopped on a non-finite epoch.
+    """
+    n_samples = X.shape[0]
+    n_outputs = Y.shape[1]
+    capacity = y_buffer.shape[0] // n_outputs
+    # One batch that fits the buffers and never changes order: gather it once.
+    gathered = (not shuffle) and batch_size >= n_samples and n_samples <= capacity
+    if gathered:
+        gather_transposed(X, order, 0, n_samples, True,
+                          layer_view(acts, a_offsets, sizes, 0, n_samples))
+        gather_transposed(Y, order, 0, n_samples, True,
+                          y_buffer[:n_outputs * n_samples].reshape((n_outputs, n_samples)))
+    for epoch in range(n_epochs):
+        backup[:] = theta
+        if shuffle:
+            shuffle_in_place(order, rng_state)
+        total = 0.0  # bookkeeping only: accumulated in float64 for any dtype
+        for start in range(0, n_samples, batch_size):
+            m = min(batch_size, n_samples - start)
+            loss_sum = batch_loss_and_gradient(
+                theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+                X, Y, order, True, start, m, True, grad, grad_chunk,
+                acts, deltas, y_buffer, scratch, gathered,
+            )
+            penalty = optim.add_penalty(theta, grad, w_offsets, sizes, l1, l2)
+            total += loss_sum + m * penalty
+            optim.step(optimizer, theta, grad, velocity, second_moment, step_count,
+                       lr, momentum, nesterov, beta_1, beta_2, epsilon)
+        epoch_loss = total / n_samples
+        if not (np.isfinite(epoch_loss) and all_finite(theta)):
+            theta[:] = backup
+            return epoch, True
+        epoch_losses[epoch] = epoch_loss
+    return n_epochs, False

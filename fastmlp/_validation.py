@@ -1,0 +1,121 @@
+"""Checks on everything a user passes in, run before any compiled code.
+
+Each check raises a ``ValueError`` or ``TypeError`` whose message names the argument,
+what was wrong and what to pass instead. None of them modifies the caller's data:
+conversions make copies where a dtype or memory layout has to change.
+"""
+
+import numbers
+from collections.abc import Sequence
+
+import numpy as np
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def choice(name, value, options):
+    """``value`` if it is one of ``options`` (strings), else a ValueError listing them."""
+    if not isinstance(value, str) or value not in options:
+        valid = ", ".join(repr(option) for option in options)
+        raise ValueError(f"unknown {name} {value!r}; valid {name}s are: {valid}")
+    return value
+
+
+def dtype(value):
+    """The numpy scalar type for ``'float32'``/``'float64'`` (or the numpy types themselves)."""
+    for name, scalar_type in DTYPES.items():
+        if value is scalar_type or value == name:
+            return scalar_type
+        if isinstance(value, np.dtype) and value == np.dtype(scalar_type):
+            return scalar_type
+    raise ValueError(f"unsupported dtype {value!r}; use 'float32' or 'float64'")
+
+
+def positive_int(name, value, minimum=1):
+    """An ``int`` (numpy integers included, bools not) at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def real(name, value, minimum=None, exclusive_minimum=None, maximum=None,
+         exclusive_maximum=None):
+    """A finite real number within the given bounds, as a Python float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if exclusive_minimum is not None and value <= exclusive_minimum:
+        raise ValueError(f"{name} must be > {exclusive_minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    if exclusive_maximum is not None and value >= exclusive_maximum:
+        raise ValueError(f"{name} must be < {exclusive_maximum}, got {value}")
+    return value
+
+
+def boolean(name, value):
+    """A Python or numpy bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def layer_sizes(sizes):
+    """A tuple of at least two positive layer widths, input first."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"sizes must be a list of layer widths such as [2, 10, 1], got {sizes!r}"
+        )
+    sizes = tuple(sizes)
+    if len(sizes) < 2:
+        raise ValueError(
+            f"sizes needs at least an input and an output width, e.g. [2, 1]; got {list(sizes)}"
+        )
+    return tuple(positive_int(f"sizes[{i}]", size) for i, size in enumerate(sizes))
+
+
+def numeric_array(name, value, float_type):
+    """``value`` as a C-contiguous array of ``float_type`` (a copy if anything must change).
+
+    Refuses non-numeric data (strings, objects, complex) with a TypeError.
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers (bool, int or float), got dtype {array.dtype}"
+        )
+    return np.ascontiguousarray(array, dtype=float_type)
+
+
+def finite(name, array):
+    """Refuse NaN and infinity (also values that overflowed a float32 conversion)."""
+    if not np.isfinite(array).all():
+        raise ValueError(
+            f"{name} contains NaN or infinite values (or values too large for "
+            f"{array.dtype}); remove or impute them first"
+        )
+
+
+def features(X, n_features, float_type, name="X"):
+    """``X`` as a finite, C-contiguous ``(n_samples, n_features)`` array of ``float_type``."""
+    array = numeric_array(name, X, float_type)
+    if array.ndim != 2:
+        hint = " (use X.reshape(-1, 1) for a single feature)" if array.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}{hint}"
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it needs at least one sample (row)")
+    if array.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {array.shape[1]} features (columns) but the network's input layer "
+            f"has {n_features}"
+        )
+    finite(name, array)
+    return array

@@ -1,0 +1,542 @@
+"""``MLP``: the thin Python layer over the compiled kernels.
+
+It validates inputs, converts them to the network's dtype and layout, allocates every
+work buffer once per call, and hands whole epochs to :mod:`fastmlp._kernels.train`.
+There are no numeric loops here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from . import _validation as check
+from ._kernels import network, optim, train
+from ._kernels.activations import ACTIVATION_CODES
+from ._kernels.heads import CANONICAL_OUTPUT, HEAD_CODES, SIGMOID_BCE, SOFTMAX_CE, TANH_SE
+
+LOSSES = tuple(CANONICAL_OUTPUT)
+OUTPUTS = ("sigmoid", "softmax", "identity", "tanh")
+INITS = ("normal", "glorot", "he", "playground")
+OPTIMIZERS = tuple(optim.OPTIMIZER_CODES)
+
+#: Samples per chunk of the work buffers: bounds memory for any batch or data size.
+CHUNK_SAMPLES = 4096
+
+
+class DivergenceError(FloatingPointError):
+    """Training produced a non-finite loss or weights; the last finite weights were kept."""
+
+
+class MLP:
+    """A multi-layer perceptron trained by compiled gradient descent.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths, input first: ``[2, 10, 1]`` is 2 inputs, one hidden layer of 10
+        and 1 output.
+    activation : str or sequence of str
+        Hidden activation: ``"tanh"``, ``"relu"``, ``"sigmoid"``, ``"linear"`` or
+        ``"leaky_relu"`` (slope 0.01), for all hidden layers or one name per hidden layer.
+    loss : str
+        ``"binary_cross_entropy"``, ``"cross_entropy"`` or ``"squared_error"``
+        (``1/2 ||y_hat - y||^2`` per sample). The objective is the mean loss over the
+        samples plus the penalties.
+    output : str or None
+        Output activation; ``None`` picks the loss's canonical one (sigmoid, softmax,
+        identity). The only other pairing accepted is ``"tanh"`` with squared error
+        (targets in [-1, 1], as in the Neural Network Playground).
+    init : str
+        ``"normal"``: standard normal weights times ``init_scale``, zero biases (the seed
+        exercise's scheme). ``"glorot"``: uniform on ``+-sqrt(6 / (fan_in + fan_out))``,
+        zero biases. ``"he"``: normal with standard deviation ``sqrt(2 / fan_in)``, zero
+        biases. ``"playground"``: uniform on ``[-0.5, 0.5)``, biases 0.1. Weights are
+        multiplied by ``init_scale`` in every scheme.
+    init_scale : float
+    dtype : {"float64", "float32"}
+        Arithmetic precision of parameters and training.
+    seed : int or None
+        Seeds the initial weights and the shuffling of every later ``fit``.
+
+    Attributes
+    ----------
+    parameters : ndarray, shape (n_params,)
+        All weights and biases in one contiguous vector: ``W^(0)``, ``b^(0)``, ``W^(1)``...
+    weights : list of ndarray
+        ``W^(l)`` of shape ``(fan_out, fan_in)``: writable views into ``parameters``.
+    biases : list of ndarray
+        ``b^(l)`` of shape ``(fan_out,)``: writable views into ``parameters``.
+    history : dict of ndarray
+        Per-epoch ``"loss"`` (the objective) of the last ``fit``, plus ``"val_loss"``
+        (mean loss without penalty) and, for classification, ``"val_accuracy"`` when
+        validation data were given.
+
+    Notes
+    -----
+    Derivations of every formula used: docs page "Derivations".
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Sequence[str] = "tanh",
+        loss: str = "binary_cross_entropy",
+        output: str | None = None,
+        init: str = "normal",
+        init_scale: float = 1.0,
+        dtype: str = "float64",
+        seed: int | None = 0,
+    ) -> None:
+        self.sizes = check.layer_sizes(sizes)
+        n_hidden = len(self.sizes) - 2
+        if isinstance(activation, str):
+            names = (check.choice("activation", activation, tuple(ACTIVATION_CODES)),) * n_hidden
+        elif isinstance(activation, Sequence) and len(activation) == n_hidden:
+            names = tuple(
+                check.choice("activation", name, tuple(ACTIVATION_CODES)) for name in activation
+            )
+        else:
+            raise ValueError(
+                f"activation must be one name or a list of {n_hidden} names (one per hidden "
+                f"layer), got {activation!r}"
+            )
+        self.activation = names
+        self.loss_name = check.choice("loss", loss, LOSSES)
+        if output is None:
+            output = CANONICAL_OUTPUT[loss]
+        check.choice("output", output, OUTPUTS)
+        if (loss, output) not in HEAD_CODES:
+            pairs = ", ".join(f"{o!r} with {lo!r}" for lo, o in HEAD_CODES)
+            raise ValueError(
+                f"output {output!r} cannot be paired with loss {loss!r}; supported pairs: {pairs}"
+            )
+        self.output = output
+        self._head = HEAD_CODES[(loss, output)]
+        if self._head == SOFTMAX_CE and self.sizes[-1] < 2:
+            raise ValueError(
+                "cross_entropy with softmax needs at least 2 outputs; for two classes use "
+                "2 outputs, or 1 output with loss='binary_cross_entropy'"
+            )
+        self.init = check.choice("init", init, INITS)
+        self.init_scale = check.real("init_scale", init_scale, minimum=0.0)
+        self.dtype = check.dtype(dtype)
+        if seed is not None:
+            check.positive_int("seed", seed, minimum=0)
+        self.seed = seed
+        self._activation_codes = np.array([ACTIVATION_CODES[a] for a in names], dtype=np.int64)
+        self._sizes = np.array(self.sizes, dtype=np.int64)
+        fan_products = self._sizes[:-1] * self._sizes[1:] + self._sizes[1:]
+        self._w_offsets = np.concatenate(([0], np.cumsum(fan_products)[:-1])).astype(np.int64)
+        self._rng = np.random.default_rng(seed)
+        self.parameters = np.empty(int(fan_products.sum()), dtype=self.dtype)
+        self._initialise()
+        self.history: dict[str, np.ndarray] = {}
+
+    # ----------------------------------------------------------------- parameters
+    def _initialise(self):
+        for W, b in zip(self.weights, self.biases, strict=True):
+            fan_out, fan_in = W.shape
+            if self.init == "normal":
+                values = self._rng.standard_normal((fan_out, fan_in))
+            elif self.init == "glorot":
+                bound = np.sqrt(6.0 / (fan_in + fan_out))
+                values = self._rng.uniform(-bound, bound, (fan_out, fan_in))
+            elif self.init == "he":
+                values = self._rng.standard_normal((fan_out, fan_in)) * np.sqrt(2.0 / fan_in)
+            else:
+                values = self._rng.uniform(-0.5, 0.5, (fan_out, fan_in))
+            W[...] = values * self.init_scale
+            b[...] = 0.1 if self.init == "playground" else 0.0
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """``W^(l)``, shape ``(fan_out, fan_in)``: writable views into :attr:`parameters`."""
+        views = []
+        for layer, start in enumerate(self._w_offsets):
+            fan_in, fan_out = self.sizes[layer], self.sizes[layer + 1]
+            views.append(self.parameters[start:start + fan_out * fan_in].reshape(fan_out, fan_in))
+        return views
+
+    @property
+    def biases(self) -> list[np.ndarray]:
+        """``b^(l)``, shape ``(fan_out,)``: writable views into :attr:`parameters`."""
+        views = []
+        for layer, start in enumerate(self._w_offsets):
+            fan_in, fan_out = self.sizes[layer], self.sizes[layer + 1]
+            begin = start + fan_out * fan_in
+            views.append(self.parameters[begin:begin + fan_out])
+        return views
+
+    @property
+    def n_outputs(self) -> int:
+        """Width of the output layer."""
+        return self.sizes[-1]
+
+    @property
+    def is_classifier(self) -> bool:
+        """True for the cross-entropy losses (labels, probabilities, accuracy)."""
+        return self.loss_name != "squared_error"
+
+    def __repr__(self):
+        return (
+            f"MLP({list(self.sizes)}, activation={list(self.activation)!r}, "
+            f"loss={self.loss_name!r}, output={self.output!r}, dtype={self.dtype.__name__!r})"
+        )
+
+    # ----------------------------------------------------------------- data
+    def _features(self, X, name="X"):
+        return check.features(X, self.sizes[0], self.dtype, name)
+
+    def _targets(self, y, n_samples, name="y"):
+        """Targets as a C-contiguous ``(n_samples, n_outputs)`` array of the dtype."""
+        array = np.asarray(y)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}")
+        if array.ndim not in (1, 2) or array.shape[0] != n_samples:
+            raise ValueError(
+                f"{name} must have one entry (1-D) or one row (2-D) per sample: expected "
+                f"{n_samples} samples, got shape {array.shape}"
+            )
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
+        n_outputs = self.n_outputs
+        if self._head == SOFTMAX_CE and array.ndim == 1:
+            integral = np.array_equal(array, np.round(array))
+            if not integral or array.min() < 0 or array.max() >= n_outputs:
+                raise ValueError(
+                    f"{name} for cross_entropy must be class ids 0..{n_outputs - 1} (1-D) or "
+                    f"one-hot / probability rows of width {n_outputs} (2-D)"
+                )
+            targets = np.zeros((n_samples, n_outputs), dtype=self.dtype)
+            targets[np.arange(n_samples), array.astype(np.int64)] = 1.0
+            return targets
+        if array.ndim == 1:
+            array = array.reshape(-1, 1)
+        if array.shape[1] != n_outputs:
+            raise ValueError(
+                f"{name} has {array.shape[1]} column(s) but the network has {n_outputs} "
+                f"output(s)"
+            )
+        targets = np.ascontiguousarray(array, dtype=self.dtype)
+        if self._head == SOFTMAX_CE:
+            if targets.min() < 0 or not np.allclose(targets.sum(axis=1), 1.0, atol=1e-6):
+                raise ValueError(
+                    f"2-D {name} for cross_entropy must have non-negative rows summing to 1 "
+                    "(one-hot or class probabilities)"
+                )
+        elif self._head == SIGMOID_BCE:
+            if targets.min() < 0 or targets.max() > 1:
+                raise ValueError(
+                    f"{name} for binary_cross_entropy must be labels 0/1 (or probabilities in "
+                    f"[0, 1]); got values in [{array.min()}, {array.max()}]"
+                )
+        elif self._head == TANH_SE and np.abs(targets).max() > 1:
+            raise ValueError(
+                f"{name} for a tanh output must lie in [-1, 1] (e.g. labels -1/+1); got values "
+                f"in [{array.min()}, {array.max()}]"
+            )
+        return targets
+
+    def _workspace(self, capacity):
+        """Buffers for chunks of up to ``capacity`` samples (allocated once per call)."""
+        a_offsets = np.concatenate(([0], np.cumsum(self._sizes * capacity)[:-1])).astype(np.int64)
+        total = int(self._sizes.sum() * capacity)
+        return {
+            "a_offsets": a_offsets,
+            "acts": np.empty(total, dtype=self.dtype),
+            "deltas": np.empty(total, dtype=self.dtype),
+            "y_buffer": np.empty(self.n_outputs * capacity, dtype=self.dtype),
+            "scratch": np.empty((3, capacity), dtype=self.dtype),
+        }
+
+    def _summed_loss(self, X, Y, work, grad=None):
+        """Summed loss over all rows of X/Y; with ``grad``, writes the mean-loss gradient."""
+        n_samples = X.shape[0]
+        with_gradient = grad is not None
+        if grad is None:
+            grad = np.empty(0, dtype=self.dtype)
+        return float(network.batch_loss_and_gradient(
+            self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
+            self._activation_codes, self._head, X, Y, np.empty(0, dtype=np.int64), False,
+            0, n_samples, with_gradient, grad, np.empty_like(grad),
+            work["acts"], work["deltas"], work["y_buffer"], work["scratch"], False,
+        ))
+
+    # ----------------------------------------------------------------- objective
+    def loss(self, X, y, l1: float = 0.0, l2: float = 0.0) -> float:
+        """The objective that :meth:`fit` minimises: mean loss over the samples + penalties.
+
+        ``penalty = (l2 / 2) sum W^2 + l1 sum |W|`` over the weights (not the biases).
+        """
+        value, _ = self._objective(X, y, l1, l2, with_gradient=False)
+        return value
+
+    def gradients(self, X, y, l1: float = 0.0, l2: float = 0.0):
+        """Gradient of :meth:`loss` over the whole data set.
+
+        Returns
+        -------
+        (list of ndarray, list of ndarray)
+            ``dW`` with the shapes of :attr:`weights` and ``db`` with those of :attr:`biases`.
+        """
+        _, grad = self._objective(X, y, l1, l2, with_gradient=True)
+        dW, db = [], []
+        for layer, start in enumerate(self._w_offsets):
+            fan_in, fan_out = self.sizes[layer], self.sizes[layer + 1]
+            dW.append(grad[start:start + fan_out * fan_in].reshape(fan_out, fan_in).copy())
+            db.append(grad[start + fan_out * fan_in:start + fan_out * (fan_in + 1)].copy())
+        return dW, db
+
+    def _objective(self, X, y, l1, l2, with_gradient):
+        l1 = check.real("l1", l1, minimum=0.0)
+        l2 = check.real("l2", l2, minimum=0.0)
+        X = self._features(X)
+        Y = self._targets(y, X.shape[0])
+        work = self._workspace(min(X.shape[0], CHUNK_SAMPLES))
+        grad = np.zeros_like(self.parameters)
+        mean_loss = self._summed_loss(X, Y, work, grad if with_gradient else None) / X.shape[0]
+        penalty = optim.add_penalty(
+            self.parameters, grad, self._w_offsets, self._sizes,
+            self.dtype(l1), self.dtype(l2),
+        )
+        return mean_loss + float(penalty), grad
+
+    # ----------------------------------------------------------------- training
+    def fit(
+        self,
+        X,
+        y,
+        epochs: int = 1000,
+        lr: float = 0.5,
+        batch_size: int | None = None,
+        optimizer: str = "sgd",
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        shuffle: bool = True,
+        validation_data: tuple | None = None,
+        callback: Callable[[int, dict], bool | None] | None = None,
+        progress: bool = False,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+    ) -> MLP:
+        """Train from the current parameters.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        y : array-like
+            0/1 labels (binary cross-entropy, shape ``(n,)`` or ``(n, n_outputs)``),
+            class ids ``(n,)`` or one-hot / probability rows (cross-entropy), or real
+            targets ``(n,)`` or ``(n, n_outputs)`` (squared error).
+        epochs : int
+            Passes over the data.
+        lr : float
+            Learning rate (> 0).
+        batch_size : int or None
+            Samples per update; ``None`` (or anything >= n_samples) is full-batch
+            gradient descent. The last batch of an epoch may be smaller.
+        optimizer : {"sgd", "adam"}
+        momentum : float in [0, 1)
+            SGD momentum (scikit-learn's form ``v = mu v - lr g``).
+        nesterov : bool
+            Nesterov momentum (needs ``momentum > 0``).
+        l1, l2 : float
+            Penalties on the weights (not the biases); see :meth:`loss`.
+        shuffle : bool
+            Reshuffle the samples every epoch (seeded by the model's ``seed``).
+        validation_data : (X_val, y_val) or None
+            Evaluated after every epoch into ``history["val_loss"]`` (and
+            ``"val_accuracy"`` for classification).
+        callback : callable or None
+            ``callback(epoch, logs)`` after every epoch (1-based epoch, ``logs`` a dict of
+            that epoch's figures); returning ``True`` stops training.
+        progress : bool
+            Show a progress bar (tqdm) with the epoch and loss.
+        beta_1, beta_2, epsilon : float
+            Adam's moment decay rates and denominator guard.
+
+        Returns
+        -------
+        MLP
+            ``self``.
+
+        Raises
+        ------
+        DivergenceError
+            When an epoch produces a non-finite objective or weights: the parameters are
+            those at the end of the last finite epoch and :attr:`history` holds the epochs
+            that completed.
+
+        Notes
+        -----
+        Without validation data, callback or progress bar, all epochs run in one
+        compiled call; otherwise Python is re-entered once per epoch. Optimizer state
+        (momentum, Adam moments) starts fresh at every call.
+        """
+        epochs = check.positive_int("epochs", epochs)
+        lr = check.real("lr", lr, exclusive_minimum=0.0)
+        if batch_size is not None:
+            batch_size = check.positive_int("batch_size", batch_size)
+        optimizer_code = optim.OPTIMIZER_CODES[check.choice("optimizer", optimizer, OPTIMIZERS)]
+        momentum = check.real("momentum", momentum, minimum=0.0, exclusive_maximum=1.0)
+        nesterov = check.boolean("nesterov", nesterov)
+        if nesterov and momentum == 0.0:
+            raise ValueError("nesterov=True needs momentum > 0 (e.g. momentum=0.9)")
+        l1 = check.real("l1", l1, minimum=0.0)
+        l2 = check.real("l2", l2, minimum=0.0)
+        shuffle = check.boolean("shuffle", shuffle)
+        progress = check.boolean("progress", progress)
+        beta_1 = check.real("beta_1", beta_1, minimum=0.0, exclusive_maximum=1.0)
+        beta_2 = check.real("beta_2", beta_2, minimum=0.0, exclusive_maximum=1.0)
+        epsilon = check.real("epsilon", epsilon, exclusive_minimum=0.0)
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable as callback(epoch, logs), got {callback!r}")
+        X = self._features(X)
+        Y = self._targets(y, X.shape[0])
+        validation = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise TypeError("validation_data must be a pair (X_val, y_val)")
+            X_val = self._features(validation_data[0], "validation X")
+            validation = (X_val, validation_data[1],
+                          self._targets(validation_data[1], X_val.shape[0], "validation y"))
+
+        n_samples = X.shape[0]
+        batch = n_samples if batch_size is None else min(batch_size, n_samples)
+        work = self._workspace(min(batch, CHUNK_SAMPLES))
+        dt = self.dtype
+        state = {
+            "rng_state": np.array([self._rng.integers(2**63)], dtype=np.uint64),
+            "order": np.arange(n_samples, dtype=np.int64),
+            "grad": np.zeros_like(self.parameters),
+            "grad_chunk": np.zeros_like(self.parameters),
+            "velocity": np.zeros_like(self.parameters),
+            "second_moment": np.zeros_like(self.parameters),
+            "step_count": np.zeros(1, dtype=np.int64),
+            "backup": np.empty_like(self.parameters),
+        }
+        hyper = (optimizer_code, dt(lr), dt(momentum), nesterov, dt(beta_1), dt(beta_2),
+                 dt(epsilon), dt(l1), dt(l2))
+
+        def run(n_epochs, losses):
+            return train.train_epochs(
+                self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
+                self._activation_codes, self._head, X, Y, n_epochs, batch, shuffle,
+                state["rng_state"], state["order"], *hyper,
+                state["grad"], state["grad_chunk"], state["velocity"], state["second_moment"],
+                state["step_count"], work["acts"], work["deltas"], work["y_buffer"],
+                work["scratch"], state["backup"], losses,
+            )
+
+        losses = np.full(epochs, np.nan)
+        self.history = {"loss": losses}
+        if validation is None and callback is None and not progress:
+            completed, diverged = run(epochs, losses)
+        else:
+            completed, diverged = self._fit_epoch_by_epoch(
+                run, epochs, losses, validation, callback, progress
+            )
+        for key in self.history:
+            self.history[key] = self.history[key][:completed]
+        if diverged:
+            raise DivergenceError(
+                f"training diverged in epoch {completed + 1} (non-finite loss or weights) with "
+                f"lr={lr}; the weights after epoch {completed} were kept. Try a smaller "
+                "learning rate."
+            )
+        return self
+
+    def _fit_epoch_by_epoch(self, run, epochs, losses, validation, callback, progress):
+        """Python loop over epochs, for validation, callbacks and progress bars."""
+        if validation is not None:
+            self.history["val_loss"] = np.full(epochs, np.nan)
+            if self.is_classifier:
+                self.history["val_accuracy"] = np.full(epochs, np.nan)
+            val_work = self._workspace(min(validation[0].shape[0], CHUNK_SAMPLES))
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=epochs, desc="fit", unit="epoch")
+        completed, diverged = 0, False
+        try:
+            for epoch in range(epochs):
+                _, diverged = run(1, losses[epoch:epoch + 1])
+                if diverged:
+                    break
+                completed = epoch + 1
+                logs = {"loss": float(losses[epoch])}
+                if validation is not None:
+                    X_val, y_val, Y_val = validation
+                    val_loss = self._summed_loss(X_val, Y_val, val_work) / X_val.shape[0]
+                    self.history["val_loss"][epoch] = logs["val_loss"] = val_loss
+                    if self.is_classifier:
+                        accuracy = self._accuracy(X_val, Y_val)
+                        self.history["val_accuracy"][epoch] = logs["val_accuracy"] = accuracy
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{logs['loss']:.4g}")
+                if callback is not None and callback(completed, logs) is True:
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        return completed, diverged
+
+    def _accuracy(self, X, Y):
+        """Share of samples whose predicted label (all labels, for multi-label) is right."""
+        predicted = self._outputs(X, apply_head=False)
+        if self._head == SOFTMAX_CE:
+            return float(np.mean(predicted.argmax(axis=1) == Y.argmax(axis=1)))
+        return float(np.mean(np.all((predicted >= 0) == (Y >= 0.5), axis=1)))
+
+    # ----------------------------------------------------------------- inference
+    def _outputs(self, X, apply_head):
+        out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
+        work = self._workspace(min(X.shape[0], CHUNK_SAMPLES))
+        network.predict(
+            self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
+            self._activation_codes, self._head, apply_head, X, out,
+            work["acts"], work["scratch"],
+        )
+        return out
+
+    def decision_function(self, X) -> np.ndarray:
+        """Output pre-activations ``z_tilde^(L)``, shape ``(n_samples, n_outputs)``."""
+        return self._outputs(self._features(X), apply_head=False)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape ``(n_samples, n_outputs)`` (cross-entropy losses only).
+
+        Softmax rows for ``cross_entropy``; per-output probabilities of label 1 for
+        ``binary_cross_entropy``.
+        """
+        if not self.is_classifier:
+            raise TypeError(
+                "predict_proba needs a classification loss ('binary_cross_entropy' or "
+                "'cross_entropy'); use predict for squared_error"
+            )
+        return self._outputs(self._features(X), apply_head=True)
+
+    def predict(self, X) -> np.ndarray:
+        """Predictions for each row of ``X``.
+
+        * ``cross_entropy``: class ids, shape ``(n_samples,)``.
+        * ``binary_cross_entropy``: 0/1 labels (probability >= 0.5), shape
+          ``(n_samples,)`` for one output, ``(n_samples, n_outputs)`` otherwise.
+        * ``squared_error``: the network's outputs, shape ``(n_samples,)`` for one
+          output, ``(n_samples, n_outputs)`` otherwise.
+        """
+        X = self._features(X)
+        if self._head == SOFTMAX_CE:
+            return self._outputs(X, apply_head=False).argmax(axis=1)
+        if self._head == SIGMOID_BCE:
+            labels = (self._outputs(X, apply_head=False) >= 0).astype(np.int64)
+        else:
+            labels = self._outputs(X, apply_head=True)
+        return labels[:, 0] if self.n_outputs == 1 else labels
