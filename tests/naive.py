@@ -1,0 +1,166 @@
+"""Slow, obviously correct references for every compiled kernel.
+
+Plain numpy in the math's column-vector layout (one column per sample), written for
+reading, not speed. The output delta is computed with the general chain rule through the
+output activation's Jacobian, ``dL/dz_tilde = J^T dL/dy_hat``, *not* with the
+``y_hat - y`` shortcuts the kernels use, so agreement checks those derivations too.
+"""
+
+import numpy as np
+
+LEAKY_SLOPE = 0.01
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+ACTIVATIONS = {
+    "linear": lambda a: a,
+    "tanh": np.tanh,
+    "relu": lambda a: np.maximum(a, 0.0),
+    "sigmoid": sigmoid,
+    "leaky_relu": lambda a: np.where(a > 0, a, LEAKY_SLOPE * a),
+}
+
+# Derivatives with respect to the pre-activation a (not in terms of the output).
+DERIVATIVES = {
+    "linear": lambda a: np.ones_like(a),
+    "tanh": lambda a: 1.0 - np.tanh(a) ** 2,
+    "relu": lambda a: (a > 0).astype(a.dtype),
+    "sigmoid": lambda a: sigmoid(a) * (1.0 - sigmoid(a)),
+    "leaky_relu": lambda a: np.where(a > 0, 1.0, LEAKY_SLOPE).astype(a.dtype),
+}
+
+
+def softmax(a):
+    shifted = np.exp(a - a.max(axis=0, keepdims=True))
+    return shifted / shifted.sum(axis=0, keepdims=True)
+
+
+OUTPUTS = {"sigmoid": sigmoid, "softmax": softmax, "identity": lambda a: a, "tanh": np.tanh}
+
+
+def per_sample_loss(loss, y_hat, Y):
+    """Loss of each column (sample)."""
+    if loss == "binary_cross_entropy":
+        return -(Y * np.log(y_hat) + (1.0 - Y) * np.log(1.0 - y_hat)).sum(axis=0)
+    if loss == "cross_entropy":
+        return -(Y * np.log(y_hat)).sum(axis=0)
+    return 0.5 * ((y_hat - Y) ** 2).sum(axis=0)
+
+
+def loss_gradient_wrt_output(loss, y_hat, Y):
+    """dL/dy_hat for each sample."""
+    if loss == "binary_cross_entropy":
+        return -Y / y_hat + (1.0 - Y) / (1.0 - y_hat)
+    if loss == "cross_entropy":
+        return -Y / y_hat
+    return y_hat - Y
+
+
+def output_delta(loss, output, z_tilde, Y):
+    """dL/dz_tilde through the output activation's Jacobian, column by column."""
+    y_hat = OUTPUTS[output](z_tilde)
+    upstream = loss_gradient_wrt_output(loss, y_hat, Y)
+    delta = np.empty_like(z_tilde)
+    for j in range(z_tilde.shape[1]):
+        p = y_hat[:, j]
+        if output == "softmax":
+            jacobian = np.diag(p) - np.outer(p, p)
+        elif output == "sigmoid":
+            jacobian = np.diag(p * (1.0 - p))
+        elif output == "tanh":
+            jacobian = np.diag(1.0 - p**2)
+        else:
+            jacobian = np.eye(p.size)
+        delta[:, j] = jacobian.T @ upstream[:, j]
+    return delta
+
+
+def forward(Ws, bs, activations, X):
+    """Pre-activations and activations of every layer; X is (n_samples, n_features).
+
+    Returns lists ``z_tildes`` (index l = 1..L, position 0 unused) and ``zs``
+    (``zs[0] = X.T``); the last entry of ``zs`` is the output pre-activation.
+    """
+    zs = [X.T]
+    z_tildes = [None]
+    for layer, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+        z_tilde = W @ zs[-1] + b[:, None]
+        z_tildes.append(z_tilde)
+        hidden = layer < len(Ws) - 1
+        zs.append(ACTIVATIONS[activations[layer]](z_tilde) if hidden else z_tilde)
+    return z_tildes, zs
+
+
+def penalty(Ws, l1, l2):
+    return sum(0.5 * l2 * np.sum(W * W) + l1 * np.sum(np.abs(W)) for W in Ws)
+
+
+def objective(Ws, bs, activations, loss, output, X, Y, l1=0.0, l2=0.0):
+    """Mean loss over the samples plus penalties; Y is (n_samples, n_outputs)."""
+    _, zs = forward(Ws, bs, activations, X)
+    y_hat = OUTPUTS[output](zs[-1])
+    return per_sample_loss(loss, y_hat, Y.T).mean() + penalty(Ws, l1, l2)
+
+
+def gradients(Ws, bs, activations, loss, output, X, Y, l1=0.0, l2=0.0):
+    """Gradients of :func:`objective` by backpropagation (the seed's recursion)."""
+    z_tildes, zs = forward(Ws, bs, activations, X)
+    m = X.shape[0]
+    delta = output_delta(loss, output, zs[-1], Y.T)
+    dWs, dbs = [None] * len(Ws), [None] * len(Ws)
+    for layer in range(len(Ws) - 1, -1, -1):
+        dWs[layer] = delta @ zs[layer].T / m + l2 * Ws[layer] + l1 * np.sign(Ws[layer])
+        dbs[layer] = delta.sum(axis=1) / m
+        if layer > 0:
+            delta = (Ws[layer].T @ delta) * DERIVATIVES[activations[layer - 1]](z_tildes[layer])
+    return dWs, dbs
+
+
+class Optimizer:
+    """scikit-learn-style SGD (plain, momentum, Nesterov) and Adam on a list of arrays."""
+
+    def __init__(self, name, lr, momentum=0.0, nesterov=False, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8):
+        self.name, self.lr, self.momentum, self.nesterov = name, lr, momentum, nesterov
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.state = None
+        self.t = 0
+
+    def step(self, params, grads):
+        if self.state is None:
+            self.state = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+        self.t += 1
+        for p, g, (first, second) in zip(params, grads, self.state, strict=True):
+            if self.name == "adam":
+                first[...] = self.beta_1 * first + (1 - self.beta_1) * g
+                second[...] = self.beta_2 * second + (1 - self.beta_2) * g * g
+                lr_t = self.lr * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+                p -= lr_t * first / (np.sqrt(second) + self.epsilon)
+            elif self.momentum == 0:
+                p -= self.lr * g
+            else:
+                first[...] = self.momentum * first - self.lr * g
+                p += self.momentum * first - self.lr * g if self.nesterov else first
+
+
+def train(Ws, bs, activations, loss, output, X, Y, epochs, batch_size, optimizer,
+          l1=0.0, l2=0.0):
+    """Mini-batch training in the data's order (no shuffling); returns per-epoch objectives.
+
+    Updates ``Ws`` and ``bs`` in place. An epoch's figure is the batch objectives
+    averaged with the batch sizes as weights.
+    """
+    n = X.shape[0]
+    curve = []
+    for _ in range(epochs):
+        total = 0.0
+        for start in range(0, n, batch_size):
+            Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
+            total += len(Xb) * objective(Ws, bs, activations, loss, output, Xb, Yb, l1, l2)
+            dWs, dbs = gradients(Ws, bs, activations, loss, output, Xb, Yb, l1, l2)
+            optimizer.step(list(Ws) + list(bs), dWs + dbs)
+        curve.append(total / n)
+    return np.array(curve)

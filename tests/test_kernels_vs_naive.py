@@ -1,0 +1,179 @@
+"""Every compiled kernel against the plain-numpy reference in tests/naive.py."""
+
+import numpy as np
+import pytest
+from conftest import (
+    ACTIVATIONS,
+    DTYPES,
+    HEADS,
+    RTOL,
+    hidden_names,
+    make_problem,
+    parameters_float64,
+)
+
+import naive
+from fastmlp._kernels import activations, dense, heads
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_activation_and_derivative_match_reference(name, dtype, rng):
+    code = activations.ACTIVATION_CODES[name]
+    z_tilde = rng.normal(scale=3.0, size=(7, 33))
+    z = z_tilde.astype(dtype)
+    activations.activate(code, z)
+    np.testing.assert_allclose(z, naive.ACTIVATIONS[name](z_tilde), rtol=RTOL[dtype], atol=1e-6)
+    upstream = rng.normal(size=z.shape)
+    delta = upstream.astype(dtype)
+    activations.multiply_by_derivative(code, z, delta)
+    expected = upstream * naive.DERIVATIVES[name](z_tilde)
+    np.testing.assert_allclose(delta, expected, rtol=RTOL[dtype], atol=1e-6)
+
+
+def test_relu_derivative_at_zero_is_zero():
+    z = np.array([[0.0, 1e-300, -0.0, 2.0]])
+    delta = np.ones_like(z)
+    activations.multiply_by_derivative(activations.RELU, z, delta)
+    np.testing.assert_array_equal(delta, [[0.0, 1.0, 0.0, 1.0]])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("head", HEADS, ids=lambda h: f"{h[1]}+{h[0]}")
+def test_head_loss_and_delta_match_jacobian_chain_rule(head, dtype, rng):
+    loss, output = head
+    n_outputs, batch = 4, 29
+    z_tilde = rng.normal(scale=2.0, size=(n_outputs, batch))
+    from conftest import make_targets
+
+    Y = make_targets(loss, output, batch, n_outputs, rng).T
+    delta = np.empty((n_outputs, batch), dtype=dtype)
+    scratch = np.empty((3, batch), dtype=dtype)
+    code = heads.HEAD_CODES[head]
+    total = heads.loss_and_delta(code, z_tilde.astype(dtype), Y.astype(dtype), delta, scratch)
+    y_hat = naive.OUTPUTS[output](z_tilde)
+    expected_total = naive.per_sample_loss(loss, y_hat, Y).sum()
+    np.testing.assert_allclose(total, expected_total, rtol=RTOL[dtype])
+    expected_delta = naive.output_delta(loss, output, z_tilde, Y)
+    np.testing.assert_allclose(delta, expected_delta, rtol=RTOL[dtype], atol=1e-6)
+    outputs = z_tilde.astype(dtype)
+    heads.apply_output(code, outputs, scratch)
+    np.testing.assert_allclose(outputs, y_hat, rtol=RTOL[dtype], atol=1e-7)
+
+
+def test_softmax_ce_delta_is_yhat_minus_y_for_one_hot(rng):
+    z_tilde = rng.normal(size=(5, 11))
+    Y = np.eye(5)[rng.integers(0, 5, 11)].T
+    delta = np.empty_like(z_tilde)
+    heads.loss_and_delta(heads.SOFTMAX_CE, z_tilde, Y, delta, np.empty((3, 11)))
+    np.testing.assert_allclose(delta, naive.softmax(z_tilde) - Y, rtol=1e-13, atol=1e-15)
+
+
+def test_softmax_ce_is_stable_for_huge_logits():
+    z_tilde = np.array([[1000.0, -1000.0], [0.0, 0.0], [-1000.0, 1000.0]])
+    Y = np.array([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    delta = np.empty_like(z_tilde)
+    total = heads.loss_and_delta(heads.SOFTMAX_CE, z_tilde, Y, delta, np.empty((3, 2)))
+    # Sample 0 is certain and right (loss 0); sample 1 is certain and wrong (loss 2000).
+    assert total == pytest.approx(2000.0)
+    np.testing.assert_allclose(delta, [[0.0, -1.0], [0.0, 0.0], [0.0, 1.0]], atol=1e-300)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 2, 5), (64, 48, 40)], ids=["loops", "blas"])
+def test_dense_kernels_match_matrix_products(shape, dtype, rng):
+    fan_out, fan_in, batch = shape
+    assert (fan_out * fan_in * batch >= dense.BLAS_MIN_WORK) == (shape[0] == 64)
+    W = rng.normal(size=(fan_out, fan_in))
+    b = rng.normal(size=fan_out)
+    z_in = rng.normal(size=(fan_in, batch))
+    delta = rng.normal(size=(fan_out, batch))
+    cast = [a.astype(dtype) for a in (W, b, z_in, delta)]
+    z_out = np.empty((fan_out, batch), dtype=dtype)
+    dense.affine_forward(cast[0], cast[1], cast[2], z_out)
+    np.testing.assert_allclose(z_out, W @ z_in + b[:, None], rtol=RTOL[dtype] * 10, atol=1e-4)
+    dW = np.empty((fan_out, fan_in), dtype=dtype)
+    db = np.empty(fan_out, dtype=dtype)
+    dense.weight_gradient(cast[3], cast[2], dW, db, np.dtype(dtype).type(1.0 / batch))
+    np.testing.assert_allclose(dW, delta @ z_in.T / batch, rtol=RTOL[dtype] * 10, atol=1e-5)
+    np.testing.assert_allclose(db, delta.mean(axis=1), rtol=RTOL[dtype] * 10, atol=1e-5)
+    delta_in = np.empty((fan_in, batch), dtype=dtype)
+    dense.backpropagate(cast[0], cast[3], delta_in)
+    np.testing.assert_allclose(delta_in, W.T @ delta, rtol=RTOL[dtype] * 10, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("head", HEADS, ids=lambda h: f"{h[1]}+{h[0]}")
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_network_loss_and_gradients_match_reference(activation, head, dtype, rng):
+    net, X, Y = make_problem([3, 6, 5, 4], activation, head, dtype, rng)
+    Ws, bs = parameters_float64(net)
+    names = hidden_names(net)
+    X = X.astype(dtype).astype(np.float64)  # the data the float32 network actually sees
+    l1, l2 = 0.01, 0.02
+    expected = naive.objective(Ws, bs, names, *head, X, Y, l1, l2)
+    assert net.loss(X, Y, l1=l1, l2=l2) == pytest.approx(expected, rel=RTOL[dtype])
+    dWs, dbs = net.gradients(X, Y, l1=l1, l2=l2)
+    ref_dWs, ref_dbs = naive.gradients(Ws, bs, names, *head, X, Y, l1, l2)
+    scale = max(np.abs(g).max() for g in ref_dWs + ref_dbs)
+    for got, want in zip(dWs + dbs, ref_dWs + ref_dbs, strict=True):
+        assert got.dtype == np.dtype(dtype)
+        np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("head", HEADS, ids=lambda h: f"{h[1]}+{h[0]}")
+def test_predictions_match_reference_forward(head, dtype, rng):
+    net, X, _ = make_problem([4, 9, 3], "tanh", head, dtype, rng, n_samples=50)
+    Ws, bs = parameters_float64(net)
+    X = X.astype(dtype).astype(np.float64)
+    _, zs = naive.forward(Ws, bs, list(net.activation), X)
+    z_tilde = zs[-1].T
+    tol = {"rtol": RTOL[dtype], "atol": RTOL[dtype]}
+    np.testing.assert_allclose(net.decision_function(X), z_tilde, **tol)
+    if net.is_classifier:
+        np.testing.assert_allclose(
+            net.predict_proba(X), naive.OUTPUTS[head[1]](zs[-1]).T, **tol
+        )
+
+
+def test_gradients_are_chunked_consistently(rng):
+    """More samples than one work-buffer chunk: the summed chunks equal the reference."""
+    from fastmlp import model
+
+    head = ("cross_entropy", "softmax")
+    net, X, Y = make_problem([3, 5, 4], "relu", head, "float64", rng,
+                             n_samples=model.CHUNK_SAMPLES * 2 + 17)
+    Ws, bs = parameters_float64(net)
+    dWs, dbs = net.gradients(X, Y)
+    ref_dWs, ref_dbs = naive.gradients(Ws, bs, list(net.activation), *head, X, Y)
+    for got, want in zip(dWs + dbs, ref_dWs + ref_dbs, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        {"optimizer": "sgd"},
+        {"optimizer": "sgd", "momentum": 0.9},
+        {"optimizer": "sgd", "momentum": 0.8, "nesterov": True},
+        {"optimizer": "adam"},
+    ],
+    ids=["sgd", "momentum", "nesterov", "adam"],
+)
+def test_training_loop_matches_reference(optimizer, dtype, rng):
+    head = ("cross_entropy", "softmax")
+    net, X, Y = make_problem([3, 8, 3], "tanh", head, dtype, rng, n_samples=45)
+    X = X.astype(dtype).astype(np.float64)
+    Ws, bs = parameters_float64(net)
+    lr = 0.01 if optimizer["optimizer"] == "adam" else 0.1
+    settings = dict(epochs=6, lr=lr, batch_size=10, shuffle=False, l1=1e-3, l2=1e-2, **optimizer)
+    net.fit(X, Y, **settings)
+    reference = naive.Optimizer(
+        optimizer["optimizer"], lr, optimizer.get("momentum", 0.0), optimizer.get("nesterov", False)
+    )
+    curve = naive.train(Ws, bs, list(net.activation), *head, X, Y, 6, 10, reference, 1e-3, 1e-2)
+    np.testing.assert_allclose(net.history["loss"], curve, rtol=RTOL[dtype] * 10)
+    for got, want in zip(net.weights + net.biases, Ws + bs, strict=True):
+        np.testing.assert_allclose(got, want, rtol=RTOL[dtype] * 10, atol=RTOL[dtype] * 10)
