@@ -164,3 +164,28 @@ def train(Ws, bs, activations, loss, output, X, Y, epochs, batch_size, optimizer
             optimizer.step(list(Ws) + list(bs), dWs + dbs)
         curve.append(total / n)
     return np.array(curve)
+
+
+def seed_exercise_training(W0, b0, W1, b1, X, y, lr, epochs):
+    """The seed sheet's Exercise 2 algorithm: 2-layer tanh/sigmoid MLP, full-batch GD.
+
+    Column layout (``X`` is (n_features, n_samples), ``y`` is (1, n_samples)), binary
+    cross-entropy on probabilities clipped to [1e-15, 1 - 1e-15], output delta
+    ``y_hat - y``, gradients averaged over the batch. Returns the loss of every epoch
+    (computed before that epoch's update) and the final parameters.
+    """
+    W0, b0, W1, b1 = (a.copy() for a in (W0, b0.reshape(-1, 1), W1, b1.reshape(-1, 1)))
+    m = X.shape[1]
+    losses = []
+    for _ in range(epochs):
+        z1 = np.tanh(W0 @ X + b0)
+        y_hat = sigmoid(W1 @ z1 + b1)
+        clipped = np.clip(y_hat, 1e-15, 1 - 1e-15)
+        losses.append(-np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped)))
+        delta2 = y_hat - y
+        delta1 = (W1.T @ delta2) * (1 - z1**2)
+        W1 -= lr * (delta2 @ z1.T) / m
+        b1 -= lr * delta2.sum(axis=1, keepdims=True) / m
+        W0 -= lr * (delta1 @ X.T) / m
+        b0 -= lr * delta1.sum(axis=1, keepdims=True) / m
+    return np.array(losses), (W0, b0.ravel(), W1, b1.ravel())

@@ -1,0 +1,60 @@
+"""The seed sheet's Exercise 2: moons, 2-10-1 tanh/sigmoid, full-batch GD, lr 0.5."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.model_selection import train_test_split
+
+import fastmlp
+import naive
+
+
+@pytest.fixture(scope="module")
+def moons():
+    X, y = make_moons(n_samples=500, noise=0.2, random_state=42)
+    return train_test_split(X, y, test_size=0.3, random_state=42)
+
+
+def test_full_batch_training_reproduces_seed_algorithm_step_for_step(moons):
+    X_train, _, y_train, _ = moons
+    net = fastmlp.MLP([2, 10, 1], activation="tanh", loss="binary_cross_entropy", seed=3)
+    start = [a.copy() for a in (net.weights[0], net.biases[0], net.weights[1], net.biases[1])]
+    net.fit(X_train, y_train, epochs=1000, lr=0.5)
+    curve, final = naive.seed_exercise_training(
+        *start, X_train.T, y_train.reshape(1, -1), lr=0.5, epochs=1000
+    )
+    np.testing.assert_allclose(net.history["loss"], curve, rtol=0, atol=1e-10)
+    for got, want in zip((net.weights[0], net.biases[0], net.weights[1], net.biases[1]), final,
+                         strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-10)
+
+
+def test_seed_experiment_reaches_99_percent_test_accuracy(moons):
+    X_train, X_test, y_train, y_test = moons
+    accuracies = []
+    for seed in range(50):
+        net = fastmlp.MLP([2, 10, 1], activation="tanh", seed=seed)
+        net.fit(X_train, y_train, epochs=1000, lr=0.5)
+        accuracies.append(np.mean(net.predict(X_test) == y_test))
+    accuracies = np.array(accuracies)
+    # The demo's default seed reaches 99%; so do most initialisations (the seed sheet's
+    # 99.33% came from one unseeded draw), and none misclassifies more than 3 of 150.
+    assert accuracies[0] >= 0.99
+    assert np.mean(accuracies >= 0.99) >= 0.75, accuracies
+    assert accuracies.min() >= 0.98, accuracies
+
+
+def test_float32_tracks_float64_on_the_seed_experiment(moons):
+    X_train, X_test, y_train, _ = moons
+    nets = {}
+    for dtype in ("float64", "float32"):
+        nets[dtype] = fastmlp.MLP([2, 10, 1], dtype=dtype, seed=0)
+        nets[dtype].parameters[...] = nets["float64"].parameters
+        nets[dtype].fit(X_train, y_train, epochs=300, lr=0.5)
+    np.testing.assert_allclose(
+        nets["float32"].history["loss"], nets["float64"].history["loss"], rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        nets["float32"].predict_proba(X_test), nets["float64"].predict_proba(X_test), atol=1e-4
+    )
+    assert nets["float32"].parameters.dtype == np.float32
