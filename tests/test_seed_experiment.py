@@ -46,11 +46,10 @@ def test_seed_experiment_reaches_99_percent_test_accuracy(moons):
 
 def test_float32_tracks_float64_on_the_seed_experiment(moons):
     X_train, X_test, y_train, _ = moons
-    nets = {}
-    for dtype in ("float64", "float32"):
-        nets[dtype] = fastmlp.MLP([2, 10, 1], dtype=dtype, seed=0)
-        nets[dtype].parameters[...] = nets["float64"].parameters
-        nets[dtype].fit(X_train, y_train, epochs=300, lr=0.5)
+    nets = {dtype: fastmlp.MLP([2, 10, 1], dtype=dtype, seed=0) for dtype in ("float64", "float32")}
+    np.testing.assert_allclose(nets["float32"].parameters, nets["float64"].parameters, rtol=1e-7)
+    for net in nets.values():
+        net.fit(X_train, y_train, epochs=300, lr=0.5)
     np.testing.assert_allclose(
         nets["float32"].history["loss"], nets["float64"].history["loss"], rtol=1e-4
     )
