@@ -348,7 +348,8 @@ class MLP:
         l1, l2 : float
             Penalties on the weights (not the biases); see :meth:`loss`.
         shuffle : bool
-            Reshuffle the samples every epoch (seeded by the model's ``seed``).
+            Reshuffle the samples every epoch (seeded by the model's ``seed``). Has no
+            effect in full-batch mode, where the order cannot change the update.
         validation_data : (X_val, y_val) or None
             Evaluated after every epoch into ``history["val_loss"]`` (and
             ``"val_accuracy"`` for classification).
@@ -408,6 +409,7 @@ class MLP:
 
         n_samples = X.shape[0]
         batch = n_samples if batch_size is None else min(batch_size, n_samples)
+        shuffle = shuffle and batch < n_samples
         work = self._workspace(min(batch, CHUNK_SAMPLES))
         dt = self.dtype
         state = {

@@ -53,7 +53,7 @@ class _FloatFormat(NamedTuple):
     """Constants of one IEEE binary format, typed in that format."""
 
     float_type: type
-    int_type: type
+    uint_type: type
     mantissa_bits: int
     exponent_bias: int
     ln2_hi: float  # few significant bits, so k * ln2_hi is exact
@@ -68,12 +68,12 @@ class _FloatFormat(NamedTuple):
 
 # ln2_hi / ln2_lo: fdlibm's split for float64 and musl's for float32.
 _F64 = _FloatFormat(
-    np.float64, np.int64, 52, 1023,
+    np.float64, np.uint64, 52, 1023,
     6.93147180369123816490e-01, 1.90821492927058770002e-10,
     709.782712893384, -750.0, 20.0, 54, 13, 7,
 )
 _F32 = _FloatFormat(
-    np.float32, np.int32, 23, 127,
+    np.float32, np.uint32, 23, 127,
     6.9314575195e-01, 1.4286067653e-06,
     88.72283, -110.0, 10.0, 25, 7, 4,
 )
@@ -98,10 +98,38 @@ def _format_of(numba_type):
     return None
 
 
+def _integer_tricks(fmt):
+    """Conversions between small integers and floats done on the bits.
+
+    x86 without AVX-512 has no SIMD conversion between float64 and int64 and no 64-bit
+    arithmetic shift, so a loop using them stays scalar. Adding ``1.5 * 2^p`` (``p`` the
+    mantissa width) to an integral float puts the integer in the low mantissa bits, and
+    OR-ing an integer into the mantissa of ``2^p`` does the reverse; only unsigned
+    integer adds, ands, ors and logical shifts remain, which all vectorise.
+    """
+    ft, ut = fmt.float_type, fmt.uint_type
+    mant, bias = ut(fmt.mantissa_bits), ut(fmt.exponent_bias)
+    round_magic = ft(1.5 * 2.0**fmt.mantissa_bits)
+    round_magic_bits = round_magic.view(ut)
+    unit_magic = ft(2.0**fmt.mantissa_bits)
+    unit_magic_bits = unit_magic.view(ut)
+
+    def pow2(k):
+        """2^k for an integral float k in the normal exponent range."""
+        k_bits = ft(k + round_magic).view(ut) - round_magic_bits  # k mod 2^width
+        return ut((k_bits + bias) << mant).view(ft)
+
+    def small_uint_to_float(i):
+        """The float value of an unsigned integer i < 2^mantissa_bits."""
+        return ut(i | unit_magic_bits).view(ft) - unit_magic
+
+    compile_helper = numba.njit(**INLINE_JIT_OPTIONS)
+    return compile_helper(pow2), compile_helper(small_uint_to_float)
+
+
 def _exp_parts(fmt):
     """Compiled helpers for one format: 2^k, the reduction and the polynomials."""
-    ft, it = fmt.float_type, fmt.int_type
-    mant, bias = it(fmt.mantissa_bits), it(fmt.exponent_bias)
+    ft = fmt.float_type
     inv_ln2 = ft(1.0 / math.log(2.0))
     ln2_hi, ln2_lo = ft(fmt.ln2_hi), ft(fmt.ln2_lo)
     half = ft(0.5)
@@ -110,14 +138,7 @@ def _exp_parts(fmt):
     expm1_poly = tuple(
         ft(1.0 / math.factorial(j + 1)) for j in range(fmt.exp_taylor_degree - 1, -1, -1)
     )
-
-    def pow2(k):
-        """2^k for an integral float k, as two normal factors (k may reach the subnormals)."""
-        k_int = it(k)
-        k_half = it(k_int >> it(1))
-        first = it((k_half + bias) << mant).view(ft)
-        second = it((k_int - k_half + bias) << mant).view(ft)
-        return first, second
+    pow2, _ = _integer_tricks(fmt)
 
     def reduce(x):
         """k and r with x = k ln2 + r, |r| <= ln2 / 2."""
@@ -139,7 +160,7 @@ def _exp_parts(fmt):
 
     compile_helper = numba.njit(**INLINE_JIT_OPTIONS)
     return (
-        compile_helper(pow2),
+        pow2,
         compile_helper(reduce),
         compile_helper(exp_poly_eval),
         compile_helper(expm1_poly_eval),
@@ -181,13 +202,13 @@ def softplus(x):
 def _make_exp(fmt):
     pow2, reduce, exp_poly_eval, _ = _exp_parts(fmt)
     ft = fmt.float_type
-    high, low, inf = ft(fmt.exp_max), ft(fmt.exp_clamp_low), ft(np.inf)
+    high, low, inf, half = ft(fmt.exp_max), ft(fmt.exp_clamp_low), ft(np.inf), ft(0.5)
 
     def impl(x):
         clamped = min(max(x, low), high)
         k, r = reduce(clamped)
-        first, second = pow2(k)
-        result = exp_poly_eval(r) * first * second
+        k_half = np.floor(k * half)  # 2^k as two normal factors: subnormal results round once
+        result = exp_poly_eval(r) * pow2(k_half) * pow2(k - k_half)
         result = inf if x > high else result
         return x if x != x else result
 
@@ -202,8 +223,7 @@ def _make_tanh(fmt):
     def impl(x):
         y = minus_two * min(abs(x), saturation)
         k, r = reduce(y)
-        first, second = pow2(k)
-        scale = first * second
+        scale = pow2(k)
         t = scale * expm1_poly_eval(r) + (scale - one)  # expm1(y) = 2^k expm1(r) + 2^k - 1
         magnitude = -t / (t + two)
         result = magnitude if x >= 0 else -magnitude
@@ -225,10 +245,12 @@ def _make_sigmoid(fmt):
 
 
 def _make_log(fmt):
-    ft, it = fmt.float_type, fmt.int_type
-    mant, bias = it(fmt.mantissa_bits), it(fmt.exponent_bias)
-    mantissa_mask = it((1 << fmt.mantissa_bits) - 1)
-    one_bits = it(fmt.exponent_bias << fmt.mantissa_bits)
+    ft, ut = fmt.float_type, fmt.uint_type
+    _, small_uint_to_float = _integer_tricks(fmt)
+    mant = ut(fmt.mantissa_bits)
+    mantissa_mask = ut((1 << fmt.mantissa_bits) - 1)
+    one_bits = ut(fmt.exponent_bias << fmt.mantissa_bits)
+    bias = ft(fmt.exponent_bias)
     smallest_normal = ft(np.finfo(ft).tiny)
     scale_bits = fmt.subnormal_scale_bits
     subnormal_scale = ft(2.0**scale_bits)
@@ -241,9 +263,9 @@ def _make_log(fmt):
     def impl(x):
         is_subnormal = x < smallest_normal
         scaled = x * subnormal_scale if is_subnormal else x
-        bits = ft(scaled).view(it)
-        k = ft((bits >> mant) - bias) - (scale_offset if is_subnormal else zero)
-        m = it((bits & mantissa_mask) | one_bits).view(ft)  # m in [1, 2)
+        bits = ft(scaled).view(ut)
+        k = small_uint_to_float(bits >> mant) - bias - (scale_offset if is_subnormal else zero)
+        m = ut((bits & mantissa_mask) | one_bits).view(ft)  # m in [1, 2)
         above = m > sqrt2
         m = m * half if above else m
         k = k + one if above else k

@@ -1,0 +1,103 @@
+"""The ``fastmlp`` command line and the two-moons experiment behind ``fastmlp demo``."""
+
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import fastmlp
+from fastmlp.cli import build_parser, main
+from fastmlp.demo import run_demo
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_prints_losses_and_accuracy_and_writes_png(tmp_path, capsys):
+    out = tmp_path / "demo.png"
+    assert main(["demo", "--epochs", "50", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    loss_lines = re.findall(r"^epoch +(\d+)/50  loss (\d+\.\d{4})$", printed, re.MULTILINE)
+    assert [int(epoch) for epoch, _ in loss_lines] == list(range(5, 51, 5))
+    losses = [float(loss) for _, loss in loss_lines]
+    assert losses[-1] < losses[0]
+    assert re.search(r"^test loss \d+\.\d{4}  test accuracy \d+\.\d%$", printed, re.MULTILINE)
+    assert str(out) in printed
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_default_demo_separates_the_moons(tmp_path):
+    result = run_demo(out=tmp_path / "moons.png")
+    assert result.history.shape == (1000,)
+    assert np.all(np.isfinite(result.history))
+    assert result.history[-1] < result.history[0]
+    assert result.test_accuracy >= 0.99
+    assert 0 < result.test_loss < result.history[0]
+    assert result.fit_seconds > 0
+    assert result.path.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_demo_is_reproducible_for_a_seed_and_varies_across_seeds(tmp_path):
+    first, again, other = (
+        run_demo(epochs=30, seed=seed, out=tmp_path / f"{index}.png")
+        for index, seed in enumerate((3, 3, 4))
+    )
+    np.testing.assert_array_equal(first.history, again.history)
+    assert not np.array_equal(first.history, other.history)
+
+
+def test_python_dash_m_runs_the_demo(tmp_path):
+    out = tmp_path / "module.png"
+    completed = subprocess.run(
+        [sys.executable, "-m", "fastmlp", "demo", "--epochs", "20", "--out", str(out)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "epoch 20/20  loss" in completed.stdout
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_hidden_and_activation_options_parse_into_per_layer_lists():
+    args = build_parser().parse_args(["demo", "--hidden", "16,8", "--activation", "tanh,relu"])
+    assert args.hidden == (16, 8)
+    assert args.activation == ["tanh", "relu"]
+    defaults = build_parser().parse_args(["demo"])
+    assert (defaults.hidden, defaults.activation, defaults.batch_size) == ((10,), "tanh", None)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--epochs", "0"], "epochs must be at least 1"),
+        (["--lr", "-1"], "lr must be > 0"),
+        (["--activation", "nope"], "unknown activation 'nope'"),
+        (["--hidden", "0"], "argument --hidden: hidden layer widths must be positive"),
+        (["--hidden", "16,16", "--activation", "tanh,relu,relu"], "list of 2 names"),
+        (["--epochs", "ten"], "argument --epochs: invalid int value"),
+        (["--dtype", "float16"], "argument --dtype: invalid choice"),
+    ],
+)
+def test_bad_option_exits_2_with_one_line_message(options, message, tmp_path, capsys):
+    out = tmp_path / "never.png"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", *options, "--out", str(out)])
+    assert exit_info.value.code == 2
+    last_line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last_line.startswith("fastmlp demo: error: ")
+    assert message in last_line
+    assert not out.exists()
+
+
+def test_no_subcommand_prints_help_and_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([])
+    assert exit_info.value.code == 2
+    assert "demo" in capsys.readouterr().err
+
+
+def test_version_option_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"fastmlp {fastmlp.__version__}"
