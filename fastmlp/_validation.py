@@ -17,7 +17,7 @@ def choice(name, value, options):
     """``value`` if it is one of ``options`` (strings), else a ValueError listing them."""
     if not isinstance(value, str) or value not in options:
         valid = ", ".join(repr(option) for option in options)
-        raise ValueError(f"unknown {name} {value!r}; valid {name}s are: {valid}")
+        raise ValueError(f"unknown {name} {value!r}; valid choices for {name}: {valid}")
     return value
 
 
@@ -90,7 +90,8 @@ def numeric_array(name, value, float_type):
         raise TypeError(
             f"{name} must hold real numbers (bool, int or float), got dtype {array.dtype}"
         )
-    return np.ascontiguousarray(array, dtype=float_type)
+    with np.errstate(over="ignore"):  # an overflow to inf is reported by `finite`
+        return np.ascontiguousarray(array, dtype=float_type)
 
 
 def finite(name, array):

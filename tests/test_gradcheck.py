@@ -30,7 +30,9 @@ def test_gradients_match_central_differences(activation, head, penalty, architec
     net, X, Y = make_problem(architecture, activation, head, "float64", rng, n_samples=13)
     l1, l2 = PENALTIES[penalty]
     dWs, dbs = net.gradients(X, Y, l1=l1, l2=l2)
-    analytic = np.concatenate([np.concatenate([dW.ravel(), db]) for dW, db in zip(dWs, dbs, strict=True)])
+    analytic = np.concatenate(
+        [np.concatenate([dW.ravel(), db]) for dW, db in zip(dWs, dbs, strict=True)]
+    )
     numeric = finite_difference_gradient(net, X, Y, l1, l2)
     # Central differences are accurate to about step^2 * f''' plus rounding (1e-16 / step).
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-7)

@@ -1,5 +1,6 @@
 """Every compiled kernel against the plain-numpy reference in tests/naive.py."""
 
+import naive
 import numpy as np
 import pytest
 from conftest import (
@@ -12,7 +13,6 @@ from conftest import (
     parameters_float64,
 )
 
-import naive
 from fastmlp._kernels import activations, dense, heads
 
 
@@ -163,6 +163,7 @@ def test_gradients_are_chunked_consistently(rng):
     ids=["sgd", "momentum", "nesterov", "adam"],
 )
 def test_training_loop_matches_reference(optimizer, dtype, rng):
+    """45 samples in batches of 10: the last batch of each epoch has 5."""
     head = ("cross_entropy", "softmax")
     net, X, Y = make_problem([3, 8, 3], "tanh", head, dtype, rng, n_samples=45)
     X = X.astype(dtype).astype(np.float64)

@@ -77,7 +77,9 @@ def test_limits_for_large_arguments_and_specials(dtype):
     big = np.finfo(dtype).max
     x = np.array([np.nan, np.inf, -np.inf, big, -big, 1e4, -1e4], dtype=dtype)
     out = np.empty_like(x)
-    np.testing.assert_array_equal(mathfn.exp_array(x, out), [np.nan, np.inf, 0, np.inf, 0, np.inf, 0])
+    np.testing.assert_array_equal(
+        mathfn.exp_array(x, out), [np.nan, np.inf, 0, np.inf, 0, np.inf, 0]
+    )
     np.testing.assert_array_equal(mathfn.tanh_array(x, out), [np.nan, 1, -1, 1, -1, 1, -1])
     np.testing.assert_array_equal(mathfn.sigmoid_array(x, out), [np.nan, 1, 0, 1, 0, 1, 0])
     np.testing.assert_array_equal(

@@ -1,12 +1,12 @@
 """The seed sheet's Exercise 2: moons, 2-10-1 tanh/sigmoid, full-batch GD, lr 0.5."""
 
+import naive
 import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
 
 import fastmlp
-import naive
 
 
 @pytest.fixture(scope="module")

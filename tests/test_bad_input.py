@@ -1,0 +1,146 @@
+"""Bad input gets a ValueError/TypeError that says what to do, before compiled code runs."""
+
+import numpy as np
+import pytest
+
+import fastmlp
+
+X = np.random.default_rng(0).normal(size=(20, 2))
+Y = (X[:, 0] > 0).astype(int)
+
+
+def net(**kwargs):
+    return fastmlp.MLP([2, 4, 1], **kwargs)
+
+
+def softmax_net():
+    return fastmlp.MLP([2, 4, 3], loss="cross_entropy")
+
+
+def with_nan(array):
+    array = array.astype(float)
+    array[3] = np.nan
+    return array
+
+
+CONSTRUCTION = {
+    "unknown activation": (lambda: net(activation="gelu"), ValueError, "valid choices for activation"),
+    "unknown loss": (lambda: net(loss="hinge"), ValueError, "valid choices for loss"),
+    "unknown output": (lambda: net(output="softplus"), ValueError, "valid choices for output"),
+    "unknown init": (lambda: net(init="xavier"), ValueError, "valid choices for init"),
+    "unpaired output": (lambda: net(output="softmax"), ValueError, "supported pairs"),
+    "softmax with one output": (lambda: fastmlp.MLP([2, 1], loss="cross_entropy"), ValueError,
+                                "at least 2 outputs"),
+    "too few activations": (lambda: fastmlp.MLP([2, 3, 3, 1], activation=["tanh"]),
+                            ValueError, "one per hidden layer"),
+    "sizes too short": (lambda: fastmlp.MLP([3]), ValueError, "at least an input"),
+    "zero width": (lambda: fastmlp.MLP([2, 0, 1]), ValueError, "at least 1"),
+    "float width": (lambda: fastmlp.MLP([2, 2.5, 1]), TypeError, "integer"),
+    "sizes not a list": (lambda: fastmlp.MLP("2,3,1"), TypeError, "list of layer widths"),
+    "unknown dtype": (lambda: net(dtype="float16"), ValueError, "float32' or 'float64"),
+    "negative seed": (lambda: net(seed=-1), ValueError, "seed"),
+    "negative init_scale": (lambda: net(init_scale=-1.0), ValueError, "init_scale"),
+}
+
+FIT = {
+    "lr zero": (dict(lr=0.0), ValueError, "lr must be > 0"),
+    "lr negative": (dict(lr=-0.1), ValueError, "lr must be > 0"),
+    "lr nan": (dict(lr=float("nan")), ValueError, "lr must be finite"),
+    "lr string": (dict(lr="0.1"), TypeError, "lr must be a real number"),
+    "batch_size zero": (dict(batch_size=0), ValueError, "batch_size must be at least 1"),
+    "batch_size float": (dict(batch_size=2.0), TypeError, "batch_size must be an integer"),
+    "epochs float": (dict(epochs=10.5), TypeError, "epochs must be an integer"),
+    "epochs zero": (dict(epochs=0), ValueError, "epochs must be at least 1"),
+    "epochs bool": (dict(epochs=True), TypeError, "epochs must be an integer"),
+    "unknown optimizer": (dict(optimizer="rmsprop"), ValueError, "valid choices for optimizer"),
+    "momentum one": (dict(momentum=1.0), ValueError, "momentum must be < 1"),
+    "nesterov without momentum": (dict(nesterov=True), ValueError, "needs momentum > 0"),
+    "negative l2": (dict(l2=-1.0), ValueError, "l2 must be >= 0"),
+    "shuffle not bool": (dict(shuffle="yes"), TypeError, "shuffle must be True or False"),
+    "callback not callable": (dict(callback=3), TypeError, "callback must be callable"),
+    "validation not a pair": (dict(validation_data=X), TypeError, "pair"),
+    "validation wrong width": (dict(validation_data=(X[:, :1], Y)), ValueError,
+                               "validation X has 1 features"),
+}
+
+DATA = {
+    "X 1-D": (lambda m: m.fit(X[:, 0], Y), ValueError, "reshape"),
+    "X wrong width": (lambda m: m.fit(X[:, :1], Y), ValueError, "has 1 features"),
+    "X empty": (lambda m: m.fit(np.empty((0, 2)), np.empty(0)), ValueError, "empty"),
+    "X nan": (lambda m: m.fit(with_nan(X), Y), ValueError, "NaN or infinite"),
+    "X inf": (lambda m: m.fit(X * np.inf, Y), ValueError, "NaN or infinite"),
+    "X strings": (lambda m: m.fit(X.astype(str), Y), TypeError, "real numbers"),
+    "X objects": (lambda m: m.fit(X.astype(object), Y), TypeError, "real numbers"),
+    "X complex": (lambda m: m.fit(X + 1j, Y), TypeError, "real numbers"),
+    "y too short": (lambda m: m.fit(X, Y[:5]), ValueError, "expected 20 samples"),
+    "y nan": (lambda m: m.fit(X, with_nan(Y)), ValueError, "NaN or infinite"),
+    "y labels 2 for BCE": (lambda m: m.fit(X, Y + 1), ValueError, "labels 0/1"),
+    "y strings": (lambda m: m.fit(X, Y.astype(str)), TypeError, "numbers"),
+    "y too many columns": (lambda m: m.fit(X, np.stack([Y, Y], 1)), ValueError,
+                           "2 column\\(s\\) but the network has 1"),
+    "predict wrong width": (lambda m: m.predict(X[:, :1]), ValueError, "has 1 features"),
+    "loss nan": (lambda m: m.loss(with_nan(X), Y), ValueError, "NaN or infinite"),
+    "gradients negative l1": (lambda m: m.gradients(X, Y, l1=-1), ValueError, "l1 must be"),
+    "float32 overflow": (lambda m: fastmlp.MLP([2, 1], dtype="float32").fit(X * 1e300, Y),
+                         ValueError, "too large for float32"),
+}
+
+CLASSES = {
+    "class id out of range": (lambda m: m.fit(X, Y + 2), ValueError, "class ids 0..2"),
+    "negative class id": (lambda m: m.fit(X, Y - 1), ValueError, "class ids 0..2"),
+    "fractional class id": (lambda m: m.fit(X, Y + 0.5), ValueError, "class ids 0..2"),
+    "rows not summing to 1": (lambda m: m.fit(X, np.ones((20, 3))), ValueError, "summing to 1"),
+}
+
+
+def assert_clear(error, pattern):
+    message = str(error.value)
+    assert "numba" not in message.lower() and "Traceback" not in message
+    assert error.match(pattern)
+
+
+@pytest.mark.parametrize("case", CONSTRUCTION)
+def test_construction(case):
+    build, kind, pattern = CONSTRUCTION[case]
+    with pytest.raises(kind) as error:
+        build()
+    assert_clear(error, pattern)
+
+
+@pytest.mark.parametrize("case", FIT)
+def test_fit_arguments(case):
+    kwargs, kind, pattern = FIT[case]
+    model = net()
+    before = model.parameters.copy()
+    with pytest.raises(kind) as error:
+        model.fit(X, Y, epochs=kwargs.pop("epochs", 5), **kwargs)
+    assert_clear(error, pattern)
+    np.testing.assert_array_equal(model.parameters, before)
+
+
+@pytest.mark.parametrize("case", DATA)
+def test_data(case):
+    call, kind, pattern = DATA[case]
+    with pytest.raises(kind) as error:
+        call(net())
+    assert_clear(error, pattern)
+
+
+@pytest.mark.parametrize("case", CLASSES)
+def test_class_labels(case):
+    call, kind, pattern = CLASSES[case]
+    with pytest.raises(kind) as error:
+        call(softmax_net())
+    assert_clear(error, pattern)
+
+
+def test_predict_proba_is_refused_for_regression():
+    model = fastmlp.MLP([2, 3, 1], loss="squared_error")
+    with pytest.raises(TypeError, match="use predict"):
+        model.predict_proba(X)
+
+
+def test_tanh_output_refuses_targets_outside_its_range():
+    model = fastmlp.MLP([2, 3, 1], loss="squared_error", output="tanh")
+    with pytest.raises(ValueError, match=r"\[-1, 1\]"):
+        model.fit(X, Y * 3.0)
