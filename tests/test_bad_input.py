@@ -24,7 +24,8 @@ def with_nan(array):
 
 
 CONSTRUCTION = {
-    "unknown activation": (lambda: net(activation="gelu"), ValueError, "valid choices for activation"),
+    "unknown activation": (lambda: net(activation="gelu"), ValueError,
+                           "valid choices for activation"),
     "unknown loss": (lambda: net(loss="hinge"), ValueError, "valid choices for loss"),
     "unknown output": (lambda: net(output="softplus"), ValueError, "valid choices for output"),
     "unknown init": (lambda: net(init="xavier"), ValueError, "valid choices for init"),
