@@ -46,7 +46,7 @@ def test_head_loss_and_delta_match_jacobian_chain_rule(head, dtype, rng):
     z_tilde = rng.normal(scale=2.0, size=(n_outputs, batch))
     from conftest import make_targets
 
-    Y = make_targets(loss, output, batch, n_outputs, rng).T
+    Y = np.ascontiguousarray(make_targets(loss, output, batch, n_outputs, rng).T)
     delta = np.empty((n_outputs, batch), dtype=dtype)
     scratch = np.empty((3, batch), dtype=dtype)
     code = heads.HEAD_CODES[head]
@@ -63,7 +63,7 @@ def test_head_loss_and_delta_match_jacobian_chain_rule(head, dtype, rng):
 
 def test_softmax_ce_delta_is_yhat_minus_y_for_one_hot(rng):
     z_tilde = rng.normal(size=(5, 11))
-    Y = np.eye(5)[rng.integers(0, 5, 11)].T
+    Y = np.ascontiguousarray(np.eye(5)[rng.integers(0, 5, 11)].T)
     delta = np.empty_like(z_tilde)
     heads.loss_and_delta(heads.SOFTMAX_CE, z_tilde, Y, delta, np.empty((3, 11)))
     np.testing.assert_allclose(delta, naive.softmax(z_tilde) - Y, rtol=1e-13, atol=1e-15)

@@ -22,7 +22,7 @@ The losses are computed from ``z_tilde`` in a form that cannot overflow:
 ``BCE = max(z, 0) - y z + log1p(e^-|z|)`` and ``CE = logsumexp(z) sum_i y_i - sum_i y_i z_i``
 (log-sum-exp shifted by the column maximum).
 
-Arrays are feature-major, shape ``(n_outputs, batch)``. Derivations: docs page
+Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Derivations: docs page
 "Derivations" (softmax + cross-entropy, sigmoid + binary cross-entropy).
 """
 
@@ -74,14 +74,15 @@ def loss_and_delta(code, z_tilde, y, delta, scratch):
     one = z_tilde.dtype.type(1.0)
     half = z_tilde.dtype.type(0.5)
     total = zero
+    # The element-wise heads run over the flattened arrays: one long vectorisable loop.
+    z_flat, y_flat, delta_flat = z_tilde.reshape(-1), y.reshape(-1), delta.reshape(-1)
     if code == SIGMOID_BCE:
-        for i in range(n_outputs):
-            for j in range(batch):
-                z = z_tilde[i, j]
-                e = mathfn.exp(-abs(z))
-                y_hat = (one if z >= zero else e) / (one + e)
-                total += max(z, zero) - y[i, j] * z + mathfn.log1p(e)
-                delta[i, j] = y_hat - y[i, j]
+        for i in range(z_flat.size):
+            z = z_flat[i]
+            e = mathfn.exp(-abs(z))
+            y_hat = (one if z >= zero else e) / (one + e)
+            total += max(z, zero) - y_flat[i] * z + mathfn.log1p(e)
+            delta_flat[i] = y_hat - y_flat[i]
     elif code == SOFTMAX_CE:
         column_max = scratch[0]
         column_sum = scratch[1]
@@ -108,18 +109,16 @@ def loss_and_delta(code, z_tilde, y, delta, scratch):
             for j in range(batch):
                 delta[i, j] = delta[i, j] * column_sum[j] - y[i, j]
     elif code == IDENTITY_SE:
-        for i in range(n_outputs):
-            for j in range(batch):
-                difference = z_tilde[i, j] - y[i, j]
-                total += half * difference * difference
-                delta[i, j] = difference
+        for i in range(z_flat.size):
+            difference = z_flat[i] - y_flat[i]
+            total += half * difference * difference
+            delta_flat[i] = difference
     elif code == TANH_SE:
-        for i in range(n_outputs):
-            for j in range(batch):
-                y_hat = mathfn.tanh(z_tilde[i, j])
-                difference = y_hat - y[i, j]
-                total += half * difference * difference
-                delta[i, j] = difference * (one - y_hat * y_hat)
+        for i in range(z_flat.size):
+            y_hat = mathfn.tanh(z_flat[i])
+            difference = y_hat - y_flat[i]
+            total += half * difference * difference
+            delta_flat[i] = difference * (one - y_hat * y_hat)
     return total
 
 
