@@ -2,7 +2,6 @@
 fastmlp in float64 and float32 against the seed sheet's numpy algorithm."""
 
 import naive
-import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
