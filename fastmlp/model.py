@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _validation as check
 from ._kernels import network, optim, train
@@ -55,6 +56,7 @@ class MLP:
         biases. ``"playground"``: uniform on ``[-0.5, 0.5)``, biases 0.1. Weights are
         multiplied by ``init_scale`` in every scheme.
     init_scale : float
+        Factor applied to the initial weights (not the biases).
     dtype : {"float64", "float32"}
         Arithmetic precision of parameters and training.
     seed : int or None
@@ -69,9 +71,11 @@ class MLP:
     biases : list of ndarray
         ``b^(l)`` of shape ``(fan_out,)``: writable views into ``parameters``.
     history : dict of ndarray
-        Per-epoch ``"loss"`` (the objective) of the last ``fit``, plus ``"val_loss"``
-        (mean loss without penalty) and, for classification, ``"val_accuracy"`` when
-        validation data were given.
+        Per-epoch figures of the last ``fit``: ``"loss"``, the objective averaged over the
+        epoch's batches (each evaluated before its update, so for full-batch training the
+        objective at the weights the epoch started from); with validation data also
+        ``"val_loss"`` (mean loss without penalty, after the epoch) and, for
+        classification, ``"val_accuracy"``.
 
     Notes
     -----
@@ -86,14 +90,14 @@ class MLP:
         output: str | None = None,
         init: str = "normal",
         init_scale: float = 1.0,
-        dtype: str = "float64",
+        dtype: str | type = "float64",
         seed: int | None = 0,
     ) -> None:
         self.sizes = check.layer_sizes(sizes)
         n_hidden = len(self.sizes) - 2
         if isinstance(activation, str):
             names = (check.choice("activation", activation, tuple(ACTIVATION_CODES)),) * n_hidden
-        elif isinstance(activation, Sequence) and len(activation) == n_hidden:
+        elif isinstance(activation, (Sequence, np.ndarray)) and len(activation) == n_hidden:
             names = tuple(
                 check.choice("activation", name, tuple(ACTIVATION_CODES)) for name in activation
             )
@@ -265,7 +269,7 @@ class MLP:
         ))
 
     # ----------------------------------------------------------------- objective
-    def loss(self, X, y, l1: float = 0.0, l2: float = 0.0) -> float:
+    def loss(self, X: ArrayLike, y: ArrayLike, l1: float = 0.0, l2: float = 0.0) -> float:
         """The objective that :meth:`fit` minimises: mean loss over the samples + penalties.
 
         ``penalty = (l2 / 2) sum W^2 + l1 sum |W|`` over the weights (not the biases).
@@ -273,7 +277,9 @@ class MLP:
         value, _ = self._objective(X, y, l1, l2, with_gradient=False)
         return value
 
-    def gradients(self, X, y, l1: float = 0.0, l2: float = 0.0):
+    def gradients(
+        self, X: ArrayLike, y: ArrayLike, l1: float = 0.0, l2: float = 0.0
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Gradient of :meth:`loss` over the whole data set.
 
         Returns
@@ -306,8 +312,8 @@ class MLP:
     # ----------------------------------------------------------------- training
     def fit(
         self,
-        X,
-        y,
+        X: ArrayLike,
+        y: ArrayLike,
         epochs: int = 1000,
         lr: float = 0.5,
         batch_size: int | None = None,
@@ -404,8 +410,8 @@ class MLP:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise TypeError("validation_data must be a pair (X_val, y_val)")
             X_val = self._features(validation_data[0], "validation X")
-            validation = (X_val, validation_data[1],
-                          self._targets(validation_data[1], X_val.shape[0], "validation y"))
+            validation = (X_val, self._targets(validation_data[1], X_val.shape[0],
+                                               "validation y"))
 
         n_samples = X.shape[0]
         batch = n_samples if batch_size is None else min(batch_size, n_samples)
@@ -474,7 +480,7 @@ class MLP:
                 completed = epoch + 1
                 logs = {"loss": float(losses[epoch])}
                 if validation is not None:
-                    X_val, y_val, Y_val = validation
+                    X_val, Y_val = validation
                     val_loss = self._summed_loss(X_val, Y_val, val_work) / X_val.shape[0]
                     self.history["val_loss"][epoch] = logs["val_loss"] = val_loss
                     if self.is_classifier:
@@ -508,11 +514,11 @@ class MLP:
         )
         return out
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Output pre-activations ``z_tilde^(L)``, shape ``(n_samples, n_outputs)``."""
         return self._outputs(self._features(X), apply_head=False)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, n_outputs)`` (cross-entropy losses only).
 
         Softmax rows for ``cross_entropy``; per-output probabilities of label 1 for
@@ -525,7 +531,7 @@ class MLP:
             )
         return self._outputs(self._features(X), apply_head=True)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predictions for each row of ``X``.
 
         * ``cross_entropy``: class ids, shape ``(n_samples,)``.
