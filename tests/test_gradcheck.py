@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import ACTIVATIONS, HEADS, make_problem
+from problems import ACTIVATIONS, HEADS, make_problem
 
 PENALTIES = {"none": (0.0, 0.0), "l1": (0.03, 0.0), "l2": (0.0, 0.05), "l1+l2": (0.02, 0.04)}
 ARCHITECTURES = ([3, 5, 2], [3, 4, 6, 2], [2, 5, 4, 3, 3], [3, 3, 4, 3, 5, 2])

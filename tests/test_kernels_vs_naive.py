@@ -3,7 +3,7 @@
 import naive
 import numpy as np
 import pytest
-from conftest import (
+from problems import (
     ACTIVATIONS,
     DTYPES,
     HEADS,
@@ -44,7 +44,7 @@ def test_head_loss_and_delta_match_jacobian_chain_rule(head, dtype, rng):
     loss, output = head
     n_outputs, batch = 4, 29
     z_tilde = rng.normal(scale=2.0, size=(n_outputs, batch))
-    from conftest import make_targets
+    from problems import make_targets
 
     Y = np.ascontiguousarray(make_targets(loss, output, batch, n_outputs, rng).T)
     delta = np.empty((n_outputs, batch), dtype=dtype)
