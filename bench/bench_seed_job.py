@@ -1,41 +1,85 @@
-"""The seed experiment (moons, 2-10-1 tanh/sigmoid, full-batch GD, lr 0.5, 1000 epochs):
-fastmlp in float64 and float32 against the seed sheet's numpy algorithm."""
+"""Workload 1, the seed job: moons, 2-10-1 tanh, sigmoid + BCE, full batch, lr 0.5,
+1000 epochs. fastmlp (float64, float32) against the seed's numpy MLP, scikit-learn and
+PyTorch, all started from the same weights and checked to reach the same loss curve."""
 
-import naive
+import numpy as np
 import pytest
-from sklearn.datasets import make_moons
-from sklearn.model_selection import train_test_split
+from baselines import NumpyMLP, sklearn_fit, sklearn_from_weights, torch_network, torch_train
+from conftest import requires_torch, timed
 
 import fastmlp
 
-EPOCHS = 1000
+EPOCHS, LR, ROUNDS = 1000, 0.5, 7
+GROUP = "1 seed job: moons 2-10-1 tanh, full batch, 1000 epochs"
 
 
 @pytest.fixture(scope="module")
-def moons():
-    X, y = make_moons(n_samples=500, noise=0.2, random_state=42)
-    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.3, random_state=42)
-    return X_train, y_train
+def start():
+    """The demo's default initial network."""
+    return fastmlp.MLP([2, 10, 1], seed=0)
 
 
-@pytest.mark.parametrize("implementation", ["fastmlp-float64", "fastmlp-float32", "numpy"])
-def bench_seed_job(benchmark, moons, implementation):
+@pytest.fixture(scope="module")
+def reference(start, moons):
     X, y = moons
-    benchmark.group = f"seed job ({EPOCHS} epochs)"
-    if implementation == "numpy":
-        net = fastmlp.MLP([2, 10, 1], seed=0)
-        start = [a.copy() for a in (net.weights[0], net.biases[0], net.weights[1], net.biases[1])]
-        curve, _ = benchmark(naive.seed_exercise_training, *start, X.T, y.reshape(1, -1),
-                             0.5, EPOCHS)
-    else:
-        dtype = implementation.split("-")[1]
-        net = fastmlp.MLP([2, 10, 1], dtype=dtype, seed=0)
-        initial = net.parameters.copy()
+    return NumpyMLP(start.weights, start.biases).train(X, y[:, None], EPOCHS, LR)
 
-        def train():
-            net.parameters[...] = initial
-            return net.fit(X, y, epochs=EPOCHS, lr=0.5).history["loss"]
 
-        train()
-        curve = benchmark(train)
-    assert curve.shape == (EPOCHS,) and curve[-1] < 0.1
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def bench_fastmlp(benchmark, moons, start, reference, dtype):
+    X, y = moons
+    net = fastmlp.MLP([2, 10, 1], dtype=dtype)
+
+    def prepare():
+        net.parameters[...] = start.parameters
+        return ()
+
+    benchmark.group = GROUP
+    timed(benchmark, lambda: net.fit(X, y, epochs=EPOCHS, lr=LR), ROUNDS, prepare)
+    tolerance = 1e-10 if dtype == "float64" else 1e-4
+    np.testing.assert_allclose(net.history["loss"], reference, rtol=tolerance)
+
+
+def bench_seed_numpy(benchmark, moons, start, reference):
+    X, y = moons
+    benchmark.group = GROUP
+    curve = timed(
+        benchmark, lambda model: model.train(X, y[:, None], EPOCHS, LR), ROUNDS,
+        lambda: (NumpyMLP(start.weights, start.biases),),
+    )
+    np.testing.assert_array_equal(curve, reference)
+
+
+def bench_sklearn(benchmark, moons, start, reference):
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = moons
+
+    def prepare():
+        estimator = MLPClassifier(
+            hidden_layer_sizes=(10,), activation="tanh", solver="sgd", alpha=0.0,
+            batch_size=X.shape[0], learning_rate_init=LR, momentum=0.0, max_iter=EPOCHS,
+            shuffle=False, tol=0.0, n_iter_no_change=EPOCHS + 1, warm_start=True,
+        )
+        return (sklearn_from_weights(estimator, start.weights, start.biases, X, y),)
+
+    benchmark.group = GROUP
+    estimator = timed(benchmark, lambda model: sklearn_fit(model, X, y), ROUNDS, prepare)
+    np.testing.assert_allclose(estimator.loss_curve_, reference, rtol=1e-9)
+
+
+@requires_torch
+def bench_pytorch(benchmark, moons, start, reference):
+    import torch
+
+    X, y = moons
+    Y = y[:, None].astype(np.float64)
+    torch.set_num_threads(1)  # its fastest setting for a network this small
+    benchmark.group = GROUP
+    curve = timed(
+        benchmark,
+        lambda model: torch_train(model, X, Y, EPOCHS, LR, X.shape[0], "bce"),
+        ROUNDS,
+        lambda: (torch_network(start.weights, start.biases, "tanh", torch.float64),),
+    )
+    np.testing.assert_allclose(curve, reference, rtol=1e-9)

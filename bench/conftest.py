@@ -1,12 +1,47 @@
-"""Benchmarks: run with ``python -m pytest bench --benchmark-enable``.
+"""Benchmarks: ``python -m pytest bench --benchmark-enable`` (or ``python bench/report.py``).
 
-Every benchmark calls its function once before timing (compile time excluded) and
-shares a ``group`` with its baseline, so pytest-benchmark's table shows the ratio of
-the two, measured side by side in the same process.
+Every benchmark runs its function once before timing (compile time excluded) and shares a
+``group`` with its peers, so pytest-benchmark's table shows their ratios, measured side by
+side in one process. Each also asserts that the implementations agree on the result.
 """
 
-import sys
-from pathlib import Path
+import numpy as np
+import pytest
+from baselines import torch_available
 
-# The slow numpy references in tests/naive.py double as the baselines.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+requires_torch = pytest.mark.skipif(not torch_available(), reason="PyTorch is not installed")
+
+
+def timed(benchmark, train, rounds, prepare=tuple):
+    """Time ``train(*prepare())`` over ``rounds`` rounds; ``prepare`` runs untimed.
+
+    One untimed call first loads or compiles whatever ``train`` needs. Returns the last
+    round's result.
+    """
+    if not benchmark.disabled:  # with timing disabled (CI), one run checks the result
+        train(*prepare())
+    return benchmark.pedantic(train, setup=lambda: (prepare(), {}), rounds=rounds, iterations=1)
+
+
+@pytest.fixture(scope="session")
+def moons():
+    """The seed experiment's training set: make_moons(500, noise 0.2, seed 42), 70%."""
+    from sklearn.datasets import make_moons
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_moons(n_samples=500, noise=0.2, random_state=42)
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.3, random_state=42)
+    return X_train, y_train
+
+
+def spiral(n_per_arm=250, seed=0):
+    """The Playground's two-arm spiral (no noise), labels +1 / -1, shuffled."""
+    i = np.arange(n_per_arm) / n_per_arm
+    radius = 5 * i
+    points, labels = [], []
+    for delta, label in ((0.0, 1.0), (np.pi, -1.0)):
+        angle = 1.75 * i * 2 * np.pi + delta
+        points.append(np.column_stack([radius * np.sin(angle), radius * np.cos(angle)]))
+        labels.append(np.full(n_per_arm, label))
+    order = np.random.default_rng(seed).permutation(2 * n_per_arm)
+    return np.concatenate(points)[order], np.concatenate(labels)[order]

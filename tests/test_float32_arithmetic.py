@@ -45,8 +45,7 @@ ELEMENT_KERNELS = {
         for name, code in activations.ACTIVATION_CODES.items()
     },
     "affine": (dense.affine_forward, lambda: (z((3, 4)), z((3,)), z(), z((3, 8)))),
-    "weight gradient": (dense.weight_gradient,
-                        lambda: (z((3, 8)), z(), z((3, 4)), z((3,)), F32(0.5))),
+    "weight gradient": (dense.weight_gradient, lambda: (z((3, 8)), z(), z((3, 4)), z((3,)))),
     "backpropagate": (dense.backpropagate, lambda: (z((3, 4)), z((3, 8)), z())),
     "sigmoid BCE": (heads.loss_and_delta,
                     lambda: (heads.SIGMOID_BCE, z(), z(), z(), scratch())),

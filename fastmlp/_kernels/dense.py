@@ -46,11 +46,12 @@ def affine_forward(W, b, z_in, z_tilde_out):
 
 
 @jit
-def weight_gradient(delta, z_in, dW, db, scale):
-    """``dW = scale * delta @ z_in.T`` and ``db = scale * delta.sum(axis=1)``.
+def weight_gradient(delta, z_in, dW, db):
+    """``dW = delta @ z_in.T`` and ``db = delta.sum(axis=1)``.
 
-    This is ``nabla_W = delta^(l+1) z^(l)T`` and ``nabla_b = delta^(l+1)``, summed over
-    the batch and multiplied by ``scale`` (``1/m`` for a mean over ``m`` samples).
+    This is ``nabla_W = delta^(l+1) z^(l)T`` and ``nabla_b = delta^(l+1)`` summed over the
+    batch; with the output delta already divided by the batch size (as
+    :func:`~.network.batch_loss_and_gradient` does), these are the batch means.
 
     Parameters
     ----------
@@ -58,28 +59,24 @@ def weight_gradient(delta, z_in, dW, db, scale):
     z_in : ndarray, shape (fan_in, batch)
     dW : ndarray, shape (fan_out, fan_in), overwritten
     db : ndarray, shape (fan_out,), overwritten
-    scale : float
     """
     fan_out, fan_in = dW.shape
     batch = delta.shape[1]
     zero = dW.dtype.type(0.0)
     if fan_out * fan_in * batch >= BLAS_MIN_WORK:
         np.dot(delta, z_in.T, dW)
-        for i in range(fan_out):
-            for k in range(fan_in):
-                dW[i, k] *= scale
     else:
         for i in range(fan_out):
             for k in range(fan_in):
                 total = zero
                 for j in range(batch):
                     total += delta[i, j] * z_in[k, j]
-                dW[i, k] = total * scale
+                dW[i, k] = total
     for i in range(fan_out):
         total = zero
         for j in range(batch):
             total += delta[i, j]
-        db[i] = total * scale
+        db[i] = total
 
 
 @jit

@@ -83,11 +83,12 @@ def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m):
 
 
 @jit
-def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas, m, scale):
-    """Backward pass from the output delta in ``deltas[L]``; writes ``scale * gradient``.
+def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas, m):
+    """Backward pass from the output delta in ``deltas[L]``; writes the gradient to ``grad``.
 
-    For ``l = L-1 .. 0``: ``dW^(l) = scale * delta^(l+1) z^(l)T``, ``db^(l) = scale *
-    sum_j delta^(l+1)``, then ``delta^(l) = (W^(l)T delta^(l+1)) * phi'(z_tilde^(l))``.
+    For ``l = L-1 .. 0``: ``dW^(l) = delta^(l+1) z^(l)T``, ``db^(l) = sum_j delta^(l+1)``,
+    then ``delta^(l) = (W^(l)T delta^(l+1)) * phi'(z_tilde^(l))``. Sums over the ``m``
+    samples: an output delta divided by the batch size gives the batch-mean gradient.
     """
     n_layers = sizes.shape[0] - 1
     for layer in range(n_layers - 1, -1, -1):
@@ -98,7 +99,6 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
             z_in,
             weight_view(grad, w_offsets, sizes, layer),
             bias_view(grad, w_offsets, sizes, layer),
-            scale,
         )
         if layer > 0:
             delta_in = layer_view(deltas, a_offsets, sizes, layer, m)
@@ -137,18 +137,24 @@ def batch_loss_and_gradient(
             gather_transposed(X, order, start + chunk_start, chunk, use_order, z_in)
             gather_transposed(Y, order, start + chunk_start, chunk, use_order, y_chunk)
         forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk)
+        output_delta = layer_view(deltas, a_offsets, sizes, n_layers, chunk)
         total += heads.loss_and_delta(
             head_code,
             layer_view(acts, a_offsets, sizes, n_layers, chunk),
             y_chunk,
-            layer_view(deltas, a_offsets, sizes, n_layers, chunk),
+            output_delta,
             scratch,
         )
         if with_gradient:
+            # d(mean loss)/dz_tilde = delta / m: backprop is linear in delta, so every
+            # gradient below comes out as the batch mean with no further scaling.
+            flat_delta = output_delta.reshape(-1)
+            for i in range(flat_delta.size):
+                flat_delta[i] *= scale
             target = grad if chunk_start == 0 else grad_chunk
             backward(
                 theta, target, w_offsets, a_offsets, sizes, activation_codes,
-                acts, deltas, chunk, scale,
+                acts, deltas, chunk,
             )
             if chunk_start > 0:
                 for i in range(grad.shape[0]):

@@ -1,0 +1,91 @@
+"""Workload 3, real data: scikit-learn's digits (1797 x 64, 10 classes, 75/25 split),
+64-128-10 ReLU, softmax + cross-entropy, Adam (lr 1e-3), mini-batches of 32, 50 epochs.
+fastmlp against scikit-learn's MLPClassifier doing the same epochs (no penalty, no early
+stopping), PyTorch optional; each must reach a test accuracy of at least 0.96 and within
+one point of scikit-learn's."""
+
+import numpy as np
+import pytest
+from baselines import sklearn_fit, torch_network, torch_train
+from conftest import requires_torch, timed
+
+import fastmlp
+
+EPOCHS, LR, BATCH, ROUNDS = 50, 1e-3, 32, 5
+GROUP = "3 digits: 64-128-10 relu, Adam, batch 32, 50 epochs"
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16.0, y, test_size=0.25, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def sklearn_accuracy(digits):
+    X_train, X_test, y_train, y_test = digits
+    return sklearn_fit(make_sklearn(), X_train, y_train).score(X_test, y_test)
+
+
+def make_sklearn():
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(
+        hidden_layer_sizes=(128,), activation="relu", solver="adam", alpha=0.0,
+        batch_size=BATCH, learning_rate_init=LR, max_iter=EPOCHS, shuffle=True,
+        random_state=0, tol=0.0, n_iter_no_change=EPOCHS + 1,
+    )
+
+
+def assert_accuracy(accuracy, sklearn_accuracy):
+    assert accuracy >= 0.96
+    assert abs(accuracy - sklearn_accuracy) <= 0.01
+
+
+def bench_fastmlp(benchmark, digits, sklearn_accuracy):
+    X_train, X_test, y_train, y_test = digits
+    net = fastmlp.MLP([64, 128, 10], activation="relu", loss="cross_entropy", init="glorot",
+                      seed=0)
+    initial = net.parameters.copy()
+
+    def prepare():
+        net.parameters[...] = initial
+        return ()
+
+    benchmark.group = GROUP
+    timed(benchmark, lambda: net.fit(X_train, y_train, epochs=EPOCHS, lr=LR, batch_size=BATCH,
+                                     optimizer="adam"), ROUNDS, prepare)
+    assert_accuracy(np.mean(net.predict(X_test) == y_test), sklearn_accuracy)
+
+
+def bench_sklearn(benchmark, digits, sklearn_accuracy):
+    X_train, X_test, y_train, y_test = digits
+    benchmark.group = GROUP
+    estimator = timed(benchmark, lambda model: sklearn_fit(model, X_train, y_train), ROUNDS,
+                      lambda: (make_sklearn(),))
+    assert estimator.n_iter_ == EPOCHS
+    assert_accuracy(estimator.score(X_test, y_test), sklearn_accuracy)
+
+
+@requires_torch
+def bench_pytorch(benchmark, digits, sklearn_accuracy):
+    import torch
+
+    X_train, X_test, y_train, y_test = digits
+    start = fastmlp.MLP([64, 128, 10], activation="relu", loss="cross_entropy", init="glorot",
+                        seed=0)
+    torch.set_num_threads(1)
+
+    def train(model):
+        torch_train(model, X_train, y_train, EPOCHS, LR, BATCH, "cross_entropy", "adam")
+        return model
+
+    benchmark.group = GROUP
+    model = timed(benchmark, train, ROUNDS,
+                  lambda: (torch_network(start.weights, start.biases, "relu", torch.float64),))
+    with torch.no_grad():
+        predicted = model(torch.from_numpy(X_test)).argmax(dim=1).numpy()
+    assert_accuracy(np.mean(predicted == y_test), sklearn_accuracy)

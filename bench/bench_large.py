@@ -1,0 +1,98 @@
+"""Workload 4, large: 60,000 x 784 float32 synthetic data (MNIST-shaped), 784-256-128-10
+ReLU, softmax + cross-entropy, batch 128, one epoch of SGD (lr 0.01), both cores. fastmlp
+against PyTorch with 2 threads, from the same weights, and the machine's bound: the work's
+FLOPs at the float32 matrix-product rate measured in the same run (``bench_matmul_rate``).
+"""
+
+import numpy as np
+import pytest
+from baselines import torch_network, torch_train
+from conftest import requires_torch, timed
+
+import fastmlp
+
+N_SAMPLES, SIZES, BATCH, LR, ROUNDS = 60_000, [784, 256, 128, 10], 128, 0.01, 3
+GROUP = "4 large: 60000x784 float32, 784-256-128-10 relu, batch 128, 1 epoch"
+MATMUL_SIZE = 2048
+
+
+def epoch_flops(n_samples=N_SAMPLES, sizes=SIZES):
+    """Multiply-add work of one epoch, 2 FLOPs each: forward, weight gradient, and the
+    delta of every layer but the input."""
+    total = 0
+    for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        products = 3 if layer > 0 else 2
+        total += products * 2 * n_samples * fan_in * fan_out
+    return total
+
+
+def synthetic_mnist(seed=0):
+    """Pixels in [0, 1) and labels from a random linear teacher, so the task is learnable."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((N_SAMPLES, SIZES[0]), dtype=np.float32)
+    teacher = rng.normal(size=(SIZES[0], SIZES[-1])).astype(np.float32)
+    return X, (X @ teacher).argmax(axis=1)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return synthetic_mnist()
+
+
+@pytest.fixture(scope="module")
+def start():
+    return fastmlp.MLP(SIZES, activation="relu", loss="cross_entropy", init="he",
+                       dtype="float32", seed=0)
+
+
+@pytest.fixture(scope="module")
+def fastmlp_loss(data, start):
+    X, y = data
+    net = fastmlp.MLP(SIZES, activation="relu", loss="cross_entropy", dtype="float32")
+    net.parameters[...] = start.parameters
+    return net.fit(X, y, epochs=1, lr=LR, batch_size=BATCH, shuffle=False).history["loss"][0]
+
+
+def bench_fastmlp(benchmark, data, start, fastmlp_loss):
+    X, y = data
+    net = fastmlp.MLP(SIZES, activation="relu", loss="cross_entropy", dtype="float32")
+
+    def prepare():
+        net.parameters[...] = start.parameters
+        return ()
+
+    benchmark.group = GROUP
+    benchmark.extra_info["flops"] = epoch_flops()
+    timed(benchmark, lambda: net.fit(X, y, epochs=1, lr=LR, batch_size=BATCH, shuffle=False),
+          ROUNDS, prepare)
+    assert net.history["loss"][0] == fastmlp_loss
+    assert fastmlp_loss < np.log(10)  # it learned something within the epoch
+
+
+@requires_torch
+def bench_pytorch(benchmark, data, start, fastmlp_loss):
+    import torch
+
+    X, y = data
+    torch.set_num_threads(2)
+    benchmark.group = GROUP
+    curve = timed(
+        benchmark,
+        lambda model: torch_train(model, X, y, 1, LR, BATCH, "cross_entropy"),
+        ROUNDS,
+        lambda: (torch_network(start.weights, start.biases, "relu", torch.float32),),
+    )
+    # Same weights, same order, float32 both: only the summation order differs.
+    assert curve[0] == pytest.approx(fastmlp_loss, rel=1e-3)
+
+
+def bench_matmul_rate(benchmark):
+    """float32 matrix product rate of numpy's BLAS here: the bound's denominator."""
+    rng = np.random.default_rng(0)
+    A = rng.random((MATMUL_SIZE, MATMUL_SIZE), dtype=np.float32)
+    B = rng.random((MATMUL_SIZE, MATMUL_SIZE), dtype=np.float32)
+    out = np.empty_like(A)
+    benchmark.group = "4 large: float32 matmul rate"
+    benchmark.extra_info["flops"] = 2 * MATMUL_SIZE**3
+    timed(benchmark, lambda: np.dot(A, B, out=out), 7)
+    np.testing.assert_allclose(out[0, :5], A[0] @ B[:, :5], rtol=1e-4)

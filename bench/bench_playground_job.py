@@ -1,0 +1,83 @@
+"""Workload 2, the Playground job: spiral (250 training points), 2-8-8-8-1 tanh, tanh
+output + squared error, batch size 10, lr 0.1, 500 epochs, started from the same
+Playground initialisation. fastmlp against the numpy mini-batch reference and PyTorch."""
+
+import numpy as np
+import pytest
+from baselines import NumpyMLP, torch_network, torch_train
+from conftest import requires_torch, spiral, timed
+
+import fastmlp
+
+EPOCHS, LR, BATCH, ROUNDS = 500, 0.1, 10, 5
+SIZES = [2, 8, 8, 8, 1]
+GROUP = "2 Playground job: spiral 2-8-8-8-1 tanh, batch 10, 500 epochs"
+# 12,500 SGD steps at lr 0.1 amplify rounding differences (the summation order differs
+# between implementations): the curves agree to 1e-9 for the first 100 epochs, after which
+# each run only has to reach a good fit.
+AGREEING_EPOCHS, GOOD_FINAL_LOSS = 100, 0.05
+
+
+def assert_agrees(curve, reference):
+    np.testing.assert_allclose(curve[:AGREEING_EPOCHS], reference[:AGREEING_EPOCHS], rtol=1e-9)
+    assert curve[-1] < GOOD_FINAL_LOSS
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = spiral()
+    return X[:250], y[:250, None]  # the Playground's 50% training split
+
+
+@pytest.fixture(scope="module")
+def start():
+    return fastmlp.MLP(SIZES, activation="tanh", loss="squared_error", output="tanh",
+                       init="playground", seed=0)
+
+
+@pytest.fixture(scope="module")
+def reference(start, data):
+    X, Y = data
+    model = NumpyMLP(start.weights, start.biases, "tanh", "tanh_squared_error")
+    return model.train(X, Y, EPOCHS, LR, BATCH)
+
+
+def bench_fastmlp(benchmark, data, start, reference):
+    X, Y = data
+    net = fastmlp.MLP(SIZES, activation="tanh", loss="squared_error", output="tanh")
+
+    def prepare():
+        net.parameters[...] = start.parameters
+        return ()
+
+    benchmark.group = GROUP
+    timed(benchmark, lambda: net.fit(X, Y, epochs=EPOCHS, lr=LR, batch_size=BATCH,
+                                     shuffle=False), ROUNDS, prepare)
+    assert_agrees(net.history["loss"], reference)
+
+
+def bench_numpy(benchmark, data, start, reference):
+    X, Y = data
+    benchmark.group = GROUP
+    curve = timed(
+        benchmark, lambda model: model.train(X, Y, EPOCHS, LR, BATCH), ROUNDS,
+        lambda: (NumpyMLP(start.weights, start.biases, "tanh", "tanh_squared_error"),),
+    )
+    np.testing.assert_array_equal(curve, reference)
+    assert curve[-1] < GOOD_FINAL_LOSS
+
+
+@requires_torch
+def bench_pytorch(benchmark, data, start, reference):
+    import torch
+
+    X, Y = data
+    torch.set_num_threads(1)
+    benchmark.group = GROUP
+    curve = timed(
+        benchmark,
+        lambda model: torch_train(model, X, Y, EPOCHS, LR, BATCH, "tanh_squared_error"),
+        ROUNDS,
+        lambda: (torch_network(start.weights, start.biases, "tanh", torch.float64),),
+    )
+    assert_agrees(curve, reference)
