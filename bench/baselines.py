@@ -93,6 +93,14 @@ class NumpyMLP:
         return loss
 
 
+def synthetic_mnist(n_samples, n_features, n_classes, seed=0):
+    """float32 pixels in [0, 1) and labels from a random linear teacher (learnable)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n_samples, n_features), dtype=np.float32)
+    teacher = rng.normal(size=(n_features, n_classes)).astype(np.float32)
+    return X, (X @ teacher).argmax(axis=1)
+
+
 def sklearn_from_weights(estimator, weights, biases, X, y):
     """Give a scikit-learn MLP the weights of a fastmlp network before its timed fit.
 
@@ -119,11 +127,10 @@ def sklearn_fit(estimator, X, y):
 
 
 def torch_available():
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether PyTorch is installed (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
 
 
 def torch_network(weights, biases, hidden, dtype):

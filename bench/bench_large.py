@@ -6,7 +6,7 @@ FLOPs at the float32 matrix-product rate measured in the same run (``bench_matmu
 
 import numpy as np
 import pytest
-from baselines import torch_network, torch_train
+from baselines import synthetic_mnist, torch_network, torch_train
 from conftest import requires_torch, timed
 
 import fastmlp
@@ -26,17 +26,9 @@ def epoch_flops(n_samples=N_SAMPLES, sizes=SIZES):
     return total
 
 
-def synthetic_mnist(seed=0):
-    """Pixels in [0, 1) and labels from a random linear teacher, so the task is learnable."""
-    rng = np.random.default_rng(seed)
-    X = rng.random((N_SAMPLES, SIZES[0]), dtype=np.float32)
-    teacher = rng.normal(size=(SIZES[0], SIZES[-1])).astype(np.float32)
-    return X, (X @ teacher).argmax(axis=1)
-
-
 @pytest.fixture(scope="module")
 def data():
-    return synthetic_mnist()
+    return synthetic_mnist(N_SAMPLES, SIZES[0], SIZES[-1])
 
 
 @pytest.fixture(scope="module")

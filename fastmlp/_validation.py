@@ -96,7 +96,8 @@ def numeric_array(name, value, float_type):
 
 def finite(name, array):
     """Refuse NaN and infinity (also values that overflowed a float32 conversion)."""
-    if not np.isfinite(array).all():
+    # min and max propagate NaN and reach any infinity, without a full-size boolean mask.
+    if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
         raise ValueError(
             f"{name} contains NaN or infinite values (or values too large for "
             f"{array.dtype}); remove or impute them first"

@@ -1,0 +1,290 @@
+"""Run the benchmark suite and write its report.
+
+    python bench/report.py [--out docs/benchmarks] [--skip-run]
+
+Runs ``pytest bench --benchmark-enable`` once, saves pytest-benchmark's JSON, and writes
+``results.md`` (ratios against every peer, the targets, scaling, the large workload's
+machine bound, memory) with ``ratios.png`` and ``scaling.png`` beside it. Every ratio
+compares medians measured side by side in that one run.
+"""
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+# (group prefix, fastmlp entry, peer entry, the target: peer time / fastmlp time >= this)
+TARGETS = [
+    ("1 ", "bench_fastmlp[float64]", "bench_seed_numpy", 6),
+    ("1 ", "bench_fastmlp[float64]", "bench_sklearn", 20),
+    ("1 ", "bench_fastmlp[float64]", "bench_pytorch", 40),
+    ("1 ", "bench_fastmlp[float32]", "bench_seed_numpy", 10),
+    ("2 ", "bench_fastmlp", "bench_numpy", 50),
+    ("2 ", "bench_fastmlp", "bench_pytorch", 50),
+    ("3 ", "bench_fastmlp", "bench_sklearn", 5),
+    ("4 large: 60000", "bench_fastmlp", "bench_pytorch", 1.0),
+    ("6 ", "bench_startup[fastmlp]", "bench_startup[sklearn]", 0.5),
+]
+
+
+def run_suite(json_path):
+    command = [sys.executable, "-m", "pytest", str(BENCH), "--benchmark-enable",
+               f"--benchmark-json={json_path}", "-q"]
+    subprocess.run(command, check=True, cwd=BENCH.parent)
+
+
+def medians(results):
+    """{group: {name: median seconds}} and {name: extra_info} from pytest-benchmark's JSON."""
+    groups, extra = {}, {}
+    for entry in results["benchmarks"]:
+        groups.setdefault(entry["group"], {})[entry["name"]] = entry["stats"]["median"]
+        extra[(entry["group"], entry["name"])] = entry.get("extra_info", {})
+    return groups, extra
+
+
+def find_group(groups, prefix):
+    return next((group for group in groups if group.startswith(prefix)), None)
+
+
+def format_seconds(seconds):
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e6:.0f} µs"
+
+
+def short_group(group):
+    """'1 seed job: moons ...' -> '1 seed job'; 'tanh float64 (3500 elements)' -> 'tanh float64'."""
+    return group.split(":")[0].split(" (")[0]
+
+
+def short_name(name):
+    """'bench_sklearn' -> 'sklearn'; 'bench_x[exp-float32-numpy]' -> 'numpy'."""
+    name = name.removeprefix("bench_")
+    if "[" in name:
+        name = name.split("[", 1)[1].rstrip("]").split("-")[-1]
+    return name
+
+
+def ratio_table(groups):
+    """Markdown lines: every workload group, each entry's median and speed-up of fastmlp."""
+    lines = ["| workload | implementation | median | peer ÷ fastmlp (float64 where run) |",
+             "|---|---|---|---|"]
+    bars = []
+    for group in sorted(groups):
+        if group.startswith("5 ") or "matmul" in group:
+            continue
+        entries = groups[group]
+        own_names = [name for name in entries if "fastmlp" in name]
+        # Like for like: peers run in float64 unless stated, so compare with fastmlp's
+        # float64 entry where there is one.
+        own = next((name for name in own_names if "float64" in name), own_names[0])
+        for name, seconds in sorted(entries.items(), key=lambda item: item[1]):
+            is_own = "fastmlp" in name
+            speedup = "" if is_own else f"{seconds / entries[own]:.1f}×"
+            lines.append(f"| {group} | {name} | {format_seconds(seconds)} | {speedup} |")
+            if not is_own:
+                bars.append((f"{short_group(group)}: {short_name(name)}", seconds / entries[own]))
+    return lines, bars
+
+
+def target_table(groups):
+    lines = ["| workload | comparison | target | measured | met |", "|---|---|---|---|---|"]
+    for prefix, own, peer, target in TARGETS:
+        group = find_group(groups, prefix)
+        if group is None or own not in groups[group] or peer not in groups[group]:
+            lines.append(f"| {prefix.strip()} | {own} vs {peer} | ≥ {target}× | not run | |")
+            continue
+        measured = groups[group][peer] / groups[group][own]
+        met = "yes" if measured >= target else "**no**"
+        lines.append(f"| {group} | {own} vs {peer} | ≥ {target}× | {measured:.2f}× | {met} |")
+    return lines
+
+
+def scaling_section(groups, extra, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines = ["| width | n | time | time ÷ time at n/10 |", "|---|---|---|---|"]
+    fig, axes = plt.subplots(figsize=(6, 4.5))
+    worst = 0.0
+    scaling_groups = [g for g in groups if g.startswith("5 ")]
+    for group in sorted(scaling_groups, key=lambda g: next(iter(extra_widths(extra, g)))):
+        points = sorted((extra[(group, name)]["n_samples"], seconds, extra[(group, name)]["width"])
+                        for name, seconds in groups[group].items())
+        sizes = [n for n, _, _ in points]
+        times = [t for _, t, _ in points]
+        axes.loglog(sizes, times, "o-", label=f"width {points[0][2]}")
+        for index, (n, seconds, width) in enumerate(points):
+            growth = ""
+            if index:
+                factor = seconds / times[index - 1]
+                growth = f"{factor:.1f}×"
+                if n > 10_000:
+                    worst = max(worst, factor)
+            lines.append(f"| {width} | {n:,} | {format_seconds(seconds)} | {growth} |")
+    axes.set(xlabel="training samples n", ylabel="one epoch (s)",
+             title="fastmlp: 2-w-w-1 tanh, batch 256, one epoch")
+    axes.legend()
+    axes.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out / "scaling.png", dpi=110)
+    plt.close(fig)
+    lines.append("")
+    lines.append(f"Largest growth for a 10× step in n from n = 10⁴ on: {worst:.1f}× "
+                 f"(target ≤ 11×: {'met' if worst <= 11 else '**not met**'}).")
+    return lines
+
+
+def extra_widths(extra, group):
+    return {info["width"] for (g, _), info in extra.items() if g == group}
+
+
+def bound_section(groups, extra):
+    large = find_group(groups, "4 large: 60000")
+    rate_group = find_group(groups, "4 large: float32 matmul")
+    if large is None or rate_group is None:
+        return []
+    rate = extra[(rate_group, "bench_matmul_rate")]["flops"] / groups[rate_group][
+        "bench_matmul_rate"]
+    flops = extra[(large, "bench_fastmlp")]["flops"]
+    bound = flops / rate
+    measured = groups[large]["bench_fastmlp"]
+    return [
+        f"float32 matrix-product rate here: {rate / 1e9:.0f} GFLOP/s (2048² numpy matmul); "
+        f"one epoch of workload 4 is {flops / 1e9:.1f} GFLOP, so the bound is "
+        f"{format_seconds(bound)}; fastmlp takes {format_seconds(measured)}, "
+        f"{measured / bound:.2f}× the bound (target ≤ 2.5×).",
+    ]
+
+
+def memory_section():
+    from bench_memory import measure_memory
+
+    figures = {key: value / (1 << 20) for key, value in measure_memory().items()}
+    growth = figures["peak_bytes"] - figures["before_fit_bytes"]
+    return [
+        f"Workload 4 in a fresh process: data {figures['data_bytes']:.0f} MB; resident before "
+        f"`fit` (Python, numpy, Numba, kernels, SciPy's BLAS, data) "
+        f"{figures['before_fit_bytes']:.0f} MB; peak during `fit` {figures['peak_bytes']:.0f} "
+        f"MB, so training itself added {growth:.0f} MB (allowance 200 MB).",
+    ]
+
+
+def bar_chart(bars, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = [label for label, _ in bars]
+    values = [value for _, value in bars]
+    fig, axes = plt.subplots(figsize=(8, 0.35 * len(bars) + 1.4))
+    axes.barh(labels, values, color="#0877bd")
+    axes.set_xscale("log")
+    axes.axvline(1.0, color="k", lw=0.8)
+    axes.invert_yaxis()
+    axes.set(xlabel="peer time ÷ fastmlp time (higher: fastmlp faster)",
+             title="fastmlp against its peers")
+    for y_position, value in enumerate(values):
+        axes.text(value, y_position, f" {value:.1f}×", va="center", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "ratios.png", dpi=110)
+    plt.close(fig)
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    import numba
+    import sklearn
+
+    versions = f"numpy {np.__version__}, numba {numba.__version__}, scikit-learn " \
+               f"{sklearn.__version__}"
+    try:
+        import torch
+
+        versions += f", torch {torch.__version__}"
+    except ImportError:
+        versions += ", torch not installed"
+    import os
+
+    return (f"{date.today().isoformat()}, {model}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}; {versions}")
+
+
+def write_report(results, out):
+    groups, extra = medians(results)
+    lines, bars = ratio_table(groups)
+    report = [
+        "# Benchmark results",
+        "",
+        f"Measured {machine()}.",
+        "Medians of repeated runs, compile time excluded, every implementation in the same "
+        "run; rerun with `python bench/report.py`.",
+        "",
+        "## Targets",
+        "",
+        *target_table(groups),
+        "",
+        "## All workloads",
+        "",
+        "![ratios](ratios.png)",
+        "",
+        *lines,
+        "",
+        "## Large workload against the machine's bound",
+        "",
+        *bound_section(groups, extra),
+        "",
+        "## Scaling in n",
+        "",
+        "![scaling](scaling.png)",
+        "",
+        *scaling_section(groups, extra, out),
+        "",
+        "## Memory",
+        "",
+        *memory_section(),
+        "",
+    ]
+    bar_chart(bars, out)
+    (out / "results.md").write_text("\n".join(report))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=BENCH.parent / "docs" / "benchmarks")
+    parser.add_argument("--skip-run", action="store_true",
+                        help="reuse the saved benchmark.json instead of running the suite")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    json_path = args.out / "benchmark.json"
+    if not args.skip_run:
+        run_suite(json_path)
+        results = json.loads(json_path.read_text())
+        for entry in results["benchmarks"]:  # keep the statistics, drop every raw timing
+            entry["stats"].pop("data", None)
+        json_path.write_text(json.dumps(results, indent=1))
+    write_report(json.loads(json_path.read_text()), args.out)
+    print(f"wrote {args.out / 'results.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Training allocates nothing per batch or per epoch inside compiled code.
+
+Numba counts the allocations of its runtime when NUMBA_NRT_STATS=1 is set before it is
+imported, so the count is taken in a fresh process.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+SCRIPT = """
+import json
+import numpy as np
+from numba.core.runtime import rtsys
+import fastmlp
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(600, 5))
+y = rng.integers(0, 3, 600)
+net = fastmlp.MLP([5, 16, 8, 3], activation="relu", loss="cross_entropy")
+net.fit(X, y, epochs=1, lr=0.01, batch_size=10)  # compile or load everything first
+counts = {}
+for epochs, batch_size in [(1, 300), (1, 10), (4, 10), (2, 1)]:
+    before = rtsys.get_allocation_stats().alloc
+    net.fit(X, y, epochs=epochs, lr=0.01, batch_size=batch_size, optimizer="adam")
+    counts[f"{epochs}x{batch_size}"] = rtsys.get_allocation_stats().alloc - before
+print(json.dumps(counts))
+"""
+
+
+def test_allocation_count_does_not_grow_with_batches_or_epochs():
+    env = {**os.environ, "NUMBA_NRT_STATS": "1"}
+    result = subprocess.run([sys.executable, "-c", SCRIPT], env=env, check=True,
+                            capture_output=True, text=True)
+    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    # From 2 batches (1 epoch of 300) to 1,200 batches (2 epochs of 1): the same count.
+    assert len(set(counts.values())) == 1, counts
