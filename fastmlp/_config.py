@@ -11,6 +11,9 @@ Two decorators live here so that no kernel spells out its own flags:
   term) rely on the exact order of floating-point operations, which ``reassoc``
   would be allowed to destroy, so they only allow contraction into FMAs.
 
+:func:`jit_parallel` adds ``parallel=True`` for the one driver that splits a batch across
+threads (:func:`fastmlp._kernels.network.batch_loss_and_gradient`).
+
 Compiled code is cached on disk (``cache=True``): a second process loads it
 instead of compiling. Every kernel releases the GIL (``nogil=True``) so that
 threads can train different models at once.
@@ -32,6 +35,11 @@ INLINE_JIT_OPTIONS = {"nogil": True, "error_model": "numpy", "fastmath": set(EXA
 def jit(function):
     """Compile ``function`` with the project's kernel settings."""
     return numba.njit(**JIT_OPTIONS)(function)
+
+
+def jit_parallel(function):
+    """Compile ``function`` with the kernel settings and ``prange`` loops run in threads."""
+    return numba.njit(parallel=True, **JIT_OPTIONS)(function)
 
 
 def jit_exact(function):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
-from ._kernels import network, optim, train
+from ._kernels import dense, network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
 from ._kernels.heads import CANONICAL_OUTPUT, HEAD_CODES, SIGMOID_BCE, SOFTMAX_CE, TANH_SE
 
@@ -24,6 +25,8 @@ OPTIMIZERS = tuple(optim.OPTIMIZER_CODES)
 
 #: Samples per chunk of the work buffers: bounds memory for any batch or data size.
 CHUNK_SAMPLES = 4096
+#: Fewest samples in a part of a batch given to its own thread.
+MIN_PART_SAMPLES = 128
 
 
 class DivergenceError(FloatingPointError):
@@ -243,29 +246,44 @@ class MLP:
             )
         return targets
 
-    def _workspace(self, capacity):
-        """Buffers for chunks of up to ``capacity`` samples (allocated once per call)."""
+    def _workspace(self, batch):
+        """Work buffers for batches of up to ``batch`` samples (allocated once per call).
+
+        With several Numba threads and layers small enough, a batch is split across
+        ``n_slots`` threads in parts that stay below BLAS's threshold (so BLAS's own
+        threads are never started inside them); otherwise one slot works through the
+        batch in chunks of up to :data:`CHUNK_SAMPLES` and large products use BLAS.
+        """
+        widest = int(np.max(self._sizes[:-1] * self._sizes[1:]))
+        parallel_capacity = min(CHUNK_SAMPLES, (dense.BLAS_MIN_WORK - 1) // widest)
+        n_threads = numba.get_num_threads()
+        if n_threads > 1 and batch >= 2 * MIN_PART_SAMPLES and \
+                parallel_capacity >= MIN_PART_SAMPLES:
+            n_slots, capacity = n_threads, min(batch, parallel_capacity)
+        else:
+            n_slots, capacity = 1, min(batch, CHUNK_SAMPLES)
         a_offsets = np.concatenate(([0], np.cumsum(self._sizes * capacity)[:-1])).astype(np.int64)
         total = int(self._sizes.sum() * capacity)
+        n_params = self.parameters.size
         return {
             "a_offsets": a_offsets,
-            "acts": np.empty(total, dtype=self.dtype),
-            "deltas": np.empty(total, dtype=self.dtype),
-            "y_buffer": np.empty(self.n_outputs * capacity, dtype=self.dtype),
-            "scratch": np.empty((3, capacity), dtype=self.dtype),
+            "acts": np.empty((n_slots, total), dtype=self.dtype),
+            "deltas": np.empty((n_slots, total), dtype=self.dtype),
+            "y_buffer": np.empty((n_slots, self.n_outputs * capacity), dtype=self.dtype),
+            "scratch": np.empty((n_slots, 3, capacity), dtype=self.dtype),
+            "slot_grads": np.zeros((n_slots, n_params), dtype=self.dtype),
+            "part_grads": np.zeros((n_slots, n_params), dtype=self.dtype),
+            "slot_losses": np.zeros(n_slots),
         }
 
-    def _summed_loss(self, X, Y, work, grad=None):
-        """Summed loss over all rows of X/Y; with ``grad``, writes the mean-loss gradient."""
-        n_samples = X.shape[0]
-        with_gradient = grad is not None
-        if grad is None:
-            grad = np.empty(0, dtype=self.dtype)
+    def _summed_loss(self, X, Y, work, with_gradient=False):
+        """Summed loss over all rows of X/Y; with a gradient, it lands in slot_grads[0]."""
         return float(network.batch_loss_and_gradient(
             self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
             self._activation_codes, self._head, X, Y, np.empty(0, dtype=np.int64), False,
-            0, n_samples, with_gradient, grad, np.empty_like(grad),
-            work["acts"], work["deltas"], work["y_buffer"], work["scratch"], False,
+            0, X.shape[0], with_gradient, work["slot_grads"], work["part_grads"],
+            work["acts"], work["deltas"], work["y_buffer"], work["scratch"],
+            work["slot_losses"], MIN_PART_SAMPLES, False,
         ))
 
     # ----------------------------------------------------------------- objective
@@ -300,9 +318,9 @@ class MLP:
         l2 = check.real("l2", l2, minimum=0.0)
         X = self._features(X)
         Y = self._targets(y, X.shape[0])
-        work = self._workspace(min(X.shape[0], CHUNK_SAMPLES))
-        grad = np.zeros_like(self.parameters)
-        mean_loss = self._summed_loss(X, Y, work, grad if with_gradient else None) / X.shape[0]
+        work = self._workspace(X.shape[0])
+        mean_loss = self._summed_loss(X, Y, work, with_gradient) / X.shape[0]
+        grad = work["slot_grads"][0]
         penalty = optim.add_penalty(
             self.parameters, grad, self._w_offsets, self._sizes,
             self.dtype(l1), self.dtype(l2),
@@ -416,13 +434,11 @@ class MLP:
         n_samples = X.shape[0]
         batch = n_samples if batch_size is None else min(batch_size, n_samples)
         shuffle = shuffle and batch < n_samples
-        work = self._workspace(min(batch, CHUNK_SAMPLES))
+        work = self._workspace(batch)
         dt = self.dtype
         state = {
             "rng_state": np.array([self._rng.integers(2**63)], dtype=np.uint64),
             "order": np.arange(n_samples, dtype=np.int64),
-            "grad": np.zeros_like(self.parameters),
-            "grad_chunk": np.zeros_like(self.parameters),
             "velocity": np.zeros_like(self.parameters),
             "second_moment": np.zeros_like(self.parameters),
             "step_count": np.zeros(1, dtype=np.int64),
@@ -436,9 +452,10 @@ class MLP:
                 self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
                 self._activation_codes, self._head, X, Y, n_epochs, batch, shuffle,
                 state["rng_state"], state["order"], *hyper,
-                state["grad"], state["grad_chunk"], state["velocity"], state["second_moment"],
-                state["step_count"], work["acts"], work["deltas"], work["y_buffer"],
-                work["scratch"], state["backup"], losses,
+                work["slot_grads"], work["part_grads"], state["velocity"],
+                state["second_moment"], state["step_count"], work["acts"], work["deltas"],
+                work["y_buffer"], work["scratch"], work["slot_losses"], MIN_PART_SAMPLES,
+                state["backup"], losses,
             )
 
         losses = np.full(epochs, np.nan)
@@ -465,7 +482,7 @@ class MLP:
             self.history["val_loss"] = np.full(epochs, np.nan)
             if self.is_classifier:
                 self.history["val_accuracy"] = np.full(epochs, np.nan)
-            val_work = self._workspace(min(validation[0].shape[0], CHUNK_SAMPLES))
+            val_work = self._workspace(validation[0].shape[0])
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -506,11 +523,11 @@ class MLP:
     # ----------------------------------------------------------------- inference
     def _outputs(self, X, apply_head):
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
-        work = self._workspace(min(X.shape[0], CHUNK_SAMPLES))
+        work = self._workspace(X.shape[0])
         network.predict(
             self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
             self._activation_codes, self._head, apply_head, X, out,
-            work["acts"], work["scratch"],
+            work["acts"][0], work["scratch"][0],
         )
         return out
 

@@ -1,24 +1,26 @@
-"""The whole network: forward pass, backward pass, chunked loss and gradient, inference.
+"""The whole network: forward pass, backward pass, loss and gradient of a batch, inference.
 
 Memory layout, shared with :mod:`fastmlp.model`:
 
 * ``theta``: every parameter in one contiguous vector. Layer ``l`` (``l = 0 .. L-1``)
   holds ``W^(l)`` (``sizes[l+1] x sizes[l]``, row-major) at ``w_offsets[l]``, followed
   directly by ``b^(l)`` (``sizes[l+1]``). A gradient vector has the same layout.
-* ``acts`` and ``deltas``: flat work buffers. Layer ``l`` (``l = 0 .. L``, 0 being the
-  input) owns ``sizes[l] * capacity`` elements at ``a_offsets[l]``; for a chunk of ``m``
-  samples its first ``sizes[l] * m`` elements are viewed as a ``(sizes[l], m)`` array.
-  ``acts[L]`` holds the output pre-activations ``z_tilde^(L)``.
+* ``acts`` and ``deltas``: work buffers, one row per slot (thread). In a row, layer ``l``
+  (``l = 0 .. L``, 0 being the input) owns ``sizes[l] * capacity`` elements at
+  ``a_offsets[l]``; for a part of ``m`` samples its first ``sizes[l] * m`` elements are
+  viewed as a ``(sizes[l], m)`` array. ``acts[L]`` holds the output pre-activations.
 
 Data enter row-major, ``X`` of shape ``(n_samples, n_features)``, and are transposed
-chunk by chunk into ``acts[0]`` while they are gathered, so no transposed copy of the
-data set is ever made. A batch larger than the buffers' ``capacity`` is processed in
-chunks whose gradients are summed, so memory stays bounded for any batch size.
+part by part into ``acts[0]`` while they are gathered, so no transposed copy of the data
+set is ever made. A batch is processed in parts of at most ``capacity`` samples, spread
+over the slots and summed in a fixed order, so memory stays bounded for any batch size
+and results do not depend on thread scheduling.
 """
 
+import numba
 import numpy as np
 
-from .._config import jit
+from .._config import jit, jit_parallel
 from . import activations, dense, heads
 
 
@@ -107,58 +109,112 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
 
 
 @jit
+def part_count(m, capacity, n_slots, min_part):
+    """How many parts a batch of ``m`` samples is split into.
+
+    Enough parts to fit the buffers' ``capacity``, and at least one per slot (thread) as
+    long as each keeps ``min_part`` samples. Depends on nothing else, so a given batch
+    size and thread count always split the same way.
+    """
+    by_capacity = (m + capacity - 1) // capacity
+    by_threads = min(n_slots, max(1, m // min_part))
+    return max(by_capacity, by_threads)
+
+
+@jit
+def part_loss_and_gradient(
+    theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+    X, Y, order, use_order, start, size, scale, with_gradient, grad,
+    acts, deltas, y_buffer, scratch, gathered,
+):
+    """Summed loss of one part (``size`` samples from ``start``) and its gradient share.
+
+    With ``with_gradient``, ``grad`` is overwritten with ``scale * sum dL/dtheta`` over
+    the part (``scale = 1/m`` for a batch of ``m``). ``gathered`` says that ``acts[0]``
+    and ``y_buffer`` already hold the part.
+    """
+    n_layers = sizes.shape[0] - 1
+    n_outputs = sizes[n_layers]
+    y_part = y_buffer[:n_outputs * size].reshape((n_outputs, size))
+    if not gathered:
+        gather_transposed(X, order, start, size, use_order,
+                          layer_view(acts, a_offsets, sizes, 0, size))
+        gather_transposed(Y, order, start, size, use_order, y_part)
+    forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, size)
+    output_delta = layer_view(deltas, a_offsets, sizes, n_layers, size)
+    total = heads.loss_and_delta(
+        head_code, layer_view(acts, a_offsets, sizes, n_layers, size), y_part, output_delta,
+        scratch,
+    )
+    if with_gradient:
+        # d(mean loss)/dz_tilde = delta / m: backprop is linear in delta, so every
+        # gradient below comes out as the batch mean with no further scaling.
+        flat_delta = output_delta.reshape(-1)
+        for i in range(flat_delta.size):
+            flat_delta[i] *= scale
+        backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,
+                 size)
+    return total
+
+
+@jit_parallel
 def batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, Y, order, use_order, start, m, with_gradient, grad, grad_chunk,
-    acts, deltas, y_buffer, scratch, gathered,
+    X, Y, order, use_order, start, m, with_gradient, slot_grads, part_grads,
+    acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
 ):
     """Summed loss of ``m`` samples and (optionally) their mean-loss gradient.
 
     The samples are rows ``order[start:start + m]`` of ``X``/``Y`` (or ``start:start + m``
-    when ``use_order`` is false), taken in chunks of at most the buffers' capacity.
-    With ``with_gradient``, ``grad`` receives ``(1/m) sum_samples dL/dtheta`` (no penalty).
-    ``gathered`` says that ``acts[0]`` and ``y_buffer`` already hold this one chunk.
+    when ``use_order`` is false). They are split into :func:`part_count` parts of nearly
+    equal size; each of the ``n_slots`` slots (the first axis of every work buffer) takes
+    parts ``s, s + n_slots, ...`` in a ``prange`` loop, accumulating its loss and gradient
+    in its own buffers; the slots are then summed in order into ``slot_grads[0]``. The
+    split and every sum's order depend only on ``m`` and ``n_slots``: a given thread count
+    gives bit-identical results. Layers of a part never reach BLAS when ``n_slots > 1``
+    (the caller sizes the parts), so threads are not oversubscribed.
+
+    Parameters
+    ----------
+    slot_grads, part_grads : ndarray, shape (n_slots, n_params)
+        Per-slot gradient sums and scratch. With ``with_gradient``, ``slot_grads[0]``
+        receives ``(1/m) sum_samples dL/dtheta`` (no penalty).
+    acts, deltas, y_buffer, scratch : per-slot work buffers (first axis: slot).
+    slot_losses : ndarray, shape (n_slots,), float64 work space.
+    gathered : bool
+        ``acts[0]`` and ``y_buffer[0]`` already hold the whole batch (one part).
 
     Returns
     -------
     float
-        The summed (not averaged) loss, in ``theta``'s dtype.
+        The summed (not averaged) loss.
     """
-    n_layers = sizes.shape[0] - 1
-    n_outputs = sizes[n_layers]
-    capacity = y_buffer.shape[0] // n_outputs
+    n_slots = slot_grads.shape[0]
+    n_outputs = sizes[sizes.shape[0] - 1]
+    capacity = y_buffer.shape[1] // n_outputs
+    n_parts = part_count(m, capacity, n_slots, min_part)
+    used = min(n_slots, n_parts)
     scale = theta.dtype.type(1.0 / m)
-    total = theta.dtype.type(0.0)
-    for chunk_start in range(0, m, capacity):
-        chunk = min(capacity, m - chunk_start)
-        y_chunk = y_buffer[:n_outputs * chunk].reshape((n_outputs, chunk))
-        if not gathered:
-            z_in = layer_view(acts, a_offsets, sizes, 0, chunk)
-            gather_transposed(X, order, start + chunk_start, chunk, use_order, z_in)
-            gather_transposed(Y, order, start + chunk_start, chunk, use_order, y_chunk)
-        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk)
-        output_delta = layer_view(deltas, a_offsets, sizes, n_layers, chunk)
-        total += heads.loss_and_delta(
-            head_code,
-            layer_view(acts, a_offsets, sizes, n_layers, chunk),
-            y_chunk,
-            output_delta,
-            scratch,
-        )
-        if with_gradient:
-            # d(mean loss)/dz_tilde = delta / m: backprop is linear in delta, so every
-            # gradient below comes out as the batch mean with no further scaling.
-            flat_delta = output_delta.reshape(-1)
-            for i in range(flat_delta.size):
-                flat_delta[i] *= scale
-            target = grad if chunk_start == 0 else grad_chunk
-            backward(
-                theta, target, w_offsets, a_offsets, sizes, activation_codes,
-                acts, deltas, chunk,
+    for slot in numba.prange(used):
+        slot_losses[slot] = 0.0
+        for part in range(slot, n_parts, n_slots):
+            part_start = part * m // n_parts
+            size = (part + 1) * m // n_parts - part_start
+            target = slot_grads[slot] if part == slot else part_grads[slot]
+            slot_losses[slot] += part_loss_and_gradient(
+                theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+                X, Y, order, use_order, start + part_start, size, scale, with_gradient,
+                target, acts[slot], deltas[slot], y_buffer[slot], scratch[slot], gathered,
             )
-            if chunk_start > 0:
-                for i in range(grad.shape[0]):
-                    grad[i] += grad_chunk[i]
+            if with_gradient and part != slot:
+                for i in range(target.size):
+                    slot_grads[slot, i] += target[i]
+    total = slot_losses[0]
+    for slot in range(1, used):
+        total += slot_losses[slot]
+        if with_gradient:
+            for i in range(slot_grads.shape[1]):
+                slot_grads[0, i] += slot_grads[slot, i]
     return total
 
 

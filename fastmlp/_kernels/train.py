@@ -20,7 +20,7 @@ import numpy as np
 
 from .._config import jit
 from . import optim
-from .network import batch_loss_and_gradient, gather_transposed, layer_view
+from .network import batch_loss_and_gradient, gather_transposed, layer_view, part_count
 
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -60,8 +60,8 @@ def train_epochs(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, Y,
     n_epochs, batch_size, shuffle, rng_state, order,
     optimizer, lr, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
-    grad, grad_chunk, velocity, second_moment, step_count,
-    acts, deltas, y_buffer, scratch, backup, epoch_losses,
+    slot_grads, part_grads, velocity, second_moment, step_count,
+    acts, deltas, y_buffer, scratch, slot_losses, min_part, backup, epoch_losses,
 ):
     """Train for up to ``n_epochs`` epochs; see the module docstring.
 
@@ -74,10 +74,11 @@ def train_epochs(
     order : ndarray of int64, shape (n_samples,)
         Sample order; permuted in place when ``shuffle``.
     lr, momentum, beta_1, beta_2, epsilon, l1, l2 : float, in ``theta``'s dtype
-    grad, grad_chunk, velocity, second_moment, backup : ndarray, shape (n_params,)
-        Work buffers; ``velocity``/``second_moment``/``step_count`` carry optimizer state
-        between calls.
-    acts, deltas, y_buffer, scratch : work buffers (see :mod:`.network`).
+    velocity, second_moment, backup : ndarray, shape (n_params,)
+        ``velocity``/``second_moment``/``step_count`` carry optimizer state between calls.
+    slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part :
+        per-slot work buffers and the smallest part worth a thread (see
+        :func:`.network.batch_loss_and_gradient`); the gradient lands in ``slot_grads[0]``.
     epoch_losses : ndarray, shape (n_epochs,)
         Receives each completed epoch's objective.
 
@@ -88,14 +89,16 @@ def train_epochs(
     """
     n_samples = X.shape[0]
     n_outputs = Y.shape[1]
-    capacity = y_buffer.shape[0] // n_outputs
-    # One batch that fits the buffers and never changes order: gather it once.
-    gathered = (not shuffle) and batch_size >= n_samples and n_samples <= capacity
+    capacity = y_buffer.shape[1] // n_outputs
+    grad = slot_grads[0]
+    # One batch in one part that never changes order: gather it once.
+    gathered = ((not shuffle) and batch_size >= n_samples
+                and part_count(n_samples, capacity, slot_grads.shape[0], min_part) == 1)
     if gathered:
         gather_transposed(X, order, 0, n_samples, True,
-                          layer_view(acts, a_offsets, sizes, 0, n_samples))
+                          layer_view(acts[0], a_offsets, sizes, 0, n_samples))
         gather_transposed(Y, order, 0, n_samples, True,
-                          y_buffer[:n_outputs * n_samples].reshape((n_outputs, n_samples)))
+                          y_buffer[0, :n_outputs * n_samples].reshape((n_outputs, n_samples)))
     for epoch in range(n_epochs):
         backup[:] = theta
         if shuffle:
@@ -105,8 +108,8 @@ def train_epochs(
             m = min(batch_size, n_samples - start)
             loss_sum = batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-                X, Y, order, True, start, m, True, grad, grad_chunk,
-                acts, deltas, y_buffer, scratch, gathered,
+                X, Y, order, True, start, m, True, slot_grads, part_grads,
+                acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
             )
             penalty = optim.add_penalty(theta, grad, w_offsets, sizes, l1, l2)
             total += loss_sum + m * penalty
