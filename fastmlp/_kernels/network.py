@@ -157,6 +157,32 @@ def part_loss_and_gradient(
     return total
 
 
+@jit
+def slot_loss_and_gradient(
+    slot, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+    X, Y, order, use_order, start, m, with_gradient, slot_grads, part_grads,
+    acts, deltas, y_buffer, scratch, slot_losses, gathered,
+):
+    """One slot's share of a batch: parts ``slot, slot + n_slots, ...``, summed in order
+    into ``slot_losses[slot]`` and ``slot_grads[slot]`` (see :func:`batch_loss_and_gradient`).
+    """
+    n_slots = slot_grads.shape[0]
+    scale = theta.dtype.type(1.0 / m)
+    slot_losses[slot] = 0.0
+    for part in range(slot, n_parts, n_slots):
+        part_start = part * m // n_parts
+        size = (part + 1) * m // n_parts - part_start
+        target = slot_grads[slot] if part == slot else part_grads[slot]
+        slot_losses[slot] += part_loss_and_gradient(
+            theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+            X, Y, order, use_order, start + part_start, size, scale, with_gradient,
+            target, acts[slot], deltas[slot], y_buffer[slot], scratch[slot], gathered,
+        )
+        if with_gradient and part != slot:
+            for i in range(target.size):
+                slot_grads[slot, i] += target[i]
+
+
 @jit_parallel
 def batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
@@ -194,21 +220,19 @@ def batch_loss_and_gradient(
     capacity = y_buffer.shape[1] // n_outputs
     n_parts = part_count(m, capacity, n_slots, min_part)
     used = min(n_slots, n_parts)
-    scale = theta.dtype.type(1.0 / m)
-    for slot in numba.prange(used):
-        slot_losses[slot] = 0.0
-        for part in range(slot, n_parts, n_slots):
-            part_start = part * m // n_parts
-            size = (part + 1) * m // n_parts - part_start
-            target = slot_grads[slot] if part == slot else part_grads[slot]
-            slot_losses[slot] += part_loss_and_gradient(
-                theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-                X, Y, order, use_order, start + part_start, size, scale, with_gradient,
-                target, acts[slot], deltas[slot], y_buffer[slot], scratch[slot], gathered,
+    if used == 1:  # no thread pool for a single slot: its start-up would dominate small batches
+        slot_loss_and_gradient(
+            0, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+            X, Y, order, use_order, start, m, with_gradient, slot_grads, part_grads,
+            acts, deltas, y_buffer, scratch, slot_losses, gathered,
+        )
+    else:
+        for slot in numba.prange(used):
+            slot_loss_and_gradient(
+                slot, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
+                head_code, X, Y, order, use_order, start, m, with_gradient, slot_grads,
+                part_grads, acts, deltas, y_buffer, scratch, slot_losses, gathered,
             )
-            if with_gradient and part != slot:
-                for i in range(target.size):
-                    slot_grads[slot, i] += target[i]
     total = slot_losses[0]
     for slot in range(1, used):
         total += slot_losses[slot]
