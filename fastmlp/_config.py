@@ -15,11 +15,18 @@ Two decorators live here so that no kernel spells out its own flags:
 threads (:func:`fastmlp._kernels.network.batch_loss_and_gradient`).
 
 Compiled code is cached on disk (``cache=True``): a second process loads it
-instead of compiling. Every kernel releases the GIL (``nogil=True``) so that
+instead of compiling. Numba checks a cached function against its own source file only,
+while a kernel inlines code from the other kernel files; so fastmlp's cache entries are
+stamped with a digest of every kernel source as well (:class:`_KernelSourcesStamp`), and
+a change to any of them recompiles all. Every kernel releases the GIL (``nogil=True``) so that
 threads can train different models at once.
 """
 
+import hashlib
+from pathlib import Path
+
 import numba
+from numba.core import caching
 
 FAST_MATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 EXACT_MATH_FLAGS = frozenset({"nsz", "contract"})
@@ -45,3 +52,52 @@ def jit_parallel(function):
 def jit_exact(function):
     """Compile ``function`` without reassociation (for the elementary functions)."""
     return numba.njit(**EXACT_JIT_OPTIONS)(function)
+
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def kernel_sources_digest():
+    """SHA-256 of this file and every file of ``fastmlp/_kernels``, in a fixed order."""
+    digest = hashlib.sha256()
+    for path in sorted([_PACKAGE / "_config.py", *(_PACKAGE / "_kernels").glob("*.py")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+class _KernelSourcesStamp:
+    """Cache-locator mixin for fastmlp's functions: the stamp covers all kernel sources."""
+
+    digest = kernel_sources_digest()
+
+    def get_source_stamp(self):
+        return (super().get_source_stamp(), self.digest)
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if not Path(py_file).resolve().is_relative_to(_PACKAGE):
+            return None  # not fastmlp's: numba's own locators decide
+        return super().from_function(py_func, py_file)
+
+
+def _numba_caching(name):
+    """A class of numba.core.caching, public in recent Numba and private before."""
+    return getattr(caching, name, None) or getattr(caching, "_" + name)
+
+
+class _UserProvidedLocator(_KernelSourcesStamp, _numba_caching("UserProvidedCacheLocator")):
+    """``NUMBA_CACHE_DIR``, when set."""
+
+
+class _InTreeLocator(_KernelSourcesStamp, _numba_caching("InTreeCacheLocator")):
+    """The package's ``__pycache__``, when writable."""
+
+
+class _UserWideLocator(_KernelSourcesStamp, _numba_caching("UserWideCacheLocator")):
+    """The user's cache directory otherwise."""
+
+
+_numba_caching("CacheImpl")._locator_classes[:0] = [
+    _UserProvidedLocator, _InTreeLocator, _UserWideLocator,
+]

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
-from ._kernels import dense, network, optim, train
+from ._kernels import network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
 from ._kernels.heads import CANONICAL_OUTPUT, HEAD_CODES, SIGMOID_BCE, SOFTMAX_CE, TANH_SE
 
@@ -25,8 +25,12 @@ OPTIMIZERS = tuple(optim.OPTIMIZER_CODES)
 
 #: Samples per chunk of the work buffers: bounds memory for any batch or data size.
 CHUNK_SAMPLES = 4096
-#: Fewest samples in a part of a batch given to its own thread.
-MIN_PART_SAMPLES = 128
+#: Largest layer (fan_in * fan_out) whose batches are split across threads; beyond it,
+#: BLAS (with its own threads) computes the products faster than our loops.
+PARALLEL_MAX_LAYER = 64 * 64
+#: Fewest multiply-adds (forward pass) in a part of a batch given to its own thread:
+#: below this, starting the threads costs more than they save.
+MIN_PART_WORK = 1 << 17
 
 
 class DivergenceError(FloatingPointError):
@@ -249,19 +253,20 @@ class MLP:
     def _workspace(self, batch):
         """Work buffers for batches of up to ``batch`` samples (allocated once per call).
 
-        With several Numba threads and layers small enough, a batch is split across
-        ``n_slots`` threads in parts that stay below BLAS's threshold (so BLAS's own
-        threads are never started inside them); otherwise one slot works through the
-        batch in chunks of up to :data:`CHUNK_SAMPLES` and large products use BLAS.
+        With several Numba threads, layers of at most :data:`PARALLEL_MAX_LAYER` weights
+        and a batch worth at least two parts, the batch is split across ``n_slots``
+        threads (computing without BLAS); otherwise one slot works through it in chunks
+        of up to :data:`CHUNK_SAMPLES` and large products use BLAS and its threads.
         """
-        widest = int(np.max(self._sizes[:-1] * self._sizes[1:]))
-        parallel_capacity = min(CHUNK_SAMPLES, (dense.BLAS_MIN_WORK - 1) // widest)
+        products = self._sizes[:-1] * self._sizes[1:]
+        min_part = -(-MIN_PART_WORK // int(products.sum()))  # samples, rounded up
         n_threads = numba.get_num_threads()
-        if n_threads > 1 and batch >= 2 * MIN_PART_SAMPLES and \
-                parallel_capacity >= MIN_PART_SAMPLES:
-            n_slots, capacity = n_threads, min(batch, parallel_capacity)
+        small_layers = products.max() <= PARALLEL_MAX_LAYER
+        if n_threads > 1 and small_layers and batch >= 2 * min_part:
+            n_slots = n_threads
         else:
-            n_slots, capacity = 1, min(batch, CHUNK_SAMPLES)
+            n_slots = 1
+        capacity = min(batch, CHUNK_SAMPLES)
         a_offsets = np.concatenate(([0], np.cumsum(self._sizes * capacity)[:-1])).astype(np.int64)
         total = int(self._sizes.sum() * capacity)
         n_params = self.parameters.size
@@ -274,6 +279,7 @@ class MLP:
             "slot_grads": np.zeros((n_slots, n_params), dtype=self.dtype),
             "part_grads": np.zeros((n_slots, n_params), dtype=self.dtype),
             "slot_losses": np.zeros(n_slots),
+            "min_part": min_part,
         }
 
     def _summed_loss(self, X, Y, work, with_gradient=False):
@@ -283,7 +289,7 @@ class MLP:
             self._activation_codes, self._head, X, Y, np.empty(0, dtype=np.int64), False,
             0, X.shape[0], with_gradient, work["slot_grads"], work["part_grads"],
             work["acts"], work["deltas"], work["y_buffer"], work["scratch"],
-            work["slot_losses"], MIN_PART_SAMPLES, False,
+            work["slot_losses"], work["min_part"], False,
         ))
 
     # ----------------------------------------------------------------- objective
@@ -454,7 +460,7 @@ class MLP:
                 state["rng_state"], state["order"], *hyper,
                 work["slot_grads"], work["part_grads"], state["velocity"],
                 state["second_moment"], state["step_count"], work["acts"], work["deltas"],
-                work["y_buffer"], work["scratch"], work["slot_losses"], MIN_PART_SAMPLES,
+                work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
                 state["backup"], losses,
             )
 

@@ -44,9 +44,10 @@ ELEMENT_KERNELS = {
                                lambda code=code: (code, z(), z()))
         for name, code in activations.ACTIVATION_CODES.items()
     },
-    "affine": (dense.affine_forward, lambda: (z((3, 4)), z((3,)), z(), z((3, 8)))),
-    "weight gradient": (dense.weight_gradient, lambda: (z((3, 8)), z(), z((3, 4)), z((3,)))),
-    "backpropagate": (dense.backpropagate, lambda: (z((3, 4)), z((3, 8)), z())),
+    "affine": (dense.affine_forward, lambda: (z((3, 4)), z((3,)), z(), z((3, 8)), 1 << 16)),
+    "weight gradient": (dense.weight_gradient,
+                        lambda: (z((3, 8)), z(), z((3, 4)), z((3,)), 1 << 16)),
+    "backpropagate": (dense.backpropagate, lambda: (z((3, 4)), z((3, 8)), z(), 1 << 16)),
     "sigmoid BCE": (heads.loss_and_delta,
                     lambda: (heads.SIGMOID_BCE, z(), z(), z(), scratch())),
     "softmax CE": (heads.loss_and_delta, lambda: (heads.SOFTMAX_CE, z(), z(), z(), scratch())),

@@ -90,15 +90,15 @@ def test_dense_kernels_match_matrix_products(shape, dtype, rng):
     delta = rng.normal(size=(fan_out, batch))
     cast = [a.astype(dtype) for a in (W, b, z_in, delta)]
     z_out = np.empty((fan_out, batch), dtype=dtype)
-    dense.affine_forward(cast[0], cast[1], cast[2], z_out)
+    dense.affine_forward(cast[0], cast[1], cast[2], z_out, dense.BLAS_MIN_WORK)
     np.testing.assert_allclose(z_out, W @ z_in + b[:, None], rtol=RTOL[dtype] * 10, atol=1e-4)
     dW = np.empty((fan_out, fan_in), dtype=dtype)
     db = np.empty(fan_out, dtype=dtype)
-    dense.weight_gradient(cast[3], cast[2], dW, db)
+    dense.weight_gradient(cast[3], cast[2], dW, db, dense.BLAS_MIN_WORK)
     np.testing.assert_allclose(dW, delta @ z_in.T, rtol=RTOL[dtype] * 10, atol=1e-4)
     np.testing.assert_allclose(db, delta.sum(axis=1), rtol=RTOL[dtype] * 10, atol=1e-4)
     delta_in = np.empty((fan_in, batch), dtype=dtype)
-    dense.backpropagate(cast[0], cast[3], delta_in)
+    dense.backpropagate(cast[0], cast[3], delta_in, dense.BLAS_MIN_WORK)
     np.testing.assert_allclose(delta_in, W.T @ delta, rtol=RTOL[dtype] * 10, atol=1e-4)
 
 

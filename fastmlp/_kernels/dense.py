@@ -13,10 +13,13 @@ from .._config import jit
 
 #: Multiply-adds (fan_out * fan_in * batch) from which a product is handed to BLAS.
 BLAS_MIN_WORK = 1 << 16
+#: A threshold no product reaches: for work already split across threads, where BLAS's
+#: own threads would oversubscribe the cores.
+NO_BLAS = 1 << 62
 
 
 @jit
-def affine_forward(W, b, z_in, z_tilde_out):
+def affine_forward(W, b, z_in, z_tilde_out, blas_min_work):
     """``z_tilde_out = W @ z_in + b[:, None]``.
 
     Parameters
@@ -27,10 +30,13 @@ def affine_forward(W, b, z_in, z_tilde_out):
         Activations of the layer below.
     z_tilde_out : ndarray, shape (fan_out, batch)
         Overwritten with the pre-activations.
+    blas_min_work : int
+        Multiply-adds from which the product goes to BLAS (:data:`BLAS_MIN_WORK`, or
+        :data:`NO_BLAS` inside threads of our own).
     """
     fan_out, fan_in = W.shape
     batch = z_in.shape[1]
-    if fan_out * fan_in * batch >= BLAS_MIN_WORK:
+    if fan_out * fan_in * batch >= blas_min_work:
         np.dot(W, z_in, z_tilde_out)
         for i in range(fan_out):
             for j in range(batch):
@@ -46,7 +52,7 @@ def affine_forward(W, b, z_in, z_tilde_out):
 
 
 @jit
-def weight_gradient(delta, z_in, dW, db):
+def weight_gradient(delta, z_in, dW, db, blas_min_work):
     """``dW = delta @ z_in.T`` and ``db = delta.sum(axis=1)``.
 
     This is ``nabla_W = delta^(l+1) z^(l)T`` and ``nabla_b = delta^(l+1)`` summed over the
@@ -59,11 +65,13 @@ def weight_gradient(delta, z_in, dW, db):
     z_in : ndarray, shape (fan_in, batch)
     dW : ndarray, shape (fan_out, fan_in), overwritten
     db : ndarray, shape (fan_out,), overwritten
+    blas_min_work : int
+        As in :func:`affine_forward`.
     """
     fan_out, fan_in = dW.shape
     batch = delta.shape[1]
     zero = dW.dtype.type(0.0)
-    if fan_out * fan_in * batch >= BLAS_MIN_WORK:
+    if fan_out * fan_in * batch >= blas_min_work:
         np.dot(delta, z_in.T, dW)
     else:
         for i in range(fan_out):
@@ -80,7 +88,7 @@ def weight_gradient(delta, z_in, dW, db):
 
 
 @jit
-def backpropagate(W, delta, delta_in):
+def backpropagate(W, delta, delta_in, blas_min_work):
     """``delta_in = W.T @ delta``: the first factor of ``delta^(l) = (W^T delta^(l+1)) * phi'``.
 
     Parameters
@@ -88,10 +96,12 @@ def backpropagate(W, delta, delta_in):
     W : ndarray, shape (fan_out, fan_in)
     delta : ndarray, shape (fan_out, batch)
     delta_in : ndarray, shape (fan_in, batch), overwritten
+    blas_min_work : int
+        As in :func:`affine_forward`.
     """
     fan_out, fan_in = W.shape
     batch = delta.shape[1]
-    if fan_out * fan_in * batch >= BLAS_MIN_WORK:
+    if fan_out * fan_in * batch >= blas_min_work:
         np.dot(W.T, delta, delta_in)
         return
     zero = W.dtype.type(0.0)

@@ -65,7 +65,7 @@ def gather_transposed(source, order, start, m, use_order, target):
 
 
 @jit
-def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m):
+def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_min_work):
     """Forward pass over the ``m`` samples already in ``acts[0]``.
 
     Fills ``acts[l] = phi(W^(l-1) acts[l-1] + b^(l-1))`` for the hidden layers and
@@ -79,13 +79,15 @@ def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m):
             bias_view(theta, w_offsets, sizes, layer),
             layer_view(acts, a_offsets, sizes, layer, m),
             z_out,
+            blas_min_work,
         )
         if layer < n_layers - 1:
             activations.activate(activation_codes[layer], z_out)
 
 
 @jit
-def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas, m):
+def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas, m,
+             blas_min_work):
     """Backward pass from the output delta in ``deltas[L]``; writes the gradient to ``grad``.
 
     For ``l = L-1 .. 0``: ``dW^(l) = delta^(l+1) z^(l)T``, ``db^(l) = sum_j delta^(l+1)``,
@@ -101,10 +103,12 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
             z_in,
             weight_view(grad, w_offsets, sizes, layer),
             bias_view(grad, w_offsets, sizes, layer),
+            blas_min_work,
         )
         if layer > 0:
             delta_in = layer_view(deltas, a_offsets, sizes, layer, m)
-            dense.backpropagate(weight_view(theta, w_offsets, sizes, layer), delta, delta_in)
+            dense.backpropagate(weight_view(theta, w_offsets, sizes, layer), delta, delta_in,
+                                blas_min_work)
             activations.multiply_by_derivative(activation_codes[layer - 1], z_in, delta_in)
 
 
@@ -112,20 +116,21 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
 def part_count(m, capacity, n_slots, min_part):
     """How many parts a batch of ``m`` samples is split into.
 
-    Enough parts to fit the buffers' ``capacity``, and at least one per slot (thread) as
-    long as each keeps ``min_part`` samples. Depends on nothing else, so a given batch
-    size and thread count always split the same way.
+    Enough parts to fit the buffers' ``capacity``, rounded up to a multiple of the slots
+    (threads) worth using, that is those that still get ``min_part`` samples each, so the
+    threads share the work evenly. Depends on nothing else, so a given batch size and
+    thread count always split the same way.
     """
     by_capacity = (m + capacity - 1) // capacity
-    by_threads = min(n_slots, max(1, m // min_part))
-    return max(by_capacity, by_threads)
+    threads = min(n_slots, max(1, m // min_part))
+    return (by_capacity + threads - 1) // threads * threads
 
 
 @jit
 def part_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
     X, Y, order, use_order, start, size, scale, with_gradient, grad,
-    acts, deltas, y_buffer, scratch, gathered,
+    acts, deltas, y_buffer, scratch, gathered, blas_min_work,
 ):
     """Summed loss of one part (``size`` samples from ``start``) and its gradient share.
 
@@ -140,7 +145,7 @@ def part_loss_and_gradient(
         gather_transposed(X, order, start, size, use_order,
                           layer_view(acts, a_offsets, sizes, 0, size))
         gather_transposed(Y, order, start, size, use_order, y_part)
-    forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, size)
+    forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, size, blas_min_work)
     output_delta = layer_view(deltas, a_offsets, sizes, n_layers, size)
     total = heads.loss_and_delta(
         head_code, layer_view(acts, a_offsets, sizes, n_layers, size), y_part, output_delta,
@@ -153,7 +158,7 @@ def part_loss_and_gradient(
         for i in range(flat_delta.size):
             flat_delta[i] *= scale
         backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,
-                 size)
+                 size, blas_min_work)
     return total
 
 
@@ -161,7 +166,7 @@ def part_loss_and_gradient(
 def slot_loss_and_gradient(
     slot, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
     X, Y, order, use_order, start, m, with_gradient, slot_grads, part_grads,
-    acts, deltas, y_buffer, scratch, slot_losses, gathered,
+    acts, deltas, y_buffer, scratch, slot_losses, gathered, blas_min_work,
 ):
     """One slot's share of a batch: parts ``slot, slot + n_slots, ...``, summed in order
     into ``slot_losses[slot]`` and ``slot_grads[slot]`` (see :func:`batch_loss_and_gradient`).
@@ -177,6 +182,7 @@ def slot_loss_and_gradient(
             theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
             X, Y, order, use_order, start + part_start, size, scale, with_gradient,
             target, acts[slot], deltas[slot], y_buffer[slot], scratch[slot], gathered,
+            blas_min_work,
         )
         if with_gradient and part != slot:
             for i in range(target.size):
@@ -197,8 +203,8 @@ def batch_loss_and_gradient(
     parts ``s, s + n_slots, ...`` in a ``prange`` loop, accumulating its loss and gradient
     in its own buffers; the slots are then summed in order into ``slot_grads[0]``. The
     split and every sum's order depend only on ``m`` and ``n_slots``: a given thread count
-    gives bit-identical results. Layers of a part never reach BLAS when ``n_slots > 1``
-    (the caller sizes the parts), so threads are not oversubscribed.
+    gives bit-identical results. Parts computed in threads never call BLAS, whose own
+    threads would oversubscribe the cores.
 
     Parameters
     ----------
@@ -224,14 +230,15 @@ def batch_loss_and_gradient(
         slot_loss_and_gradient(
             0, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
             X, Y, order, use_order, start, m, with_gradient, slot_grads, part_grads,
-            acts, deltas, y_buffer, scratch, slot_losses, gathered,
+            acts, deltas, y_buffer, scratch, slot_losses, gathered, dense.BLAS_MIN_WORK,
         )
-    else:
+    else:  # BLAS's threads stay off inside ours
         for slot in numba.prange(used):
             slot_loss_and_gradient(
                 slot, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
                 head_code, X, Y, order, use_order, start, m, with_gradient, slot_grads,
                 part_grads, acts, deltas, y_buffer, scratch, slot_losses, gathered,
+                dense.NO_BLAS,
             )
     total = slot_losses[0]
     for slot in range(1, used):
@@ -264,7 +271,8 @@ def predict(theta, w_offsets, a_offsets, sizes, activation_codes, head_code, app
         gather_transposed(
             X, no_order, chunk_start, chunk, False, layer_view(acts, a_offsets, sizes, 0, chunk)
         )
-        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk)
+        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk,
+                dense.BLAS_MIN_WORK)
         z_out = layer_view(acts, a_offsets, sizes, n_layers, chunk)
         if apply_head:
             heads.apply_output(head_code, z_out, scratch)
