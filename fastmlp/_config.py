@@ -57,10 +57,10 @@ def jit_exact(function):
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def kernel_sources_digest():
-    """SHA-256 of this file and every file of ``fastmlp/_kernels``, in a fixed order."""
+def kernel_sources_digest(package=_PACKAGE):
+    """SHA-256 of ``_config.py`` and every file of ``_kernels`` in ``package``, in order."""
     digest = hashlib.sha256()
-    for path in sorted([_PACKAGE / "_config.py", *(_PACKAGE / "_kernels").glob("*.py")]):
+    for path in sorted([package / "_config.py", *(package / "_kernels").glob("*.py")]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
