@@ -7,7 +7,7 @@ one point of scikit-learn's."""
 import numpy as np
 import pytest
 from baselines import sklearn_fit, torch_network, torch_train
-from conftest import requires_torch, timed
+from conftest import requires_torch, timed, timed_fit
 
 import fastmlp
 
@@ -49,15 +49,9 @@ def bench_fastmlp(benchmark, digits, sklearn_accuracy):
     X_train, X_test, y_train, y_test = digits
     net = fastmlp.MLP([64, 128, 10], activation="relu", loss="cross_entropy", init="glorot",
                       seed=0)
-    initial = net.parameters.copy()
-
-    def prepare():
-        net.parameters[...] = initial
-        return ()
-
     benchmark.group = GROUP
-    timed(benchmark, lambda: net.fit(X_train, y_train, epochs=EPOCHS, lr=LR, batch_size=BATCH,
-                                     optimizer="adam"), ROUNDS, prepare)
+    timed_fit(benchmark, net, net.parameters.copy(), ROUNDS, X_train, y_train, epochs=EPOCHS,
+              lr=LR, batch_size=BATCH, optimizer="adam")
     assert_accuracy(np.mean(net.predict(X_test) == y_test), sklearn_accuracy)
 
 

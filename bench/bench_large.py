@@ -7,7 +7,7 @@ FLOPs at the float32 matrix-product rate measured in the same run (``bench_matmu
 import numpy as np
 import pytest
 from baselines import synthetic_mnist, torch_network, torch_train
-from conftest import requires_torch, timed
+from conftest import requires_torch, timed, timed_fit
 
 import fastmlp
 
@@ -48,15 +48,10 @@ def fastmlp_loss(data, start):
 def bench_fastmlp(benchmark, data, start, fastmlp_loss):
     X, y = data
     net = fastmlp.MLP(SIZES, activation="relu", loss="cross_entropy", dtype="float32")
-
-    def prepare():
-        net.parameters[...] = start.parameters
-        return ()
-
     benchmark.group = GROUP
     benchmark.extra_info["flops"] = epoch_flops()
-    timed(benchmark, lambda: net.fit(X, y, epochs=1, lr=LR, batch_size=BATCH, shuffle=False),
-          ROUNDS, prepare)
+    timed_fit(benchmark, net, start.parameters, ROUNDS, X, y, epochs=1, lr=LR,
+              batch_size=BATCH, shuffle=False)
     assert net.history["loss"][0] == fastmlp_loss
     assert fastmlp_loss < np.log(10)  # it learned something within the epoch
 

@@ -5,7 +5,7 @@ Playground initialisation. fastmlp against the numpy mini-batch reference and Py
 import numpy as np
 import pytest
 from baselines import NumpyMLP, torch_network, torch_train
-from conftest import requires_torch, spiral, timed
+from conftest import requires_torch, spiral, timed, timed_fit
 
 import fastmlp
 
@@ -45,14 +45,9 @@ def reference(start, data):
 def bench_fastmlp(benchmark, data, start, reference):
     X, Y = data
     net = fastmlp.MLP(SIZES, activation="tanh", loss="squared_error", output="tanh")
-
-    def prepare():
-        net.parameters[...] = start.parameters
-        return ()
-
     benchmark.group = GROUP
-    timed(benchmark, lambda: net.fit(X, Y, epochs=EPOCHS, lr=LR, batch_size=BATCH,
-                                     shuffle=False), ROUNDS, prepare)
+    timed_fit(benchmark, net, start.parameters, ROUNDS, X, Y, epochs=EPOCHS, lr=LR,
+              batch_size=BATCH, shuffle=False)
     assert_agrees(net.history["loss"], reference)
 
 

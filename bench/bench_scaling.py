@@ -5,7 +5,7 @@ costs at most 11x the time once n >= 10^4."""
 
 import numpy as np
 import pytest
-from conftest import timed
+from conftest import timed_fit
 
 import fastmlp
 
@@ -25,14 +25,9 @@ def bench_scaling(benchmark, n_samples, width):
     y = np.sin(3 * X[:, 0]) * X[:, 1]
     net = fastmlp.MLP([2, width, width, 1], activation="tanh", loss="squared_error",
                       init="glorot", seed=0)
-    initial = net.parameters.copy()
-
-    def prepare():
-        net.parameters[...] = initial
-        return ()
-
     benchmark.group = f"5 scaling: 2-{width}-{width}-1, batch 256, 1 epoch"
     benchmark.extra_info.update(n_samples=n_samples, width=width)
     rounds = 5 if n_samples * width <= 10_000_000 else 1
-    timed(benchmark, lambda: net.fit(X, y, epochs=1, lr=0.05, batch_size=256), rounds, prepare)
+    timed_fit(benchmark, net, net.parameters.copy(), rounds, X, y, epochs=1, lr=0.05,
+              batch_size=256)
     assert np.isfinite(net.history["loss"]).all() and np.isfinite(net.parameters).all()

@@ -5,7 +5,7 @@ PyTorch, all started from the same weights and checked to reach the same loss cu
 import numpy as np
 import pytest
 from baselines import NumpyMLP, sklearn_fit, sklearn_from_weights, torch_network, torch_train
-from conftest import requires_torch, timed
+from conftest import requires_torch, timed, timed_fit
 
 import fastmlp
 
@@ -29,13 +29,8 @@ def reference(start, moons):
 def bench_fastmlp(benchmark, moons, start, reference, dtype):
     X, y = moons
     net = fastmlp.MLP([2, 10, 1], dtype=dtype)
-
-    def prepare():
-        net.parameters[...] = start.parameters
-        return ()
-
     benchmark.group = GROUP
-    timed(benchmark, lambda: net.fit(X, y, epochs=EPOCHS, lr=LR), ROUNDS, prepare)
+    timed_fit(benchmark, net, start.parameters, ROUNDS, X, y, epochs=EPOCHS, lr=LR)
     tolerance = 1e-10 if dtype == "float64" else 1e-4
     np.testing.assert_allclose(net.history["loss"], reference, rtol=tolerance)
 

@@ -23,6 +23,17 @@ def timed(benchmark, train, rounds, prepare=tuple):
     return benchmark.pedantic(train, setup=lambda: (prepare(), {}), rounds=rounds, iterations=1)
 
 
+def timed_fit(benchmark, net, initial, rounds, X, y, **fit_settings):
+    """Time ``net.fit(X, y, **fit_settings)``, each round starting from ``initial``."""
+
+    def prepare():
+        net.parameters[...] = initial
+        return ()
+
+    timed(benchmark, lambda: net.fit(X, y, **fit_settings), rounds, prepare)
+    return net
+
+
 @pytest.fixture(scope="session")
 def moons():
     """The seed experiment's training set: make_moons(500, noise 0.2, seed 42), 70%."""
