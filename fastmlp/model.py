@@ -250,19 +250,20 @@ class MLP:
             )
         return targets
 
-    def _workspace(self, batch):
+    def _workspace(self, batch, parallel=True):
         """Work buffers for batches of up to ``batch`` samples (allocated once per call).
 
         With several Numba threads, layers of at most :data:`PARALLEL_MAX_LAYER` weights
         and a batch worth at least two parts, the batch is split across ``n_slots``
-        threads (computing without BLAS); otherwise one slot works through it in chunks
-        of up to :data:`CHUNK_SAMPLES` and large products use BLAS and its threads.
+        threads (computing without BLAS); otherwise (or with ``parallel=False``, as for
+        inference) one slot works through it in chunks of up to :data:`CHUNK_SAMPLES` and
+        large products use BLAS and its threads.
         """
         products = self._sizes[:-1] * self._sizes[1:]
         min_part = -(-MIN_PART_WORK // int(products.sum()))  # samples, rounded up
         n_threads = numba.get_num_threads()
         small_layers = products.max() <= PARALLEL_MAX_LAYER
-        if n_threads > 1 and small_layers and batch >= 2 * min_part:
+        if parallel and n_threads > 1 and small_layers and batch >= 2 * min_part:
             n_slots = n_threads
         else:
             n_slots = 1
@@ -529,7 +530,7 @@ class MLP:
     # ----------------------------------------------------------------- inference
     def _outputs(self, X, apply_head):
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
-        work = self._workspace(X.shape[0])
+        work = self._workspace(X.shape[0], parallel=False)
         network.predict(
             self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
             self._activation_codes, self._head, apply_head, X, out,
