@@ -22,6 +22,7 @@ Derivations: docs page "Derivations", sections on the recursion, ReLU and tanh.
 
 from .._config import jit
 from . import mathfn
+from .views import as_vector
 
 LINEAR, TANH, RELU, SIGMOID, LEAKY_RELU = 0, 1, 2, 3, 4
 
@@ -49,7 +50,7 @@ def activate(code, z):
     z : ndarray, shape (width, batch), float32 or float64, C-contiguous
         Pre-activations on entry, activations on return.
     """
-    flat = z.reshape(z.size)
+    flat = as_vector(z)
     zero = flat.dtype.type(0.0)
     slope = flat.dtype.type(LEAKY_SLOPE)
     if code == TANH:
@@ -80,8 +81,8 @@ def multiply_by_derivative(code, z, delta):
     delta : ndarray, same shape and dtype as ``z``
         ``W^T delta_next`` on entry, the layer's delta on return (modified in place).
     """
-    z_flat = z.reshape(z.size)
-    delta_flat = delta.reshape(delta.size)
+    z_flat = as_vector(z)
+    delta_flat = as_vector(delta)
     one = z_flat.dtype.type(1.0)
     zero = z_flat.dtype.type(0.0)
     slope = z_flat.dtype.type(LEAKY_SLOPE)

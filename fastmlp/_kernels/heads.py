@@ -28,6 +28,7 @@ Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Deriva
 
 from .._config import jit
 from . import mathfn
+from .views import as_vector
 
 SIGMOID_BCE, SOFTMAX_CE, IDENTITY_SE, TANH_SE = 0, 1, 2, 3
 
@@ -75,7 +76,7 @@ def loss_and_delta(code, z_tilde, y, delta, scratch):
     half = z_tilde.dtype.type(0.5)
     total = zero
     # The element-wise heads run over the flattened arrays: one long vectorisable loop.
-    z_flat, y_flat, delta_flat = z_tilde.reshape(-1), y.reshape(-1), delta.reshape(-1)
+    z_flat, y_flat, delta_flat = as_vector(z_tilde), as_vector(y), as_vector(delta)
     if code == SIGMOID_BCE:
         for i in range(z_flat.size):
             z = z_flat[i]

@@ -22,13 +22,14 @@ import numpy as np
 
 from .._config import jit, jit_parallel
 from . import activations, dense, heads
+from .views import as_matrix, as_vector
 
 
 @jit
 def layer_view(buffer, a_offsets, sizes, layer, m):
     """The ``(sizes[layer], m)`` view of ``layer`` in an ``acts``/``deltas`` buffer."""
     start = a_offsets[layer]
-    return buffer[start:start + sizes[layer] * m].reshape((sizes[layer], m))
+    return as_matrix(buffer[start:start + sizes[layer] * m], sizes[layer], m)
 
 
 @jit
@@ -36,7 +37,7 @@ def weight_view(theta, w_offsets, sizes, layer):
     """``W^(layer)`` as a ``(sizes[layer + 1], sizes[layer])`` view into ``theta``."""
     start = w_offsets[layer]
     fan_in, fan_out = sizes[layer], sizes[layer + 1]
-    return theta[start:start + fan_out * fan_in].reshape((fan_out, fan_in))
+    return as_matrix(theta[start:start + fan_out * fan_in], fan_out, fan_in)
 
 
 @jit
@@ -140,7 +141,7 @@ def part_loss_and_gradient(
     """
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[n_layers]
-    y_part = y_buffer[:n_outputs * size].reshape((n_outputs, size))
+    y_part = as_matrix(y_buffer, n_outputs, size)
     if not gathered:
         gather_transposed(X, order, start, size, use_order,
                           layer_view(acts, a_offsets, sizes, 0, size))
@@ -154,7 +155,7 @@ def part_loss_and_gradient(
     if with_gradient:
         # d(mean loss)/dz_tilde = delta / m: backprop is linear in delta, so every
         # gradient below comes out as the batch mean with no further scaling.
-        flat_delta = output_delta.reshape(-1)
+        flat_delta = as_vector(output_delta)
         for i in range(flat_delta.size):
             flat_delta[i] *= scale
         backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,

@@ -20,6 +20,7 @@ import numpy as np
 
 from .._config import jit
 from .network import weight_view
+from .views import as_vector
 
 SGD, ADAM = 0, 1
 
@@ -40,8 +41,8 @@ def add_penalty(theta, grad, w_offsets, sizes, l1, l2):
     if l1 == zero and l2 == zero:
         return penalty
     for layer in range(sizes.shape[0] - 1):
-        W = weight_view(theta, w_offsets, sizes, layer).reshape(-1)
-        dW = weight_view(grad, w_offsets, sizes, layer).reshape(-1)
+        W = as_vector(weight_view(theta, w_offsets, sizes, layer))
+        dW = as_vector(weight_view(grad, w_offsets, sizes, layer))
         for i in range(W.size):
             weight = W[i]
             sign = (one if weight > zero else zero) - (one if weight < zero else zero)

@@ -21,6 +21,7 @@ import numpy as np
 from .._config import jit
 from . import optim
 from .network import batch_loss_and_gradient, gather_transposed, layer_view, part_count
+from .views import as_matrix
 
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -98,7 +99,7 @@ def train_epochs(
         gather_transposed(X, order, 0, n_samples, True,
                           layer_view(acts[0], a_offsets, sizes, 0, n_samples))
         gather_transposed(Y, order, 0, n_samples, True,
-                          y_buffer[0, :n_outputs * n_samples].reshape((n_outputs, n_samples)))
+                          as_matrix(y_buffer[0], n_outputs, n_samples))
     for epoch in range(n_epochs):
         backup[:] = theta
         if shuffle:
