@@ -42,7 +42,3 @@ def make_problem(sizes, activation, head, dtype, rng, n_samples=37, init="glorot
 
 def parameters_float64(net):
     return [W.astype(np.float64) for W in net.weights], [b.astype(np.float64) for b in net.biases]
-
-
-def hidden_names(net):
-    return list(net.activation)

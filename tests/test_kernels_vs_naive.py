@@ -8,7 +8,6 @@ from problems import (
     DTYPES,
     HEADS,
     RTOL,
-    hidden_names,
     make_problem,
     parameters_float64,
 )
@@ -108,7 +107,7 @@ def test_dense_kernels_match_matrix_products(shape, dtype, rng):
 def test_network_loss_and_gradients_match_reference(activation, head, dtype, rng):
     net, X, Y = make_problem([3, 6, 5, 4], activation, head, dtype, rng)
     Ws, bs = parameters_float64(net)
-    names = hidden_names(net)
+    names = list(net.activation)
     X = X.astype(dtype).astype(np.float64)  # the data the float32 network actually sees
     l1, l2 = 0.01, 0.02
     expected = naive.objective(Ws, bs, names, *head, X, Y, l1, l2)
