@@ -121,3 +121,27 @@ def features(X, n_features, float_type, name="X"):
         )
     finite(name, array)
     return array
+
+
+def sample_weights(sample_weight, n_samples, float_type):
+    """Per-sample weights as a C-contiguous array of ``float_type``; empty for ``None``.
+
+    Weights must be finite, non-negative, one per sample, and not all zero.
+    """
+    if sample_weight is None:
+        return np.empty(0, dtype=float_type)
+    if np.isscalar(sample_weight) and not isinstance(sample_weight, (str, bytes)):
+        sample_weight = np.full(n_samples, sample_weight)
+    array = numeric_array("sample_weight", sample_weight, float_type)
+    if array.ndim != 1 or array.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must be 1-D with one weight per sample ({n_samples}), got shape "
+            f"{array.shape}"
+        )
+    finite("sample_weight", array)
+    if array.size and array.min() < 0:
+        raise ValueError("sample_weight must be non-negative; negative weights have no meaning "
+                         "for a mean loss")
+    if not array.sum() > 0:
+        raise ValueError("sample_weight sums to 0: at least one sample needs a positive weight")
+    return array

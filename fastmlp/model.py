@@ -37,6 +37,86 @@ class DivergenceError(FloatingPointError):
     """Training produced a non-finite loss or weights; the last finite weights were kept."""
 
 
+class OptimizerState:
+    """Optimizer memory carried from one training call to the next.
+
+    ``velocity`` is the momentum buffer (SGD) or Adam's first moment, ``second_moment``
+    Adam's second moment and ``step_count`` the number of Adam steps taken.
+    """
+
+    def __init__(self, n_params: int, dtype: type) -> None:
+        self.velocity = np.zeros(n_params, dtype=dtype)
+        self.second_moment = np.zeros(n_params, dtype=dtype)
+        self.step_count = np.zeros(1, dtype=np.int64)
+
+
+class EpochRunner:
+    """Everything one training loop over one data set needs, allocated once.
+
+    :meth:`run` hands whole epochs to the compiled loop. The sample order is the
+    attribute :attr:`order`: shuffled in compiled code when ``shuffle``, otherwise used
+    as it stands, so a caller may set it before each epoch (the estimators do, to
+    shuffle with scikit-learn's random streams).
+
+    Parameters
+    ----------
+    net : MLP
+        The network trained in place.
+    X, Y, sample_weight : ndarray
+        Validated, C-contiguous arrays in the network's dtype (``sample_weight`` empty
+        for unweighted samples).
+    batch : int
+        Samples per update (at most ``n_samples``).
+    shuffle : bool
+        Reshuffle :attr:`order` at every epoch with the SplitMix64 stream in ``rng_state``.
+    rng_state : ndarray of uint64, shape (1,)
+    state : OptimizerState
+        Updated in place, so it can continue in a later runner.
+    optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 :
+        Settings as in :meth:`MLP.fit` (optimizer given by its kernel code).
+    penalty_per_batch : bool
+        Divide ``l1`` and ``l2`` by each batch's size (or weight sum), as scikit-learn's
+        ``alpha``.
+    """
+
+    def __init__(self, net, X, Y, sample_weight, batch, shuffle, rng_state, state,
+                 optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
+                 penalty_per_batch):
+        self.net = net
+        self.data = (X, Y, sample_weight)
+        self.batch = batch
+        self.shuffle = shuffle
+        self.rng_state = rng_state
+        self.state = state
+        self.order = np.arange(X.shape[0], dtype=np.int64)
+        self.backup = np.empty_like(net.parameters)
+        self.work = net._workspace(batch)
+        self.settings = (optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2)
+        self.penalty_per_batch = penalty_per_batch
+
+    def run(self, n_epochs: int, losses: np.ndarray, lr: float) -> tuple[int, bool]:
+        """Train up to ``n_epochs`` epochs at learning rate ``lr``.
+
+        Writes each completed epoch's objective into ``losses`` and returns the number of
+        epochs completed and whether training stopped because an epoch diverged (the
+        parameters are then those from before that epoch).
+        """
+        net, work, state = self.net, self.work, self.state
+        dt = net.dtype
+        X, Y, sample_weight = self.data
+        optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 = self.settings
+        return train.train_epochs(
+            net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
+            net._activation_codes, net._head, X, Y, sample_weight, n_epochs, self.batch,
+            self.shuffle, self.rng_state, self.order, optimizer_code, dt(lr), dt(momentum),
+            nesterov, dt(beta_1), dt(beta_2), dt(epsilon), dt(l1), dt(l2),
+            self.penalty_per_batch, work["slot_grads"], work["part_grads"], state.velocity,
+            state.second_moment, state.step_count, work["acts"], work["deltas"],
+            work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
+            self.backup, losses,
+        )
+
+
 class MLP:
     """A multi-layer perceptron trained by compiled gradient descent.
 
@@ -276,34 +356,47 @@ class MLP:
             "acts": np.empty((n_slots, total), dtype=self.dtype),
             "deltas": np.empty((n_slots, total), dtype=self.dtype),
             "y_buffer": np.empty((n_slots, self.n_outputs * capacity), dtype=self.dtype),
-            "scratch": np.empty((n_slots, 3, capacity), dtype=self.dtype),
+            "scratch": np.empty((n_slots, 5, capacity), dtype=self.dtype),
             "slot_grads": np.zeros((n_slots, n_params), dtype=self.dtype),
             "part_grads": np.zeros((n_slots, n_params), dtype=self.dtype),
             "slot_losses": np.zeros(n_slots),
             "min_part": min_part,
         }
 
-    def _summed_loss(self, X, Y, work, with_gradient=False):
-        """Summed loss over all rows of X/Y; with a gradient, it lands in slot_grads[0]."""
+    def _summed_loss(self, X, Y, work, with_gradient=False, sample_weight=None):
+        """Summed (weighted) loss over all rows of X/Y.
+
+        With a gradient, the mean-loss gradient (weighted mean with ``sample_weight``)
+        lands in ``work["slot_grads"][0]``.
+        """
+        if sample_weight is None:
+            sample_weight = np.empty(0, dtype=self.dtype)
+        total_weight = sample_weight.sum() if sample_weight.size else X.shape[0]
         return float(network.batch_loss_and_gradient(
             self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
-            self._activation_codes, self._head, X, Y, np.empty(0, dtype=np.int64), False,
-            0, X.shape[0], with_gradient, work["slot_grads"], work["part_grads"],
-            work["acts"], work["deltas"], work["y_buffer"], work["scratch"],
-            work["slot_losses"], work["min_part"], False,
+            self._activation_codes, self._head, X, Y, sample_weight,
+            np.empty(0, dtype=np.int64), False, 0, X.shape[0], self.dtype(1.0 / total_weight),
+            with_gradient, work["slot_grads"], work["part_grads"], work["acts"],
+            work["deltas"], work["y_buffer"], work["scratch"], work["slot_losses"],
+            work["min_part"], False,
         ))
 
     # ----------------------------------------------------------------- objective
-    def loss(self, X: ArrayLike, y: ArrayLike, l1: float = 0.0, l2: float = 0.0) -> float:
+    def loss(
+        self, X: ArrayLike, y: ArrayLike, l1: float = 0.0, l2: float = 0.0,
+        sample_weight: ArrayLike | None = None,
+    ) -> float:
         """The objective that :meth:`fit` minimises: mean loss over the samples + penalties.
 
         ``penalty = (l2 / 2) sum W^2 + l1 sum |W|`` over the weights (not the biases).
+        With ``sample_weight`` the mean is weighted: ``sum w_i L_i / sum w_i``.
         """
-        value, _ = self._objective(X, y, l1, l2, with_gradient=False)
+        value, _ = self._objective(X, y, l1, l2, sample_weight, with_gradient=False)
         return value
 
     def gradients(
-        self, X: ArrayLike, y: ArrayLike, l1: float = 0.0, l2: float = 0.0
+        self, X: ArrayLike, y: ArrayLike, l1: float = 0.0, l2: float = 0.0,
+        sample_weight: ArrayLike | None = None,
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Gradient of :meth:`loss` over the whole data set.
 
@@ -312,7 +405,7 @@ class MLP:
         (list of ndarray, list of ndarray)
             ``dW`` with the shapes of :attr:`weights` and ``db`` with those of :attr:`biases`.
         """
-        _, grad = self._objective(X, y, l1, l2, with_gradient=True)
+        _, grad = self._objective(X, y, l1, l2, sample_weight, with_gradient=True)
         dW, db = [], []
         for layer, start in enumerate(self._w_offsets):
             fan_in, fan_out = self.sizes[layer], self.sizes[layer + 1]
@@ -320,13 +413,15 @@ class MLP:
             db.append(grad[start + fan_out * fan_in:start + fan_out * (fan_in + 1)].copy())
         return dW, db
 
-    def _objective(self, X, y, l1, l2, with_gradient):
+    def _objective(self, X, y, l1, l2, sample_weight, with_gradient):
         l1 = check.real("l1", l1, minimum=0.0)
         l2 = check.real("l2", l2, minimum=0.0)
         X = self._features(X)
         Y = self._targets(y, X.shape[0])
+        weights = check.sample_weights(sample_weight, X.shape[0], self.dtype)
         work = self._workspace(X.shape[0])
-        mean_loss = self._summed_loss(X, Y, work, with_gradient) / X.shape[0]
+        total_weight = float(weights.sum()) if weights.size else X.shape[0]
+        mean_loss = self._summed_loss(X, Y, work, with_gradient, weights) / total_weight
         grad = work["slot_grads"][0]
         penalty = optim.add_penalty(
             self.parameters, grad, self._w_offsets, self._sizes,
@@ -354,6 +449,7 @@ class MLP:
         beta_1: float = 0.9,
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
+        sample_weight: ArrayLike | None = None,
     ) -> MLP:
         """Train from the current parameters.
 
@@ -391,6 +487,9 @@ class MLP:
             Show a progress bar (tqdm) with the epoch and loss.
         beta_1, beta_2, epsilon : float
             Adam's moment decay rates and denominator guard.
+        sample_weight : array-like, shape (n_samples,), or None
+            Non-negative weight of each sample: every batch's loss becomes the weighted
+            mean ``sum w_i L_i / sum w_i``. A batch whose weights are all zero is skipped.
 
         Returns
         -------
@@ -438,32 +537,19 @@ class MLP:
             validation = (X_val, self._targets(validation_data[1], X_val.shape[0],
                                                "validation y"))
 
+        weights = check.sample_weights(sample_weight, X.shape[0], self.dtype)
         n_samples = X.shape[0]
         batch = n_samples if batch_size is None else min(batch_size, n_samples)
-        shuffle = shuffle and batch < n_samples
-        work = self._workspace(batch)
-        dt = self.dtype
-        state = {
-            "rng_state": np.array([self._rng.integers(2**63)], dtype=np.uint64),
-            "order": np.arange(n_samples, dtype=np.int64),
-            "velocity": np.zeros_like(self.parameters),
-            "second_moment": np.zeros_like(self.parameters),
-            "step_count": np.zeros(1, dtype=np.int64),
-            "backup": np.empty_like(self.parameters),
-        }
-        hyper = (optimizer_code, dt(lr), dt(momentum), nesterov, dt(beta_1), dt(beta_2),
-                 dt(epsilon), dt(l1), dt(l2))
+        runner = EpochRunner(
+            self, X, Y, weights, batch, shuffle and batch < n_samples,
+            np.array([self._rng.integers(2**63)], dtype=np.uint64),
+            OptimizerState(self.parameters.size, self.dtype),
+            optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
+            penalty_per_batch=False,
+        )
 
         def run(n_epochs, losses):
-            return train.train_epochs(
-                self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
-                self._activation_codes, self._head, X, Y, n_epochs, batch, shuffle,
-                state["rng_state"], state["order"], *hyper,
-                work["slot_grads"], work["part_grads"], state["velocity"],
-                state["second_moment"], state["step_count"], work["acts"], work["deltas"],
-                work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
-                state["backup"], losses,
-            )
+            return runner.run(n_epochs, losses, lr)
 
         losses = np.full(epochs, np.nan)
         self.history = {"loss": losses}

@@ -98,22 +98,25 @@ def penalty(Ws, l1, l2):
     return sum(0.5 * l2 * np.sum(W * W) + l1 * np.sum(np.abs(W)) for W in Ws)
 
 
-def objective(Ws, bs, activations, loss, output, X, Y, l1=0.0, l2=0.0):
-    """Mean loss over the samples plus penalties; Y is (n_samples, n_outputs)."""
+def objective(Ws, bs, activations, loss, output, X, Y, l1=0.0, l2=0.0, sample_weight=None):
+    """(Weighted) mean loss over the samples plus penalties; Y is (n_samples, n_outputs)."""
     _, zs = forward(Ws, bs, activations, X)
     y_hat = OUTPUTS[output](zs[-1])
-    return per_sample_loss(loss, y_hat, Y.T).mean() + penalty(Ws, l1, l2)
+    losses = per_sample_loss(loss, y_hat, Y.T)
+    return np.average(losses, weights=sample_weight) + penalty(Ws, l1, l2)
 
 
-def gradients(Ws, bs, activations, loss, output, X, Y, l1=0.0, l2=0.0):
+def gradients(Ws, bs, activations, loss, output, X, Y, l1=0.0, l2=0.0, sample_weight=None):
     """Gradients of :func:`objective` by backpropagation (the seed's recursion)."""
     z_tildes, zs = forward(Ws, bs, activations, X)
     m = X.shape[0]
-    delta = output_delta(loss, output, zs[-1], Y.T)
+    weights = np.ones(m) if sample_weight is None else np.asarray(sample_weight, float)
+    # Each sample's delta carries its share w_i / sum(w) of the mean.
+    delta = output_delta(loss, output, zs[-1], Y.T) * (weights / weights.sum())
     dWs, dbs = [None] * len(Ws), [None] * len(Ws)
     for layer in range(len(Ws) - 1, -1, -1):
-        dWs[layer] = delta @ zs[layer].T / m + l2 * Ws[layer] + l1 * np.sign(Ws[layer])
-        dbs[layer] = delta.sum(axis=1) / m
+        dWs[layer] = delta @ zs[layer].T + l2 * Ws[layer] + l1 * np.sign(Ws[layer])
+        dbs[layer] = delta.sum(axis=1)
         if layer > 0:
             delta = (Ws[layer].T @ delta) * DERIVATIVES[activations[layer - 1]](z_tildes[layer])
     return dWs, dbs
@@ -147,20 +150,25 @@ class Optimizer:
 
 
 def train(Ws, bs, activations, loss, output, X, Y, epochs, batch_size, optimizer,
-          l1=0.0, l2=0.0):
+          l1=0.0, l2=0.0, sample_weight=None, penalty_per_batch=False):
     """Mini-batch training in the data's order (no shuffling); returns per-epoch objectives.
 
     Updates ``Ws`` and ``bs`` in place. An epoch's figure is the batch objectives
-    averaged with the batch sizes as weights.
+    averaged with the batch sizes as weights. With ``penalty_per_batch`` the penalty
+    coefficients are divided by each batch's size (or weight sum), as scikit-learn's alpha.
     """
     n = X.shape[0]
+    weights = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
     curve = []
     for _ in range(epochs):
         total = 0.0
         for start in range(0, n, batch_size):
             Xb, Yb = X[start:start + batch_size], Y[start:start + batch_size]
-            total += len(Xb) * objective(Ws, bs, activations, loss, output, Xb, Yb, l1, l2)
-            dWs, dbs = gradients(Ws, bs, activations, loss, output, Xb, Yb, l1, l2)
+            wb = weights[start:start + batch_size]
+            divisor = wb.sum() if penalty_per_batch else 1.0
+            l1b, l2b = l1 / divisor, l2 / divisor
+            total += len(Xb) * objective(Ws, bs, activations, loss, output, Xb, Yb, l1b, l2b, wb)
+            dWs, dbs = gradients(Ws, bs, activations, loss, output, Xb, Yb, l1b, l2b, wb)
             optimizer.step(list(Ws) + list(bs), dWs + dbs)
         curve.append(total / n)
     return np.array(curve)

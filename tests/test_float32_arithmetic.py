@@ -31,7 +31,7 @@ def z(shape=(4, 8)):
 
 
 def scratch():
-    return np.ones((3, 8), F32)
+    return np.ones((4, 8), F32)
 
 
 ELEMENT_KERNELS = {

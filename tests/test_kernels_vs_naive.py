@@ -12,6 +12,7 @@ from problems import (
     parameters_float64,
 )
 
+import fastmlp
 from fastmlp._kernels import activations, dense, heads
 
 
@@ -47,12 +48,13 @@ def test_head_loss_and_delta_match_jacobian_chain_rule(head, dtype, rng):
 
     Y = np.ascontiguousarray(make_targets(loss, output, batch, n_outputs, rng).T)
     delta = np.empty((n_outputs, batch), dtype=dtype)
-    scratch = np.empty((3, batch), dtype=dtype)
+    scratch = np.empty((4, batch), dtype=dtype)
     code = heads.HEAD_CODES[head]
     total = heads.loss_and_delta(code, z_tilde.astype(dtype), Y.astype(dtype), delta, scratch)
     y_hat = naive.OUTPUTS[output](z_tilde)
-    expected_total = naive.per_sample_loss(loss, y_hat, Y).sum()
-    np.testing.assert_allclose(total, expected_total, rtol=RTOL[dtype])
+    expected_per_sample = naive.per_sample_loss(loss, y_hat, Y)
+    np.testing.assert_allclose(scratch[3], expected_per_sample, rtol=RTOL[dtype], atol=1e-12)
+    np.testing.assert_allclose(total, expected_per_sample.sum(), rtol=RTOL[dtype])
     expected_delta = naive.output_delta(loss, output, z_tilde, Y)
     np.testing.assert_allclose(delta, expected_delta, rtol=RTOL[dtype], atol=1e-6)
     outputs = z_tilde.astype(dtype)
@@ -64,7 +66,7 @@ def test_softmax_ce_delta_is_yhat_minus_y_for_one_hot(rng):
     z_tilde = rng.normal(size=(5, 11))
     Y = np.ascontiguousarray(np.eye(5)[rng.integers(0, 5, 11)].T)
     delta = np.empty_like(z_tilde)
-    heads.loss_and_delta(heads.SOFTMAX_CE, z_tilde, Y, delta, np.empty((3, 11)))
+    heads.loss_and_delta(heads.SOFTMAX_CE, z_tilde, Y, delta, np.empty((4, 11)))
     np.testing.assert_allclose(delta, naive.softmax(z_tilde) - Y, rtol=1e-13, atol=1e-15)
 
 
@@ -72,7 +74,7 @@ def test_softmax_ce_is_stable_for_huge_logits():
     z_tilde = np.array([[1000.0, -1000.0], [0.0, 0.0], [-1000.0, 1000.0]])
     Y = np.array([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
     delta = np.empty_like(z_tilde)
-    total = heads.loss_and_delta(heads.SOFTMAX_CE, z_tilde, Y, delta, np.empty((3, 2)))
+    total = heads.loss_and_delta(heads.SOFTMAX_CE, z_tilde, Y, delta, np.empty((4, 2)))
     # Sample 0 is certain and right (loss 0); sample 1 is certain and wrong (loss 2000).
     assert total == pytest.approx(2000.0)
     np.testing.assert_allclose(delta, [[0.0, -1.0], [0.0, 0.0], [0.0, 1.0]], atol=1e-300)
@@ -177,3 +179,53 @@ def test_training_loop_matches_reference(optimizer, dtype, rng):
     np.testing.assert_allclose(net.history["loss"], curve, rtol=RTOL[dtype] * 10)
     for got, want in zip(net.weights + net.biases, Ws + bs, strict=True):
         np.testing.assert_allclose(got, want, rtol=RTOL[dtype] * 10, atol=RTOL[dtype] * 10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("head", HEADS, ids=lambda h: f"{h[1]}+{h[0]}")
+def test_weighted_loss_and_gradients_match_reference(head, dtype, rng):
+    net, X, Y = make_problem([3, 6, 4], "tanh", head, dtype, rng)
+    Ws, bs = parameters_float64(net)
+    X = X.astype(dtype).astype(np.float64)
+    weights = rng.uniform(0.0, 3.0, X.shape[0])
+    weights[::7] = 0.0  # zero weights are allowed and drop those samples
+    l1, l2 = 0.01, 0.02
+    expected = naive.objective(Ws, bs, list(net.activation), *head, X, Y, l1, l2, weights)
+    got = net.loss(X, Y, l1=l1, l2=l2, sample_weight=weights)
+    assert got == pytest.approx(expected, rel=RTOL[dtype])
+    dWs, dbs = net.gradients(X, Y, l1=l1, l2=l2, sample_weight=weights)
+    ref_dWs, ref_dbs = naive.gradients(Ws, bs, list(net.activation), *head, X, Y, l1, l2, weights)
+    scale = max(np.abs(g).max() for g in ref_dWs + ref_dbs)
+    for got_grad, want in zip(dWs + dbs, ref_dWs + ref_dbs, strict=True):
+        np.testing.assert_allclose(got_grad, want, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_weighted_training_loop_matches_reference(dtype, rng):
+    """Weighted batches of 10 over 45 samples (the last batch has 5), momentum SGD."""
+    head = ("binary_cross_entropy", "sigmoid")
+    net, X, Y = make_problem([3, 7, 2], "relu", head, dtype, rng, n_samples=45)
+    X = X.astype(dtype).astype(np.float64)
+    weights = rng.uniform(0.2, 2.0, X.shape[0])
+    Ws, bs = parameters_float64(net)
+    net.fit(X, Y, epochs=5, lr=0.1, batch_size=10, shuffle=False, momentum=0.9, l2=1e-2,
+            sample_weight=weights)
+    reference = naive.Optimizer("sgd", 0.1, 0.9)
+    curve = naive.train(Ws, bs, list(net.activation), *head, X, Y, 5, 10, reference, 0.0, 1e-2,
+                        sample_weight=weights)
+    np.testing.assert_allclose(net.history["loss"], curve, rtol=RTOL[dtype] * 10)
+    for got, want in zip(net.weights + net.biases, Ws + bs, strict=True):
+        np.testing.assert_allclose(got, want, rtol=RTOL[dtype] * 10, atol=RTOL[dtype] * 10)
+
+
+def test_integer_weights_equal_repeated_samples_in_full_batch(rng):
+    head = ("cross_entropy", "softmax")
+    net, X, Y = make_problem([3, 5, 3], "tanh", head, "float64", rng, n_samples=20)
+    counts = rng.integers(0, 4, X.shape[0])
+    counts[0] = 1
+    repeated = fastmlp.MLP(net.sizes, activation="tanh", loss="cross_entropy", seed=1)
+    repeated.parameters[:] = net.parameters
+    net.fit(X, Y, epochs=20, lr=0.2, sample_weight=counts)
+    repeated.fit(np.repeat(X, counts, axis=0), np.repeat(Y, counts, axis=0), epochs=20, lr=0.2)
+    np.testing.assert_allclose(net.history["loss"], repeated.history["loss"], rtol=1e-12)
+    np.testing.assert_allclose(net.parameters, repeated.parameters, rtol=1e-11, atol=1e-13)

@@ -28,7 +28,6 @@ Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Deriva
 
 from .._config import jit
 from . import mathfn
-from .views import as_vector
 
 SIGMOID_BCE, SOFTMAX_CE, IDENTITY_SE, TANH_SE = 0, 1, 2, 3
 
@@ -50,7 +49,7 @@ CANONICAL_OUTPUT = {
 
 @jit
 def loss_and_delta(code, z_tilde, y, delta, scratch):
-    """Summed loss over the batch and the output delta.
+    """Summed loss over the batch, each sample's loss, and the output delta.
 
     Parameters
     ----------
@@ -62,8 +61,9 @@ def loss_and_delta(code, z_tilde, y, delta, scratch):
         Targets, same dtype.
     delta : ndarray, shape (n_outputs, batch)
         Written with ``dL/dz_tilde`` per sample (not yet divided by the batch size).
-    scratch : ndarray, shape (3, batch) or larger in the second axis
-        Work space for the softmax head.
+    scratch : ndarray, shape (4, batch) or larger in the second axis
+        Rows 0-2: work space for the softmax head. Row 3 receives each sample's loss
+        (summed over the outputs), for callers that weight the samples.
 
     Returns
     -------
@@ -74,16 +74,17 @@ def loss_and_delta(code, z_tilde, y, delta, scratch):
     zero = z_tilde.dtype.type(0.0)
     one = z_tilde.dtype.type(1.0)
     half = z_tilde.dtype.type(0.5)
-    total = zero
-    # The element-wise heads run over the flattened arrays: one long vectorisable loop.
-    z_flat, y_flat, delta_flat = as_vector(z_tilde), as_vector(y), as_vector(delta)
+    sample_loss = scratch[3]
+    for j in range(batch):
+        sample_loss[j] = zero
     if code == SIGMOID_BCE:
-        for i in range(z_flat.size):
-            z = z_flat[i]
-            e = mathfn.exp(-abs(z))
-            y_hat = (one if z >= zero else e) / (one + e)
-            total += max(z, zero) - y_flat[i] * z + mathfn.log1p(e)
-            delta_flat[i] = y_hat - y_flat[i]
+        for i in range(n_outputs):
+            for j in range(batch):
+                z = z_tilde[i, j]
+                e = mathfn.exp(-abs(z))
+                y_hat = (one if z >= zero else e) / (one + e)
+                sample_loss[j] += max(z, zero) - y[i, j] * z + mathfn.log1p(e)
+                delta[i, j] = y_hat - y[i, j]
     elif code == SOFTMAX_CE:
         column_max = scratch[0]
         column_sum = scratch[1]
@@ -101,25 +102,30 @@ def loss_and_delta(code, z_tilde, y, delta, scratch):
                 delta[i, j] = e
                 column_sum[j] += e
                 target_sum[j] += y[i, j]
-                total -= y[i, j] * z_tilde[i, j]
+                sample_loss[j] -= y[i, j] * z_tilde[i, j]
         for j in range(batch):
             log_sum_exp = mathfn.log(column_sum[j]) + column_max[j]
-            total += log_sum_exp * target_sum[j]
+            sample_loss[j] += log_sum_exp * target_sum[j]
             column_sum[j] = target_sum[j] / column_sum[j]
         for i in range(n_outputs):
             for j in range(batch):
                 delta[i, j] = delta[i, j] * column_sum[j] - y[i, j]
     elif code == IDENTITY_SE:
-        for i in range(z_flat.size):
-            difference = z_flat[i] - y_flat[i]
-            total += half * difference * difference
-            delta_flat[i] = difference
+        for i in range(n_outputs):
+            for j in range(batch):
+                difference = z_tilde[i, j] - y[i, j]
+                sample_loss[j] += half * difference * difference
+                delta[i, j] = difference
     elif code == TANH_SE:
-        for i in range(z_flat.size):
-            y_hat = mathfn.tanh(z_flat[i])
-            difference = y_hat - y_flat[i]
-            total += half * difference * difference
-            delta_flat[i] = difference * (one - y_hat * y_hat)
+        for i in range(n_outputs):
+            for j in range(batch):
+                y_hat = mathfn.tanh(z_tilde[i, j])
+                difference = y_hat - y[i, j]
+                sample_loss[j] += half * difference * difference
+                delta[i, j] = difference * (one - y_hat * y_hat)
+    total = zero
+    for j in range(batch):
+        total += sample_loss[j]
     return total
 
 

@@ -130,14 +130,16 @@ def part_count(m, capacity, n_slots, min_part):
 @jit
 def part_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, Y, order, use_order, start, size, scale, with_gradient, grad,
+    X, Y, sample_weight, order, use_order, start, size, scale, with_gradient, grad,
     acts, deltas, y_buffer, scratch, gathered, blas_min_work,
 ):
     """Summed loss of one part (``size`` samples from ``start``) and its gradient share.
 
     With ``with_gradient``, ``grad`` is overwritten with ``scale * sum dL/dtheta`` over
-    the part (``scale = 1/m`` for a batch of ``m``). ``gathered`` says that ``acts[0]``
-    and ``y_buffer`` already hold the part.
+    the part (``scale = 1/m`` for a batch of ``m``, or ``1 / sum w`` with weights).
+    ``sample_weight`` is empty (every sample counts once) or holds one weight per row
+    of ``X``; each sample's loss and delta are then multiplied by its weight.
+    ``gathered`` says that ``acts[0]`` and ``y_buffer`` already hold the part.
     """
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[n_layers]
@@ -152,12 +154,25 @@ def part_loss_and_gradient(
         head_code, layer_view(acts, a_offsets, sizes, n_layers, size), y_part, output_delta,
         scratch,
     )
+    weighted = sample_weight.size > 0
+    if weighted:
+        sample_loss = scratch[3]
+        total = theta.dtype.type(0.0)
+        for j in range(size):
+            weight = sample_weight[order[start + j] if use_order else start + j]
+            total += weight * sample_loss[j]
+            scratch[4, j] = weight * scale
     if with_gradient:
-        # d(mean loss)/dz_tilde = delta / m: backprop is linear in delta, so every
-        # gradient below comes out as the batch mean with no further scaling.
-        flat_delta = as_vector(output_delta)
-        for i in range(flat_delta.size):
-            flat_delta[i] *= scale
+        # d(mean loss)/dz_tilde = delta / m (or w_j delta / sum w): backprop is linear in
+        # delta, so every gradient below comes out as the batch mean with no more scaling.
+        if weighted:
+            for i in range(n_outputs):
+                for j in range(size):
+                    output_delta[i, j] *= scratch[4, j]
+        else:
+            flat_delta = as_vector(output_delta)
+            for i in range(flat_delta.size):
+                flat_delta[i] *= scale
         backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,
                  size, blas_min_work)
     return total
@@ -166,14 +181,13 @@ def part_loss_and_gradient(
 @jit
 def slot_loss_and_gradient(
     slot, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, Y, order, use_order, start, m, with_gradient, slot_grads, part_grads,
-    acts, deltas, y_buffer, scratch, slot_losses, gathered, blas_min_work,
+    X, Y, sample_weight, order, use_order, start, m, scale, with_gradient, slot_grads,
+    part_grads, acts, deltas, y_buffer, scratch, slot_losses, gathered, blas_min_work,
 ):
     """One slot's share of a batch: parts ``slot, slot + n_slots, ...``, summed in order
     into ``slot_losses[slot]`` and ``slot_grads[slot]`` (see :func:`batch_loss_and_gradient`).
     """
     n_slots = slot_grads.shape[0]
-    scale = theta.dtype.type(1.0 / m)
     slot_losses[slot] = 0.0
     for part in range(slot, n_parts, n_slots):
         part_start = part * m // n_parts
@@ -181,9 +195,9 @@ def slot_loss_and_gradient(
         target = slot_grads[slot] if part == slot else part_grads[slot]
         slot_losses[slot] += part_loss_and_gradient(
             theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-            X, Y, order, use_order, start + part_start, size, scale, with_gradient,
-            target, acts[slot], deltas[slot], y_buffer[slot], scratch[slot], gathered,
-            blas_min_work,
+            X, Y, sample_weight, order, use_order, start + part_start, size, scale,
+            with_gradient, target, acts[slot], deltas[slot], y_buffer[slot], scratch[slot],
+            gathered, blas_min_work,
         )
         if with_gradient and part != slot:
             for i in range(target.size):
@@ -193,8 +207,8 @@ def slot_loss_and_gradient(
 @jit_parallel
 def batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, Y, order, use_order, start, m, with_gradient, slot_grads, part_grads,
-    acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
+    X, Y, sample_weight, order, use_order, start, m, scale, with_gradient, slot_grads,
+    part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
 ):
     """Summed loss of ``m`` samples and (optionally) their mean-loss gradient.
 
@@ -209,10 +223,15 @@ def batch_loss_and_gradient(
 
     Parameters
     ----------
+    sample_weight : ndarray, shape (0,) or (n_samples,)
+        Empty, or one weight per row of ``X`` multiplying that sample's loss and delta.
+    scale : float, in ``theta``'s dtype
+        Factor on the summed gradient: ``1/m``, or ``1 / sum w`` over the batch.
     slot_grads, part_grads : ndarray, shape (n_slots, n_params)
         Per-slot gradient sums and scratch. With ``with_gradient``, ``slot_grads[0]``
-        receives ``(1/m) sum_samples dL/dtheta`` (no penalty).
-    acts, deltas, y_buffer, scratch : per-slot work buffers (first axis: slot).
+        receives ``scale * sum_samples w dL/dtheta`` (no penalty).
+    acts, deltas, y_buffer, scratch : per-slot work buffers (first axis: slot); each
+        slot's ``scratch`` has 5 rows (softmax work space, per-sample losses, weights).
     slot_losses : ndarray, shape (n_slots,), float64 work space.
     gathered : bool
         ``acts[0]`` and ``y_buffer[0]`` already hold the whole batch (one part).
@@ -220,7 +239,7 @@ def batch_loss_and_gradient(
     Returns
     -------
     float
-        The summed (not averaged) loss.
+        The summed (not averaged) loss, each sample's weighted by ``sample_weight``.
     """
     n_slots = slot_grads.shape[0]
     n_outputs = sizes[sizes.shape[0] - 1]
@@ -230,16 +249,17 @@ def batch_loss_and_gradient(
     if used == 1:  # no thread pool for a single slot: its start-up would dominate small batches
         slot_loss_and_gradient(
             0, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-            X, Y, order, use_order, start, m, with_gradient, slot_grads, part_grads,
-            acts, deltas, y_buffer, scratch, slot_losses, gathered, dense.BLAS_MIN_WORK,
+            X, Y, sample_weight, order, use_order, start, m, scale, with_gradient,
+            slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses, gathered,
+            dense.BLAS_MIN_WORK,
         )
     else:  # BLAS's threads stay off inside ours
         for slot in numba.prange(used):
             slot_loss_and_gradient(
                 slot, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
-                head_code, X, Y, order, use_order, start, m, with_gradient, slot_grads,
-                part_grads, acts, deltas, y_buffer, scratch, slot_losses, gathered,
-                dense.NO_BLAS,
+                head_code, X, Y, sample_weight, order, use_order, start, m, scale,
+                with_gradient, slot_grads, part_grads, acts, deltas, y_buffer, scratch,
+                slot_losses, gathered, dense.NO_BLAS,
             )
     total = slot_losses[0]
     for slot in range(1, used):

@@ -7,10 +7,17 @@ One call runs ``n_epochs`` epochs without returning to Python. Per epoch:
    lives in ``rng_state``, so a seed reproduces the run and successive calls continue
    one stream);
 3. for each batch of ``batch_size`` samples (the last one may be smaller): forward,
-   head, backward (mean over the batch), penalty, one optimizer step;
+   head, backward (mean over the batch, or weighted mean with sample weights), penalty,
+   one optimizer step;
 4. record the epoch's objective: the batch objectives (mean loss + penalty) averaged
    with weights equal to the batch sizes, i.e. for full-batch training the objective at
    the weights the epoch started from.
+
+The penalty coefficients are either constants (the objective ``mean loss + l2/2 sum W^2
++ l1 sum |W|``) or, with ``penalty_per_batch``, divided by each batch's size (or weight
+sum) ``S``: scikit-learn's ``mean loss + alpha/(2 S) sum W^2``. A batch whose weights
+are all zero has no mean gradient; it is skipped (no update, nothing added to the
+epoch's objective).
 
 An epoch whose objective or weights are not finite stops the call: ``theta`` is restored
 to its value at the start of that epoch and the call reports how many epochs completed.
@@ -57,10 +64,21 @@ def all_finite(values):
 
 
 @jit
+def batch_weight(sample_weight, order, start, m):
+    """``m``, or the sum of the weights of samples ``order[start:start + m]`` (float64)."""
+    if sample_weight.size == 0:
+        return float(m)
+    total = 0.0
+    for j in range(start, start + m):
+        total += sample_weight[order[j]]
+    return total
+
+
+@jit
 def train_epochs(
-    theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, Y,
+    theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, Y, sample_weight,
     n_epochs, batch_size, shuffle, rng_state, order,
-    optimizer, lr, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
+    optimizer, lr, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2, penalty_per_batch,
     slot_grads, part_grads, velocity, second_moment, step_count,
     acts, deltas, y_buffer, scratch, slot_losses, min_part, backup, epoch_losses,
 ):
@@ -72,9 +90,13 @@ def train_epochs(
         Parameters, updated in place.
     X, Y : ndarray, shapes (n_samples, n_features) and (n_samples, n_outputs)
         Row-major training data and targets, in ``theta``'s dtype.
+    sample_weight : ndarray, shape (0,) or (n_samples,)
+        Empty, or each sample's weight (``theta``'s dtype, non-negative).
     order : ndarray of int64, shape (n_samples,)
         Sample order; permuted in place when ``shuffle``.
     lr, momentum, beta_1, beta_2, epsilon, l1, l2 : float, in ``theta``'s dtype
+    penalty_per_batch : bool
+        Divide ``l1`` and ``l2`` by each batch's size (or weight sum).
     velocity, second_moment, backup : ndarray, shape (n_params,)
         ``velocity``/``second_moment``/``step_count`` carry optimizer state between calls.
     slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part :
@@ -107,13 +129,22 @@ def train_epochs(
         total = 0.0  # bookkeeping only: accumulated in float64 for any dtype
         for start in range(0, n_samples, batch_size):
             m = min(batch_size, n_samples - start)
+            weight_sum = batch_weight(sample_weight, order, start, m)
+            if weight_sum == 0.0:  # every weight zero: no mean gradient, no update
+                continue
             loss_sum = batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-                X, Y, order, True, start, m, True, slot_grads, part_grads,
-                acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
+                X, Y, sample_weight, order, True, start, m, theta.dtype.type(1.0 / weight_sum),
+                True, slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
+                min_part, gathered,
             )
-            penalty = optim.add_penalty(theta, grad, w_offsets, sizes, l1, l2)
-            total += loss_sum + m * penalty
+            if penalty_per_batch:
+                penalty = optim.add_penalty(theta, grad, w_offsets, sizes,
+                                            theta.dtype.type(l1 / weight_sum),
+                                            theta.dtype.type(l2 / weight_sum))
+            else:
+                penalty = optim.add_penalty(theta, grad, w_offsets, sizes, l1, l2)
+            total += m * (loss_sum / weight_sum + penalty)
             optim.step(optimizer, theta, grad, velocity, second_moment, step_count,
                        lr, momentum, nesterov, beta_1, beta_2, epsilon)
         epoch_loss = total / n_samples
