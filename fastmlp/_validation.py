@@ -143,5 +143,6 @@ def sample_weights(sample_weight, n_samples, float_type):
         raise ValueError("sample_weight must be non-negative; negative weights have no meaning "
                          "for a mean loss")
     if not array.sum() > 0:
-        raise ValueError("sample_weight sums to 0: at least one sample needs a positive weight")
+        raise ValueError("sample_weight values are all zero: at least one sample needs a "
+                         "positive weight")
     return array

@@ -276,6 +276,12 @@ class MLP:
             f"loss={self.loss_name!r}, output={self.output!r}, dtype={self.dtype.__name__!r})"
         )
 
+    def save(self, path) -> None:
+        """Write the network and its history to ``path`` (safe format, see :func:`fastmlp.load`)."""
+        from .persistence import save
+
+        save(self, path)
+
     # ----------------------------------------------------------------- data
     def _features(self, X, name="X"):
         return check.features(X, self.sizes[0], self.dtype, name)

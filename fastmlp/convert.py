@@ -1,0 +1,127 @@
+"""Fitted models across libraries: ``from_sklearn`` and ``to_sklearn``.
+
+A converted model holds the same weights, so its predictions are those of the original
+up to rounding (the kernels sum in a different order from numpy's BLAS calls). Parameters
+that only shape training carry over where scikit-learn has them: ``solver="gd"`` becomes
+``"sgd"`` (set ``batch_size`` to the number of samples to keep full-batch updates), and
+fastmlp's ``l1``, ``dtype`` and ``init`` have no scikit-learn counterpart. Optimizer
+state is not converted: further fitting starts a fresh optimizer.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from .estimators import _FITTED_SHARED, MLPClassifier, MLPRegressor, _BaseMLP
+from .model import MLP
+
+_SKLEARN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh",
+                        "relu": "relu"}
+_SKLEARN_PARAMS = (
+    "hidden_layer_sizes", "alpha", "batch_size", "learning_rate", "learning_rate_init",
+    "power_t", "max_iter", "shuffle", "random_state", "tol", "verbose", "warm_start",
+    "momentum", "nesterovs_momentum", "early_stopping", "validation_fraction", "beta_1",
+    "beta_2", "epsilon", "n_iter_no_change", "max_fun",
+)
+
+
+def from_sklearn(estimator):
+    """The fastmlp estimator equivalent to a fitted scikit-learn MLP.
+
+    Parameters
+    ----------
+    estimator : sklearn.neural_network.MLPClassifier or MLPRegressor, fitted
+
+    Returns
+    -------
+    fastmlp.MLPClassifier or fastmlp.MLPRegressor
+        Same parameters and fitted attributes; ``coefs_``/``intercepts_`` copied into the
+        network in the dtype of the scikit-learn weights.
+    """
+    from sklearn.neural_network import MLPClassifier as SkClassifier
+    from sklearn.neural_network import MLPRegressor as SkRegressor
+
+    if isinstance(estimator, SkClassifier):
+        target = MLPClassifier
+    elif isinstance(estimator, SkRegressor):
+        target = MLPRegressor
+        if estimator.loss != "squared_error":
+            raise ValueError(f"fastmlp has no {estimator.loss!r} loss; only 'squared_error'")
+    else:
+        raise TypeError(
+            "from_sklearn needs a scikit-learn MLPClassifier or MLPRegressor, got "
+            f"{type(estimator).__name__}"
+        )
+    if not hasattr(estimator, "coefs_"):
+        raise ValueError("the scikit-learn estimator is not fitted; call its fit first")
+    params = {name: getattr(estimator, name) for name in _SKLEARN_PARAMS}
+    params["random_state"] = copy.deepcopy(params["random_state"])
+    model = target(activation=estimator.activation, solver=estimator.solver, **params)
+    dtype = estimator.coefs_[0].dtype
+    sizes = [estimator.coefs_[0].shape[0]] + [c.shape[1] for c in estimator.coefs_]
+    n_hidden = len(sizes) - 2
+    activation = model._hidden_activations(n_hidden)
+    out_activation = estimator.out_activation_
+    loss = {"logistic": "binary_cross_entropy", "softmax": "cross_entropy",
+            "identity": "squared_error"}[out_activation]
+    net = MLP(sizes, activation=activation, loss=loss, init="glorot", dtype=dtype.type, seed=0)
+    for W, b, coef, intercept in zip(net.weights, net.biases, estimator.coefs_,
+                                     estimator.intercepts_, strict=True):
+        W[...] = coef.T
+        b[...] = intercept
+    for name in _FITTED_SHARED + ("feature_names_in_",):
+        if hasattr(estimator, name):
+            setattr(model, name, copy.deepcopy(getattr(estimator, name)))
+    model.val_loss_curve_ = [] if getattr(estimator, "validation_scores_", None) else None
+    model._no_improvement_count = getattr(estimator, "_no_improvement_count", 0)
+    if target is MLPClassifier:
+        model._label_binarizer = copy.deepcopy(estimator._label_binarizer)
+        model.classes_ = model._label_binarizer.classes_
+    model._set_network(net)
+    return model
+
+
+def to_sklearn(model: _BaseMLP):
+    """The fitted scikit-learn estimator equivalent to a fitted fastmlp estimator.
+
+    Raises
+    ------
+    ValueError
+        When the model uses something scikit-learn cannot represent: an activation
+        other than identity, logistic, tanh and relu, or different activations per layer.
+    """
+    from sklearn.neural_network import MLPClassifier as SkClassifier
+    from sklearn.neural_network import MLPRegressor as SkRegressor
+
+    if not isinstance(model, _BaseMLP):
+        raise TypeError(f"to_sklearn needs a fastmlp estimator, got {type(model).__name__}")
+    if not hasattr(model, "_net"):
+        raise ValueError(f"this {type(model).__name__} is not fitted yet; call fit first")
+    net = model._network()
+    names = set(net.activation)
+    if len(names) > 1 or not names <= set(_SKLEARN_ACTIVATIONS):
+        raise ValueError(
+            f"scikit-learn's MLP has one hidden activation among identity, logistic, tanh "
+            f"and relu; this model uses {list(net.activation)}"
+        )
+    activation = _SKLEARN_ACTIVATIONS[names.pop()] if names else "relu"
+    params = {name: model.get_params()[name] for name in _SKLEARN_PARAMS}
+    params["random_state"] = copy.deepcopy(params["random_state"])
+    solver = "sgd" if model.solver == "gd" else model.solver
+    if isinstance(model, MLPClassifier):
+        estimator = SkClassifier(activation=activation, solver=solver, **params)
+        estimator._label_binarizer = copy.deepcopy(model._label_binarizer)
+        estimator.classes_ = estimator._label_binarizer.classes_
+    else:
+        estimator = SkRegressor(activation=activation, solver=solver, **params)
+    estimator.coefs_ = [np.array(W.T) for W in net.weights]
+    estimator.intercepts_ = [np.array(b) for b in net.biases]
+    for name in _FITTED_SHARED + ("feature_names_in_",):
+        if hasattr(model, name):
+            setattr(estimator, name, copy.deepcopy(getattr(model, name)))
+    estimator._no_improvement_count = getattr(model, "_no_improvement_count", 0)
+    estimator._best_coefs = [c.copy() for c in estimator.coefs_]
+    estimator._best_intercepts = [i.copy() for i in estimator.intercepts_]
+    return estimator

@@ -1,0 +1,789 @@
+"""scikit-learn estimators: drop-in ``MLPClassifier`` and ``MLPRegressor``.
+
+They take scikit-learn's parameters with scikit-learn's meaning and train with its
+algorithms (the same initialisation, random streams, batches, penalty scaling,
+optimizers, learning-rate schedules and stopping rules), so that for the same
+``random_state`` they follow the same path, while every epoch runs in fastmlp's
+compiled loop. Extras: ``solver="gd"`` (full-batch gradient descent), the
+``"leaky_relu"`` activation and one activation per hidden layer, an L1 penalty,
+float32 training, other initialisations, ``val_loss_curve_``, a progress bar, and
+safe files (:meth:`save` / :func:`fastmlp.load`).
+
+Where fastmlp differs on purpose:
+
+* Multi-output regression reports the loss whose gradient is followed: half the
+  squared error summed over the outputs, averaged over the samples. scikit-learn
+  reports it averaged over the outputs too, while its gradient is not; the training
+  path is the same, ``loss_curve_`` differs by the factor ``n_outputs``.
+* Sparse input is refused (the kernels are dense): call ``X.toarray()`` if it fits.
+* A diverging fit raises ``ValueError`` as soon as an epoch turns non-finite and keeps
+  the last finite weights, so the model stays usable.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.optimize
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils import shuffle as sklearn_shuffle
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from . import _validation as check
+from ._kernels import optim
+from .model import MLP, EpochRunner, OptimizerState
+
+#: scikit-learn's activation names and fastmlp's own, mapped to fastmlp's kernels.
+ACTIVATION_NAMES = {
+    "identity": "linear",
+    "logistic": "sigmoid",
+    "tanh": "tanh",
+    "relu": "relu",
+    "linear": "linear",
+    "sigmoid": "sigmoid",
+    "leaky_relu": "leaky_relu",
+}
+SOLVERS = ("adam", "sgd", "gd", "lbfgs")
+LEARNING_RATES = ("constant", "invscaling", "adaptive")
+INITS = ("glorot", "he", "normal", "playground")
+#: Fitted attributes that scikit-learn's estimators have too.
+_FITTED_SHARED = (
+    "n_features_in_", "n_iter_", "t_", "loss_", "best_loss_", "loss_curve_",
+    "validation_scores_", "best_validation_score_", "n_outputs_", "n_layers_",
+    "out_activation_",
+)
+#: Output activation (scikit-learn's name) -> fastmlp loss.
+OUTPUT_LOSSES = {
+    "logistic": "binary_cross_entropy",
+    "softmax": "cross_entropy",
+    "identity": "squared_error",
+}
+
+
+def _dense(X):
+    """Refuse sparse matrices with advice; scikit-learn's own checks do the rest."""
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):
+        raise TypeError(
+            "fastmlp needs dense input: it got a sparse matrix. Call X.toarray() if the "
+            "dense array fits in memory."
+        )
+    return X
+
+
+class _BaseMLP(BaseEstimator):
+    """Parameters, training and inference shared by the two estimators."""
+
+    _output_activation: str = ""
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        l1=0.0,
+        dtype=None,
+        init="glorot",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.l1 = l1
+        self.dtype = dtype
+        self.init = init
+
+    # ------------------------------------------------------------ hyper-parameters
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+            sizes = (sizes,)
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Sequence, np.ndarray)):
+            raise TypeError(
+                "hidden_layer_sizes must be an int or a sequence of ints such as (100,) or "
+                f"(64, 32), got {sizes!r}"
+            )
+        return tuple(
+            check.positive_int(f"hidden_layer_sizes[{i}]", size) for i, size in enumerate(sizes)
+        )
+
+    def _hidden_activations(self, n_hidden):
+        names = tuple(ACTIVATION_NAMES)
+        if isinstance(self.activation, str):
+            name = check.choice("activation", self.activation, names)
+            return (ACTIVATION_NAMES[name],) * n_hidden
+        if (isinstance(self.activation, (Sequence, np.ndarray))
+                and len(self.activation) == n_hidden):
+            return tuple(ACTIVATION_NAMES[check.choice("activation", name, names)]
+                         for name in self.activation)
+        raise ValueError(
+            f"activation must be one name or a list of {n_hidden} names (one per hidden layer), "
+            f"got {self.activation!r}"
+        )
+
+    def _check_hyperparameters(self):
+        """Validate every hyper-parameter; returns the resolved network settings."""
+        hidden = self._hidden_sizes()
+        activations = self._hidden_activations(len(hidden))
+        check.choice("solver", self.solver, SOLVERS)
+        check.real("alpha", self.alpha, minimum=0.0)
+        check.real("l1", self.l1, minimum=0.0)
+        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
+            check.positive_int("batch_size", self.batch_size)
+        check.choice("learning_rate", self.learning_rate, LEARNING_RATES)
+        check.real("learning_rate_init", self.learning_rate_init, exclusive_minimum=0.0)
+        check.real("power_t", self.power_t, minimum=0.0)
+        check.positive_int("max_iter", self.max_iter)
+        check.boolean("shuffle", self.shuffle)
+        check.real("tol", self.tol, minimum=0.0)
+        if isinstance(self.verbose, bool) or not isinstance(self.verbose, numbers.Integral):
+            check.boolean("verbose", self.verbose)
+        check.boolean("warm_start", self.warm_start)
+        check.real("momentum", self.momentum, minimum=0.0, maximum=1.0)
+        check.boolean("nesterovs_momentum", self.nesterovs_momentum)
+        check.boolean("early_stopping", self.early_stopping)
+        check.real("validation_fraction", self.validation_fraction, minimum=0.0,
+                   exclusive_maximum=1.0)
+        check.real("beta_1", self.beta_1, minimum=0.0, exclusive_maximum=1.0)
+        check.real("beta_2", self.beta_2, minimum=0.0, exclusive_maximum=1.0)
+        check.real("epsilon", self.epsilon, exclusive_minimum=0.0)
+        check.positive_int("n_iter_no_change", self.n_iter_no_change)
+        check.positive_int("max_fun", self.max_fun)
+        check.choice("init", self.init, INITS)
+        if self.dtype is not None:
+            check.dtype(self.dtype)
+        if self.random_state is not None and not isinstance(
+            self.random_state, (numbers.Integral, np.random.RandomState)
+        ):
+            raise TypeError(
+                "random_state must be None, an int or a numpy RandomState, got "
+                f"{self.random_state!r}"
+            )
+        return hidden, activations
+
+    # ------------------------------------------------------------ parameters
+    def _set_network(self, net):
+        """Make ``net`` the model; ``coefs_``/``intercepts_`` become views into it."""
+        self._net = net
+        self.coefs_ = [W.T for W in net.weights]
+        self.intercepts_ = list(net.biases)
+        self._views = (list(self.coefs_), list(self.intercepts_))
+
+    def _network(self):
+        """The fitted network, first taking in any arrays assigned to coefs_/intercepts_."""
+        net = self._net
+        coef_views, intercept_views = self._views
+        current = list(self.coefs_) + list(self.intercepts_)
+        if len(current) == len(coef_views) * 2 and all(
+            a is b for a, b in zip(current, coef_views + intercept_views, strict=True)
+        ):
+            return net
+        expected = [W.T.shape for W in net.weights] + [b.shape for b in net.biases]
+        if len(current) != len(expected):
+            raise ValueError(
+                f"coefs_ and intercepts_ must hold {len(expected) // 2} arrays each, like the "
+                "fitted network"
+            )
+        for array, shape in zip(current, expected, strict=True):
+            if np.shape(array) != shape:
+                raise ValueError(
+                    f"coefs_/intercepts_ shapes must stay {expected}; got an array of shape "
+                    f"{np.shape(array)}"
+                )
+        values = [np.asarray(a, dtype=net.dtype) for a in current]
+        for value in values:
+            check.finite("coefs_/intercepts_", value)
+        n_layers = len(net.weights)
+        for W, value in zip(net.weights, values[:n_layers], strict=True):
+            W[...] = value.T
+        for b, value in zip(net.biases, values[n_layers:], strict=True):
+            b[...] = value
+        self._set_network(net)
+        return net
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "_net" in state:
+            self._network()
+            state = dict(state)
+            for key in ("coefs_", "intercepts_", "_views"):
+                state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "_net" in state:
+            self._set_network(self._net)
+
+    def _initial_network(self, sizes, activations, dtype):
+        """A new network initialised as scikit-learn does (for ``init="glorot"``).
+
+        Glorot uniform on ``+-sqrt(factor / (fan_in + fan_out))`` for weights and
+        intercepts alike, drawn from ``random_state`` layer by layer (coefficients, then
+        intercepts); ``factor`` is 2 where the layer's activation is logistic, else 6
+        (the output layer takes the last hidden layer's factor, as scikit-learn does).
+        """
+        glorot = self.init == "glorot"
+        seed = 0 if glorot else int(self._random_state.randint(np.iinfo(np.int32).max))
+        net = MLP(sizes, activation=activations, loss=OUTPUT_LOSSES[self.out_activation_],
+                  init=self.init, dtype=dtype, seed=seed)
+        if glorot:
+            factors = [2.0 if a == "sigmoid" else 6.0 for a in activations]
+            factors.append(factors[-1] if factors else 6.0)
+            for layer, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+                fan_out, fan_in = W.shape
+                bound = np.sqrt(factors[layer] / (fan_in + fan_out))
+                W[...] = self._random_state.uniform(-bound, bound, (fan_in, fan_out)).T
+                b[...] = self._random_state.uniform(-bound, bound, fan_out)
+        return net
+
+    # ------------------------------------------------------------ data
+    def _settings_dtype(self, X):
+        if self.dtype is not None:
+            return check.dtype(self.dtype)
+        return np.float32 if np.asarray(X).dtype == np.float32 else np.float64
+
+    def _outputs(self, X):
+        """Validated X through the network: output activations, (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        X = validate_data(self, _dense(X), reset=False, dtype=(np.float64, np.float32))
+        net = self._network()
+        X = check.features(X, net.sizes[0], net.dtype)
+        return net._outputs(X, apply_head=True)
+
+    # ------------------------------------------------------------ training
+    def _fit(self, X, y, sample_weight, incremental):
+        hidden, activations = self._check_hyperparameters()
+        if incremental and self.solver == "lbfgs":
+            raise AttributeError(
+                "partial_fit is only available for the stochastic solvers ('sgd', 'adam', "
+                "'gd'); lbfgs is not stochastic"
+            )
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        dtype = self._settings_dtype(X) if first_pass else self._net.dtype
+        X = np.ascontiguousarray(X, dtype=dtype)
+        Y = np.ascontiguousarray(Y.reshape(len(Y), -1), dtype=dtype)
+        weights = check.sample_weights(sample_weight, X.shape[0], dtype)
+        sizes = (X.shape[1], *hidden, Y.shape[1])
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self.n_outputs_ = Y.shape[1]
+            self.n_layers_ = len(sizes)
+            self.out_activation_ = self._output_name()
+            self._set_network(self._initial_network(sizes, activations, dtype))
+            self.n_iter_ = 0
+            self.t_ = 0
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self._validates():
+                self.validation_scores_ = []
+                self.val_loss_curve_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.validation_scores_ = None
+                self.val_loss_curve_ = None
+                self.best_validation_score_ = None
+                self.best_loss_ = np.inf
+        else:
+            net = self._network()
+            if net.sizes != sizes or tuple(net.activation) != activations:
+                raise ValueError(
+                    f"warm_start/partial_fit continue the fitted network {list(net.sizes)} "
+                    f"({', '.join(net.activation)}); the data and parameters now describe "
+                    f"{list(sizes)} ({', '.join(activations)}). Set warm_start=False to "
+                    "start afresh."
+                )
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, Y, weights)
+        else:
+            self._fit_stochastic(X, Y, weights, incremental)
+        return self
+
+    def _fit_lbfgs(self, X, Y, weights):
+        """scikit-learn's L-BFGS: scipy's minimiser on the full-batch objective."""
+        net = self._network()
+        work = net._workspace(X.shape[0])
+        total_weight = float(weights.sum()) if weights.size else float(X.shape[0])
+        l1, l2 = self.l1 / total_weight, self.alpha / total_weight
+        bar = self._progress_bar(self.max_iter)
+
+        def objective(theta):
+            net.parameters[:] = theta
+            loss = net._summed_loss(X, Y, work, True, weights) / total_weight
+            grad = work["slot_grads"][0]
+            penalty = optim.add_penalty(net.parameters, grad, net._w_offsets, net._sizes,
+                                        net.dtype(l1), net.dtype(l2))
+            return loss + float(penalty), grad.astype(np.float64)
+
+        def step(_):
+            if bar is not None:
+                bar.update(1)
+
+        try:
+            result = scipy.optimize.minimize(
+                objective, net.parameters.astype(np.float64), method="L-BFGS-B", jac=True,
+                callback=step,
+                options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iterations "
+                f"({result.message}); increase max_iter or scale the data.",
+                ConvergenceWarning, stacklevel=3,
+            )
+        if not np.all(np.isfinite(result.x)):
+            raise ValueError(
+                "lbfgs produced non-finite weights; scale the input data or raise alpha"
+            )
+        net.parameters[:] = result.x
+        self.n_iter_ = min(int(result.nit), self.max_iter)
+        self.loss_ = float(result.fun)
+        self.loss_curve_ = None
+        self.best_loss_ = None
+
+    def _batch(self, n_samples):
+        if self.solver == "gd":
+            return n_samples
+        if isinstance(self.batch_size, str):
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the {n_samples} samples; it is "
+                "clipped to the number of samples", stacklevel=4,
+            )
+        return min(self.batch_size, n_samples)
+
+    def _fit_stochastic(self, X, Y, weights, incremental):
+        net = self._network()
+        if not incremental or not hasattr(self, "_optimizer_state"):
+            self._optimizer_state = OptimizerState(net.parameters.size, net.dtype)
+            self._learning_rate = float(self.learning_rate_init)
+        validation = None
+        if self._validates():
+            X, Y, weights, validation = self._split_validation(X, Y, weights)
+        n_samples = X.shape[0]
+        batch = self._batch(n_samples)
+        shuffle = self.shuffle and batch < n_samples
+        optimizer_code = optim.OPTIMIZER_CODES["adam" if self.solver == "adam" else "sgd"]
+        momentum = 0.0 if self.solver == "adam" else self.momentum
+        runner = EpochRunner(
+            net, X, Y, weights, batch, False, np.zeros(1, dtype=np.uint64),
+            self._optimizer_state, optimizer_code, momentum,
+            self.nesterovs_momentum and momentum > 0, self.beta_1, self.beta_2, self.epsilon,
+            self.l1, self.alpha, penalty_per_batch=True,
+        )
+        epochs = 1 if incremental else self.max_iter
+        bar = self._progress_bar(epochs)
+        loss = np.zeros(1)
+        try:
+            for _ in range(epochs):
+                if shuffle:
+                    runner.order[:] = sklearn_shuffle(runner.order, random_state=self._random_state)
+                _, diverged = runner.run(1, loss, self._learning_rate)
+                if diverged:
+                    self._diverged()
+                self.n_iter_ += 1
+                self.loss_ = float(loss[0])
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{self.loss_:.6g}")
+                self._update_no_improvement_count(validation)
+                if self.solver != "adam" and self.learning_rate == "invscaling":
+                    self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if self._stop_or_slow_down():
+                        break
+                    self._no_improvement_count = 0
+                if not incremental and self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
+                        "and the optimization has not converged yet.",
+                        ConvergenceWarning, stacklevel=3,
+                    )
+        finally:
+            if bar is not None:
+                bar.close()
+            if validation is not None:
+                net.parameters[:] = self._best_parameters
+
+    def _diverged(self):
+        message = (
+            f"training diverged in epoch {self.n_iter_ + 1} (non-finite loss or weights); "
+            f"the weights after epoch {self.n_iter_} were kept. Lower learning_rate_init or "
+            "scale the input data."
+        )
+        if self.n_iter_ == 0 and not hasattr(self, "loss_"):
+            self.loss_ = float("nan")
+        raise ValueError(message)
+
+    def _stop_or_slow_down(self):
+        """scikit-learn's rule once the loss (or score) stops improving: True stops."""
+        if self.solver == "adam" or self.learning_rate != "adaptive":
+            return True
+        if self._learning_rate <= 1e-6:
+            return True
+        self._learning_rate /= 5.0
+        return False
+
+    def _validates(self):
+        """Early stopping on a validation split (stochastic solvers only, as upstream)."""
+        return self.early_stopping and self.solver != "lbfgs"
+
+    def _split_validation(self, X, Y, weights):
+        # Stratified for single-label classification (scikit-learn stratifies binary
+        # targets only); multi-label rows are too varied to stratify.
+        single_label = (is_classifier(self)
+                        and self._label_binarizer.y_type_ != "multilabel-indicator")
+        stratify = Y if single_label else None
+        arrays = (X, Y) if weights.size == 0 else (X, Y, weights)
+        parts = train_test_split(*arrays, random_state=self._random_state,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        X_train, X_val, Y_train, Y_val = parts[:4]
+        if weights.size:
+            weights, val_weights = parts[4], parts[5]
+        else:
+            val_weights = None
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "the validation set is too small (fewer than 2 samples): increase "
+                "validation_fraction or use more data"
+            )
+        self._best_parameters = self._net.parameters.copy()
+        work = self._net._workspace(X_val.shape[0])
+        return (np.ascontiguousarray(X_train), np.ascontiguousarray(Y_train),
+                np.ascontiguousarray(weights), (X_val, Y_val, val_weights, work))
+
+    def _update_no_improvement_count(self, validation):
+        if validation is None:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+            return
+        X_val, Y_val, val_weights, work = validation
+        net = self._net
+        weights = None if val_weights is None else np.ascontiguousarray(val_weights)
+        total = float(weights.sum()) if weights is not None else X_val.shape[0]
+        self.val_loss_curve_.append(net._summed_loss(X_val, Y_val, work, False, weights) / total)
+        score = self._validation_score(X_val, Y_val, weights)
+        self.validation_scores_.append(score)
+        if score < self.best_validation_score_ + self.tol:
+            self._no_improvement_count += 1
+        else:
+            self._no_improvement_count = 0
+        if score > self.best_validation_score_:
+            self.best_validation_score_ = score
+            self._best_parameters[:] = net.parameters
+
+    def _progress_bar(self, total):
+        if not self.verbose:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=type(self).__name__, unit="epoch")
+
+    # ------------------------------------------------------------ public API
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):
+        """Fit the model to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        y : array-like, shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classification) or real targets (regression).
+        sample_weight : array-like, shape (n_samples,), optional
+            Non-negative weights: each batch's loss is the weighted mean and the penalty
+            is divided by the batch's weight sum, as in scikit-learn.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            On invalid input or hyper-parameters, and when training diverges (the
+            weights of the last finite epoch are kept and the model stays usable).
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def save(self, path) -> None:
+        """Write the fitted model to ``path`` in fastmlp's safe format (:func:`fastmlp.load`)."""
+        from .persistence import save
+
+        save(self, path)
+
+    def to_sklearn(self):
+        """The equivalent fitted scikit-learn estimator (same weights and predictions)."""
+        from .convert import to_sklearn
+
+        return to_sklearn(self)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, compiled.
+
+    Binary and multi-label targets get logistic outputs with binary cross-entropy,
+    multi-class targets a softmax with cross-entropy.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default (100,)
+        Width of each hidden layer.
+    activation : str or sequence of str, default "relu"
+        ``"identity"``, ``"logistic"``, ``"tanh"``, ``"relu"`` (scikit-learn's names),
+        ``"leaky_relu"`` (slope 0.01), or one name per hidden layer.
+    solver : {"adam", "sgd", "gd", "lbfgs"}, default "adam"
+        ``"gd"`` is full-batch gradient descent (``batch_size`` ignored; momentum as
+        in ``"sgd"``).
+    alpha : float, default 1e-4
+        L2 penalty ``alpha / (2 S) sum W^2`` per batch of size (or weight sum) ``S``.
+    batch_size : int or "auto", default "auto"
+        ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default "constant"
+        Schedule for the SGD solvers, as in scikit-learn.
+    learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose,
+    warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
+    beta_1, beta_2, epsilon, n_iter_no_change, max_fun :
+        As in scikit-learn. ``verbose=True`` shows a progress bar with the epoch and
+        the loss.
+    l1 : float, default 0
+        L1 penalty ``l1 / S sum |W|`` per batch, scaled like ``alpha``.
+    dtype : {None, "float32", "float64"}, default None
+        Training precision; ``None`` follows ``X`` (float32 stays float32, anything else
+        becomes float64).
+    init : {"glorot", "he", "normal", "playground"}, default "glorot"
+        ``"glorot"`` is scikit-learn's initialisation, drawn from ``random_state``
+        exactly as scikit-learn draws it; the others are :class:`fastmlp.MLP`'s schemes.
+
+    Attributes
+    ----------
+    classes_, coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_,
+    best_validation_score_, n_iter_, t_, n_layers_, n_outputs_, out_activation_,
+    n_features_in_, feature_names_in_ :
+        As in scikit-learn; ``coefs_[i]`` has shape ``(fan_in, fan_out)``.
+    val_loss_curve_ : list of float or None
+        With ``early_stopping``, the validation loss (mean loss without the penalty)
+        after every epoch.
+    """
+
+    def _output_name(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, _dense(X), y, multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where y has the same classes as in the "
+                        f"previous call to fit: previously {self.classes_}, now {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"y has classes not in classes_ {self.classes_}: y has {classes}. Pass "
+                    "every class in classes= on the first partial_fit call."
+                )
+        return X, self._label_binarizer.transform(y)
+
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+                    classes: ArrayLike | None = None):
+        """One epoch over ``X``, ``y``, continuing the model (and its optimizer state).
+
+        ``classes`` (every class that will ever appear) is required on the first call.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validation_score(self, X_val, Y_val, weights):
+        probabilities = self._net._outputs(X_val, apply_head=True)
+        if not np.isfinite(probabilities).all():
+            return np.nan
+        predicted = self._labels(probabilities)
+        truth = self._labels(Y_val)
+        return float(accuracy_score(truth, predicted, sample_weight=weights))
+
+    def _labels(self, outputs):
+        if self.n_outputs_ == 1:
+            outputs = outputs.ravel()
+        return self._label_binarizer.inverse_transform(outputs)
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Predicted class labels (label indicator rows for multi-label targets)."""
+        return self._labels(self._outputs(X))
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Class probabilities, shape ``(n_samples, n_classes)``, columns in ``classes_`` order."""
+        outputs = self._outputs(X)
+        if self.n_outputs_ == 1:
+            positive = outputs.ravel()
+            return np.vstack([1 - positive, positive]).T
+        return outputs
+
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
+        """``log(predict_proba(X))``."""
+        probabilities = self.predict_proba(X)
+        return np.log(probabilities, out=probabilities)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, compiled.
+
+    Identity outputs with half squared error, one output per target column. Parameters
+    and attributes as :class:`MLPClassifier` (without ``classes_``), plus ``loss``
+    (``"squared_error"``, the only loss offered).
+    """
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        l1=0.0,
+        dtype=None,
+        init="glorot",
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
+            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun, l1=l1, dtype=dtype, init=init,
+        )
+        self.loss = loss
+
+    def _check_hyperparameters(self):
+        check.choice("loss", self.loss, ("squared_error",))
+        return super()._check_hyperparameters()
+
+    def _output_name(self):
+        return "identity"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, _dense(X), y, multi_output=True, y_numeric=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):
+        """One epoch over ``X``, ``y``, continuing the model (and its optimizer state)."""
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validation_score(self, X_val, Y_val, weights):
+        predicted = self._net._outputs(X_val, apply_head=True)
+        if not np.isfinite(predicted).all():
+            return np.nan
+        return float(r2_score(Y_val, predicted, sample_weight=weights))
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Predicted targets, shape ``(n_samples,)`` for one output, else (n_samples, n_outputs)."""
+        outputs = self._outputs(X)
+        return outputs.ravel() if outputs.shape[1] == 1 else outputs
