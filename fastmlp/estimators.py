@@ -429,6 +429,7 @@ class _BaseMLP(BaseEstimator):
             self.l1, self.alpha, penalty_per_batch=True,
         )
         epochs = 1 if incremental else self.max_iter
+        self.n_iter_ = 0  # counts this call's epochs, as scikit-learn does (t_ accumulates)
         bar = self._progress_bar(epochs)
         loss = np.zeros(1)
         try:
