@@ -166,6 +166,7 @@ def load(path):
         or are not finite.
     """
     path = os.fspath(path)
+    damaged = f"{path} is not a fastmlp model file, or it is damaged or truncated"
     try:
         with np.load(path, allow_pickle=False) as archive:
             names = set(archive.files)
@@ -176,17 +177,18 @@ def load(path):
             metadata = json.loads(archive[_METADATA])
             parameters = archive[_PARAMETERS]
             classes = archive[_CLASSES] if _CLASSES in names else None
-        return _build(metadata, parameters, classes)
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except _RefusedError as error:
         raise ValueError(f"{path} is not a usable fastmlp model file: {error}") from None
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, TypeError, ValueError,
-            json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(
-            f"{path} is not a fastmlp model file, or it is damaged or truncated "
-            f"({type(error).__name__}: {error})"
-        ) from None
+    except Exception as error:  # any failure to parse untrusted bytes means a bad file
+        raise ValueError(f"{damaged} ({type(error).__name__}: {error})") from None
+    try:
+        return _build(metadata, parameters, classes)
+    except _RefusedError as error:
+        raise ValueError(f"{path} is not a usable fastmlp model file: {error}") from None
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{damaged} ({type(error).__name__}: {error})") from None
 
 
 def _build(metadata, parameters, classes):
