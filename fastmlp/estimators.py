@@ -385,7 +385,7 @@ class _BaseMLP(BaseEstimator):
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}); increase max_iter or scale the data.",
-                ConvergenceWarning, stacklevel=3,
+                ConvergenceWarning, stacklevel=4,
             )
         if not np.all(np.isfinite(result.x)):
             raise ValueError(
@@ -405,7 +405,7 @@ class _BaseMLP(BaseEstimator):
         if self.batch_size > n_samples:
             warnings.warn(
                 f"batch_size={self.batch_size} is larger than the {n_samples} samples; it is "
-                "clipped to the number of samples", stacklevel=4,
+                "clipped to the number of samples", stacklevel=5,
             )
         return min(self.batch_size, n_samples)
 
@@ -457,7 +457,7 @@ class _BaseMLP(BaseEstimator):
                     warnings.warn(
                         f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                         "and the optimization has not converged yet.",
-                        ConvergenceWarning, stacklevel=3,
+                        ConvergenceWarning, stacklevel=4,
                     )
         finally:
             if bar is not None:
