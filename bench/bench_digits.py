@@ -55,6 +55,18 @@ def bench_fastmlp(benchmark, digits, sklearn_accuracy):
     assert_accuracy(np.mean(net.predict(X_test) == y_test), sklearn_accuracy)
 
 
+def bench_fastmlp_estimator(benchmark, digits, sklearn_accuracy):
+    """fastmlp's drop-in MLPClassifier with scikit-learn's exact settings and path."""
+    X_train, X_test, y_train, y_test = digits
+    params = make_sklearn().get_params()
+    benchmark.group = GROUP
+    estimator = timed(benchmark, lambda model: sklearn_fit(model, X_train, y_train), ROUNDS,
+                      lambda: (fastmlp.MLPClassifier(**params),))
+    assert estimator.n_iter_ == EPOCHS
+    # Same random_state, same path: the very same accuracy as scikit-learn's.
+    assert estimator.score(X_test, y_test) == sklearn_accuracy
+
+
 def bench_sklearn(benchmark, digits, sklearn_accuracy):
     X_train, X_test, y_train, y_test = digits
     benchmark.group = GROUP

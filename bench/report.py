@@ -30,6 +30,7 @@ TARGETS = [
     ("2 ", "bench_fastmlp", "bench_numpy", 50),
     ("2 ", "bench_fastmlp", "bench_pytorch", 50),
     ("3 ", "bench_fastmlp", "bench_sklearn", 5),
+    ("3 ", "bench_fastmlp_estimator", "bench_sklearn", 5),
     ("4 large: 60000", "bench_fastmlp", "bench_pytorch", 1.0),
     ("6 ", "bench_startup[fastmlp]", "bench_startup[sklearn]", 0.5),
 ]

@@ -35,7 +35,6 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils import shuffle as sklearn_shuffle
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -435,7 +434,10 @@ class _BaseMLP(BaseEstimator):
         try:
             for _ in range(epochs):
                 if shuffle:
-                    runner.order[:] = sklearn_shuffle(runner.order, random_state=self._random_state)
+                    # sklearn.utils.shuffle's draw, without its per-call validation.
+                    permutation = np.arange(n_samples)
+                    self._random_state.shuffle(permutation)
+                    runner.order[:] = runner.order[permutation]
                 _, diverged = runner.run(1, loss, self._learning_rate)
                 if diverged:
                     self._diverged()
