@@ -197,3 +197,50 @@ def seed_exercise_training(W0, b0, W1, b1, X, y, lr, epochs):
         W0 -= lr * (delta1 @ X.T) / m
         b0 -= lr * delta1.sum(axis=1, keepdims=True) / m
     return np.array(losses), (W0, b0.ravel(), W1, b1.ravel())
+
+
+def playground_train(Ws, bs, activation, output, X, y, epochs, batch_size, lr,
+                     regularization=None, rate=0.0):
+    """The Playground's training, point by point as its browser code does it.
+
+    Updates ``Ws``/``bs`` in place; returns the dead-link masks. ``output`` is "tanh" or
+    "identity"; the loss is 1/2 (out - y)^2.
+    """
+    dead = [np.zeros(W.shape, dtype=bool) for W in Ws]
+    acc_W = [np.zeros_like(W) for W in Ws]
+    acc_b = [np.zeros_like(b) for b in bs]
+    count = 0
+    for _ in range(epochs):
+        for i in range(X.shape[0]):
+            z_tildes, zs = forward(Ws, bs, [activation] * (len(Ws) - 1), X[i:i + 1])
+            out = OUTPUTS[output](zs[-1]) if output == "tanh" else zs[-1]
+            delta = out - y[i]
+            if output == "tanh":
+                delta = delta * (1.0 - out * out)
+            for layer in range(len(Ws) - 1, -1, -1):
+                acc_W[layer] += np.where(dead[layer], 0.0, delta @ zs[layer].T)
+                acc_b[layer] += delta[:, 0]
+                if layer > 0:
+                    delta = (Ws[layer].T @ delta) * DERIVATIVES[activation](z_tildes[layer])
+            count += 1
+            if (i + 1) % batch_size == 0:
+                for W, b, dW, db, mask in zip(Ws, bs, acc_W, acc_b, dead, strict=True):
+                    for index in np.ndindex(W.shape):
+                        if mask[index]:
+                            continue
+                        w_old = W[index]
+                        w = w_old - lr / count * dW[index]
+                        if regularization == "l2":
+                            new = w - lr * rate * w_old
+                        elif regularization == "l1":
+                            new = w - lr * rate * np.sign(w_old)
+                            if w * new < 0:
+                                new, mask[index] = 0.0, True
+                        else:
+                            new = w
+                        W[index] = new
+                    b -= lr / count * db
+                    dW[...] = 0.0
+                    db[...] = 0.0
+                count = 0
+    return dead

@@ -1,0 +1,160 @@
+"""The Neural Network Playground's training loop, in compiled code.
+
+It differs from :mod:`.train` in exactly the ways the Playground does:
+
+* Points are visited in the same fixed order every epoch. Each point's gradient of
+  ``1/2 (out - label)^2`` is added to an accumulator; after the point at (1-based)
+  position ``k * batch_size`` in the epoch, the parameters are updated with the mean of
+  everything accumulated since the last update, ``w -= (lr / n) sum dE/dw``. Points left
+  over at the end of an epoch stay in the accumulator and join the next epoch's first
+  update (``n`` is then larger than ``batch_size``).
+* After the gradient step, each weight (never a bias) is regularised from its value
+  *before* that step: ``w <- w - lr rate R'(w_old)`` with ``R'(w) = w`` (L2) or
+  ``sign(w)`` (L1, 0 at 0). An L1 step that carries a weight across zero sets it to 0
+  and kills the link: a dead link keeps weight 0 and is never updated again.
+* After every epoch the Playground's figures are computed on the whole training and
+  test sets: the mean of ``1/2 (out - label)^2`` (no penalty) and, for classification,
+  the share of test points whose output has the label's sign (output >= 0 counts as +1).
+
+Summing a segment of points through one batched backward pass adds the same terms as
+the Playground's point-by-point accumulation, in a different order (equal up to rounding).
+"""
+
+import numpy as np
+
+from .._config import jit
+from . import network
+from .views import as_vector
+
+NO_REGULARIZATION, L1, L2 = 0, 1, 2
+
+#: Public regularisation names and their kernel codes.
+REGULARIZATION_CODES = {None: NO_REGULARIZATION, "l1": L1, "l2": L2}
+
+
+@jit
+def apply_update(theta, accumulated, count, dead, w_offsets, sizes, lr, reg_code, reg_rate):
+    """One Playground update of ``theta`` from ``count`` accumulated point gradients."""
+    step = lr / count
+    reg_step = lr * reg_rate
+    zero = theta.dtype.type(0.0)
+    for layer in range(sizes.shape[0] - 1):
+        W = as_vector(network.weight_view(theta, w_offsets, sizes, layer))
+        dW = as_vector(network.weight_view(accumulated, w_offsets, sizes, layer))
+        start = w_offsets[layer]
+        for i in range(W.size):
+            if dead[start + i]:
+                continue
+            w_old = W[i]
+            w = w_old - step * dW[i]
+            if reg_code == L2:
+                new = w - reg_step * w_old
+            elif reg_code == L1:
+                sign = (w_old > zero) - (w_old < zero)
+                new = w - reg_step * sign
+                if w * new < zero:  # crossed zero: the link dies
+                    new = zero
+                    dead[start + i] = True
+            else:
+                new = w
+            W[i] = new
+        b = network.bias_view(theta, w_offsets, sizes, layer)
+        db = network.bias_view(accumulated, w_offsets, sizes, layer)
+        for i in range(b.size):
+            b[i] -= step * db[i]
+    accumulated[:] = zero
+
+
+@jit
+def set_figures(outputs, Y, classification):
+    """Mean ``1/2 (out - label)^2`` and (classification) the share of matching signs."""
+    total = 0.0
+    correct = 0
+    n = outputs.shape[0]
+    for j in range(n):
+        difference = outputs[j, 0] - Y[j, 0]
+        total += 0.5 * difference * difference
+        correct += (outputs[j, 0] >= 0) == (Y[j, 0] > 0)
+    accuracy = correct / n if classification else np.nan
+    return total / n, accuracy
+
+
+@jit
+def playground_epochs(
+    theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+    X_train, Y_train, X_test, Y_test, n_epochs, batch_size, lr, reg_code, reg_rate,
+    dead, accumulated, count, classification,
+    slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part,
+    predict_a_offsets, predict_acts, predict_scratch, out_train, out_test, backup,
+    train_losses, test_losses, test_accuracy,
+):
+    """Run up to ``n_epochs`` Playground epochs; see the module docstring.
+
+    Parameters
+    ----------
+    theta : ndarray, shape (n_params,)
+        Parameters (dead links at 0), updated in place.
+    X_train, Y_train, X_test, Y_test : ndarray
+        Features ``(n, n_features)`` and targets ``(n, 1)``, row-major, theta's dtype.
+    lr, reg_rate : float
+        Learning rate and regularisation rate, theta's dtype.
+    reg_code : int
+        :data:`NO_REGULARIZATION`, :data:`L1` or :data:`L2`.
+    dead : ndarray of bool, shape (n_params,)
+        True for dead links (biases never); updated in place.
+    accumulated : ndarray, shape (n_params,)
+        Gradient sum carried between epochs (and calls); ``count[0]`` its number of points.
+    slot_grads ... min_part :
+        Work buffers of :func:`.network.batch_loss_and_gradient` for ``batch_size``.
+    predict_a_offsets, predict_acts, predict_scratch, out_train, out_test :
+        Inference buffers (one slot) and outputs for the per-epoch figures.
+    backup : ndarray, shape (n_params,)
+        Work space: the parameters at the start of the current epoch.
+    train_losses, test_losses, test_accuracy : ndarray, shape (n_epochs,)
+        Receive each epoch's figures.
+
+    Returns
+    -------
+    (int, bool)
+        Epochs completed, and whether the run stopped at an epoch whose figures or weights
+        were not finite (its figures are recorded as NaN and ``theta`` is restored to its
+        value before that epoch).
+    """
+    n_train = X_train.shape[0]
+    no_order = np.empty(0, dtype=np.int64)
+    no_weights = np.empty(0, dtype=theta.dtype)
+    one = theta.dtype.type(1.0)
+    grad = slot_grads[0]
+    for epoch in range(n_epochs):
+        backup[:] = theta
+        for start in range(0, n_train, batch_size):
+            m = min(batch_size, n_train - start)
+            network.batch_loss_and_gradient(
+                theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+                X_train, Y_train, no_weights, no_order, False, start, m, one, True,
+                slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
+                min_part, False,
+            )
+            for i in range(grad.size):
+                accumulated[i] += grad[i]
+            count[0] += m
+            if m == batch_size:  # the point at position k * batch_size: update
+                apply_update(theta, accumulated, count[0], dead, w_offsets, sizes, lr,
+                             reg_code, reg_rate)
+                count[0] = 0
+        network.predict(theta, w_offsets, predict_a_offsets, sizes, activation_codes,
+                        head_code, True, X_train, out_train, predict_acts, predict_scratch)
+        network.predict(theta, w_offsets, predict_a_offsets, sizes, activation_codes,
+                        head_code, True, X_test, out_test, predict_acts, predict_scratch)
+        train_loss, _ = set_figures(out_train, Y_train, classification)
+        test_loss, accuracy = set_figures(out_test, Y_test, classification)
+        if not (np.isfinite(train_loss) and np.isfinite(test_loss)):
+            train_losses[epoch] = np.nan
+            test_losses[epoch] = np.nan
+            test_accuracy[epoch] = np.nan
+            theta[:] = backup
+            return epoch, True
+        train_losses[epoch] = train_loss
+        test_losses[epoch] = test_loss
+        test_accuracy[epoch] = accuracy
+    return n_epochs, False

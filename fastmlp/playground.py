@@ -1,0 +1,320 @@
+"""The TensorFlow Neural Network Playground, reproduced: runs, and sweeps of runs.
+
+A :class:`Playground` is one run of the browser app with its settings: the data set
+(generated, shuffled and split as the app does), the input features, the network
+(weights ``U[-0.5, 0.5)``, biases 0.1, tanh output for classification, linear for
+regression), and its training semantics (fixed point order, an update every
+``batch_size`` points with leftovers carried into the next epoch, regularisation after
+the gradient step, L1 killing the links it drives across zero). All epochs run in one
+compiled call (:mod:`fastmlp._kernels.playground`). The figures it reports are the
+app's: mean ``1/2 (out - label)^2`` on the training and test sets after every epoch,
+and the test accuracy for classification (the app shows no accuracy).
+
+One seeded stream drives everything, in the app's order: data, shuffle, weights.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from itertools import product
+
+import numpy as np
+
+from . import _validation as check
+from ._kernels import playground as kernel
+from .datasets import DATASETS, make_playground, playground_split, problem_of
+from .features import feature_names, playground_features
+from .model import MLP
+
+#: Hidden activations the Playground offers.
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+REGULARIZATIONS = (None, "l1", "l2")
+PROBLEMS = ("classification", "regression")
+
+
+class Playground:
+    """One Playground run.
+
+    Parameters
+    ----------
+    dataset : {"circle", "xor", "gauss", "spiral", "reg_plane", "reg_gauss"}
+    noise : float in [0, 0.5]
+        The app's noise slider (0-50 %) divided by 100.
+    train_ratio : float in (0, 1)
+        Share of the points used for training; the rest are the test set.
+    features : sequence of str or comma-separated str
+        Inputs among ``x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)``.
+    hidden : sequence of int
+        Hidden layer widths (``()`` is a network without hidden layer, as in the app).
+    activation : {"tanh", "relu", "sigmoid", "linear"}
+        Activation of every hidden layer.
+    learning_rate : float > 0
+    regularization : {None, "l1", "l2"}
+    regularization_rate : float >= 0
+    batch_size : int >= 1
+    problem : {None, "classification", "regression"}
+        ``None`` follows the data set. A classification set trained as regression fits
+        the -1/+1 labels with a linear output; a regression set cannot be classified.
+    seed : int or None
+
+    Attributes
+    ----------
+    network : fastmlp.MLP
+        The network (its ``parameters`` are the run's weights).
+    dead : list of ndarray of bool
+        Per layer, shaped like ``network.weights``: links killed by L1.
+    history : dict of ndarray
+        ``"train_loss"``, ``"test_loss"`` and, for classification, ``"test_accuracy"``,
+        one entry per epoch run (NaN for an epoch that diverged).
+    X_train, y_train, X_test, y_test : ndarray
+        Raw points ``(x1, x2)`` and labels (-1/+1) or targets.
+    epoch : int
+        Epochs run so far.
+    diverged : bool
+        True once an epoch produced a non-finite loss; training then stops, the figures of
+        that epoch are NaN (as the app shows them) and the weights are those before it.
+    """
+
+    def __init__(self, dataset="spiral", noise=0.0, train_ratio=0.5, features=("x1", "x2"),
+                 hidden=(8, 8, 8), activation="tanh", learning_rate=0.1, regularization=None,
+                 regularization_rate=0.0, batch_size=10, problem=None, seed=0):
+        self.dataset = check.choice("dataset", dataset, DATASETS)
+        self.noise = check.real("noise", noise, minimum=0.0, maximum=0.5)
+        self.train_ratio = check.real("train_ratio", train_ratio, exclusive_minimum=0.0,
+                                      exclusive_maximum=1.0)
+        self.feature_names = feature_names(features)
+        self.hidden = _hidden_sizes(hidden)
+        self.activation = check.choice("activation", activation, ACTIVATIONS)
+        self.learning_rate = check.real("learning_rate", learning_rate, exclusive_minimum=0.0)
+        if regularization not in REGULARIZATIONS:
+            raise ValueError(
+                f"unknown regularization {regularization!r}; valid choices: None, 'l1', 'l2'"
+            )
+        self.regularization = regularization
+        self.regularization_rate = check.real("regularization_rate", regularization_rate,
+                                              minimum=0.0)
+        self.batch_size = check.positive_int("batch_size", batch_size)
+        natural = problem_of(self.dataset)
+        if problem is None:
+            problem = natural
+        check.choice("problem", problem, PROBLEMS)
+        if problem == "classification" and natural == "regression":
+            raise ValueError(
+                f"{self.dataset} has real-valued targets: it can only be a regression problem"
+            )
+        self.problem = problem
+        if seed is not None:
+            check.positive_int("seed", seed, minimum=0)
+        self.seed = seed
+
+        rng = np.random.default_rng(seed)
+        X, y = make_playground(self.dataset, noise=self.noise, seed=rng)
+        self.X_train, self.X_test, self.y_train, self.y_test = playground_split(
+            X, y, self.train_ratio, seed=rng)
+        classification = problem == "classification"
+        self.network = MLP(
+            [len(self.feature_names), *self.hidden, 1], activation=self.activation,
+            loss="squared_error", output="tanh" if classification else "identity",
+            init="playground", seed=0,
+        )
+        for W, b in zip(self.network.weights, self.network.biases, strict=True):
+            W[...] = rng.uniform(-0.5, 0.5, W.size).reshape(W.shape)  # the app's link order
+            b[...] = 0.1
+        self._inputs = (self.features(self.X_train), self.y_train.reshape(-1, 1).copy(),
+                        self.features(self.X_test), self.y_test.reshape(-1, 1).copy())
+        n_params = self.network.parameters.size
+        self._dead = np.zeros(n_params, dtype=np.bool_)
+        self._accumulated = np.zeros(n_params)
+        self._count = np.zeros(1, dtype=np.int64)
+        self.history = {"train_loss": np.empty(0), "test_loss": np.empty(0)}
+        if classification:
+            self.history["test_accuracy"] = np.empty(0)
+        self.epoch = 0
+        self.diverged = False
+
+    # ------------------------------------------------------------ inputs
+    def features(self, points) -> np.ndarray:
+        """The run's input features of raw points ``(x1, x2)``, shape (n, n_features)."""
+        return playground_features(points, self.feature_names)
+
+    @property
+    def dead(self) -> list[np.ndarray]:
+        """Per layer, True where L1 killed the link (shaped like ``network.weights``)."""
+        masks = []
+        for layer, start in enumerate(self.network._w_offsets):
+            fan_in, fan_out = self.network.sizes[layer], self.network.sizes[layer + 1]
+            masks.append(self._dead[start:start + fan_out * fan_in].reshape(fan_out, fan_in))
+        return masks
+
+    @property
+    def train_loss(self) -> float:
+        """The app's training loss after the last epoch (NaN before any)."""
+        losses = self.history["train_loss"]
+        return float(losses[-1]) if losses.size else float("nan")
+
+    @property
+    def test_loss(self) -> float:
+        """The app's test loss after the last epoch (NaN before any)."""
+        losses = self.history["test_loss"]
+        return float(losses[-1]) if losses.size else float("nan")
+
+    # ------------------------------------------------------------ training
+    def run(self, epochs: int) -> Playground:
+        """Train ``epochs`` more epochs (in one compiled call); returns ``self``."""
+        epochs = check.positive_int("epochs", epochs)
+        if self.diverged:
+            warnings.warn(f"this run diverged in epoch {self.epoch + 1}; nothing more to train",
+                          RuntimeWarning, stacklevel=2)
+            return self
+        net = self.network
+        X_train, Y_train, X_test, Y_test = self._inputs
+        work = net._workspace(self.batch_size)
+        inference = net._workspace(max(X_train.shape[0], X_test.shape[0]), parallel=False)
+        figures = np.full((3, epochs), np.nan)
+        completed, diverged = kernel.playground_epochs(
+            net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
+            net._activation_codes, net._head, X_train, Y_train, X_test, Y_test, epochs,
+            self.batch_size, self.learning_rate, kernel.REGULARIZATION_CODES[self.regularization],
+            self.regularization_rate, self._dead, self._accumulated, self._count,
+            self.problem == "classification", work["slot_grads"], work["part_grads"],
+            work["acts"], work["deltas"], work["y_buffer"], work["scratch"],
+            work["slot_losses"], work["min_part"], inference["a_offsets"],
+            inference["acts"][0], inference["scratch"][0],
+            np.empty((X_train.shape[0], 1)), np.empty((X_test.shape[0], 1)),
+            np.empty_like(net.parameters), figures[0], figures[1], figures[2],
+        )
+        recorded = completed + 1 if diverged else completed
+        for key, row in zip(("train_loss", "test_loss", "test_accuracy"), figures, strict=False):
+            if key in self.history:
+                self.history[key] = np.concatenate([self.history[key], row[:recorded]])
+        self.epoch += completed
+        if diverged:
+            self.diverged = True
+            warnings.warn(
+                f"the run diverged in epoch {self.epoch + 1} (loss NaN, as the Playground shows "
+                f"it); the weights after epoch {self.epoch} are kept. Lower learning_rate.",
+                RuntimeWarning, stacklevel=2,
+            )
+        return self
+
+    def step(self) -> Playground:
+        """One epoch (the app's animation frame)."""
+        return self.run(1)
+
+    # ------------------------------------------------------------ inference
+    def predict(self, points) -> np.ndarray:
+        """The network's output for raw points ``(x1, x2)``, shape (n,)."""
+        return self.network._outputs(self.features(points), apply_head=True)[:, 0]
+
+    def neuron_outputs(self, points) -> list[np.ndarray]:
+        """Every neuron's output for raw points: one ``(n, width)`` array per layer,
+        the input features first and the network's output last."""
+        values = self.features(points)
+        layers = [values]
+        net = self.network
+        n_hidden = len(net.weights) - 1
+        for layer, (W, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+            z_tilde = values @ W.T + b
+            if layer < n_hidden:
+                values = _ACTIVATE[self.activation](z_tilde)
+            else:
+                values = np.tanh(z_tilde) if self.problem == "classification" else z_tilde
+            layers.append(values)
+        return layers
+
+    def settings(self) -> dict:
+        """The run's settings, as :func:`sweep` rows show them."""
+        return {
+            "dataset": self.dataset, "noise": self.noise, "train_ratio": self.train_ratio,
+            "features": ",".join(self.feature_names),
+            "hidden": ",".join(map(str, self.hidden)), "activation": self.activation,
+            "learning_rate": self.learning_rate, "regularization": self.regularization,
+            "regularization_rate": self.regularization_rate, "batch_size": self.batch_size,
+            "problem": self.problem, "seed": self.seed,
+        }
+
+    def __repr__(self):
+        return (f"Playground({self.dataset!r}, epoch={self.epoch}, "
+                f"train_loss={self.train_loss:.3f}, test_loss={self.test_loss:.3f})")
+
+
+# Used for the per-neuron pictures only (numpy; training uses the kernels).
+_ACTIVATE = {
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
+    "linear": lambda z: z,
+}
+
+
+def _hidden_sizes(hidden):
+    if isinstance(hidden, str):
+        parts = [part.strip() for part in hidden.split(",")] if hidden.strip() else []
+        if any(part == "" for part in parts):
+            raise ValueError(f"hidden layers {hidden!r} has an empty entry; use e.g. '8,8,8'")
+        try:
+            hidden = [int(part) for part in parts]
+        except ValueError:
+            raise ValueError(
+                f"hidden layers must be widths such as '8,8,8'; got {hidden!r}"
+            ) from None
+    if not isinstance(hidden, (Sequence, np.ndarray)):
+        raise TypeError(f"hidden must be a sequence of layer widths such as (8, 8); got {hidden!r}")
+    return tuple(check.positive_int(f"hidden[{i}]", width) for i, width in enumerate(hidden))
+
+
+def sweep(grid: Mapping[str, Sequence], seeds: Sequence[int] = (0,), epochs: int = 500,
+          workers: int | None = None, **fixed) -> list[dict]:
+    """Train every combination of settings for every seed, spread over the cores.
+
+    Parameters
+    ----------
+    grid : mapping of setting name -> sequence of values
+        Any :class:`Playground` parameters, e.g. ``{"learning_rate": [0.03, 0.1],
+        "hidden": [(8, 8), (8, 8, 8)]}``.
+    seeds : sequence of int
+        Every combination runs once per seed.
+    epochs : int
+        Epochs per run.
+    workers : int or None
+        Threads (the compiled loop releases the GIL); ``None`` uses one per core.
+    **fixed
+        Settings shared by all runs (for example ``dataset="xor"``).
+
+    Returns
+    -------
+    list of dict
+        One row per run, in grid order: the settings, ``"train_loss"``, ``"test_loss"``,
+        ``"test_accuracy"`` (NaN for regression), ``"diverged"`` and ``"seconds"``. Pass it
+        to ``pandas.DataFrame`` for a frame.
+    """
+    import os
+
+    epochs = check.positive_int("epochs", epochs)
+    if not isinstance(grid, Mapping):
+        raise TypeError("grid must map setting names to lists of values")
+    names = list(grid)
+    combinations = [dict(zip(names, values, strict=True))
+                    for values in product(*(list(grid[name]) for name in names))]
+    runs = [{**fixed, **combination, "seed": seed}
+            for combination in combinations for seed in seeds]
+    playgrounds = [Playground(**settings) for settings in runs]  # validates everything first
+
+    def train(playground):
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            playground.run(epochs)
+        seconds = time.perf_counter() - start
+        accuracy = playground.history.get("test_accuracy", np.array([np.nan]))
+        return {**playground.settings(), "train_loss": playground.train_loss,
+                "test_loss": playground.test_loss,
+                "test_accuracy": float(accuracy[-1]) if accuracy.size else float("nan"),
+                "diverged": playground.diverged, "seconds": seconds}
+
+    workers = workers or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(train, playgrounds))
