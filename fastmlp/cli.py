@@ -3,12 +3,16 @@
 Subcommands:
 
 * ``demo``: train a small network on two moons and plot it (:func:`fastmlp.demo.run_demo`).
+* ``playground``: one Neural Network Playground run, or one per seed
+  (:class:`fastmlp.playground.Playground`), with the app's picture.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
+import warnings
 from collections.abc import Sequence
 
 from . import __version__
@@ -38,6 +42,72 @@ def _activations(text: str) -> str | list[str]:
     """One activation name, or a list of them from ``"tanh,relu"``."""
     names = text.split(",")
     return names[0] if len(names) == 1 else names
+
+
+def _seeds(text: str) -> list[int]:
+    """Seeds from ``"0-9"`` (inclusive range) or ``"0,3,5"``."""
+    try:
+        if "-" in text:
+            first, last = (int(part) for part in text.split("-"))
+            seeds = list(range(first, last + 1))
+        else:
+            seeds = [int(part) for part in text.split(",")]
+    except ValueError:
+        seeds = []
+    if not seeds or min(seeds) < 0:
+        raise argparse.ArgumentTypeError(
+            f"seeds must be a range such as 0-9 or a list such as 0,3,5; got {text!r}"
+        )
+    return seeds
+
+
+def _add_playground_parser(commands) -> None:
+    from .datasets import DATASETS
+    from .features import ALL_FEATURES
+    from .playground import ACTIVATIONS
+
+    playground = commands.add_parser(
+        "playground",
+        help="train as the Neural Network Playground does, and draw its picture",
+        description="One run of the TensorFlow Neural Network Playground with its data, "
+        "features and training semantics: prints the train and test loss every 100 epochs "
+        "and the wall time, and saves the app's picture (network, output, loss curves). "
+        "With --seeds, one run per seed and the median, min and max test loss.",
+    )
+    playground.add_argument("--dataset", choices=DATASETS, default="spiral",
+                            help="data set (default: %(default)s)")
+    playground.add_argument("--features", default="x1,x2", metavar="NAMES",
+                            help=f"comma-separated inputs among {', '.join(ALL_FEATURES)} "
+                            "(default: %(default)s)")
+    playground.add_argument("--layers", default="8,8,8", metavar="WIDTHS",
+                            help="hidden layer widths, comma-separated (default: %(default)s)")
+    playground.add_argument("--activation", choices=ACTIVATIONS, default="tanh",
+                            help="hidden activation (default: %(default)s)")
+    playground.add_argument("--lr", type=float, default=0.1,
+                            help="learning rate (default: %(default)s)")
+    playground.add_argument("--epochs", type=int, default=500,
+                            help="epochs (default: %(default)s)")
+    playground.add_argument("--noise", type=float, default=0.0,
+                            help="noise in [0, 0.5]: the app's 0-50%% slider / 100 "
+                            "(default: %(default)s)")
+    playground.add_argument("--train-ratio", type=float, default=0.5,
+                            help="share of points used for training (default: %(default)s)")
+    playground.add_argument("--batch-size", type=int, default=10,
+                            help="points per update (default: %(default)s)")
+    playground.add_argument("--regularization", choices=("l1", "l2"), default=None,
+                            help="penalty (default: none)")
+    playground.add_argument("--reg-rate", type=float, default=0.0,
+                            help="regularisation rate (default: %(default)s)")
+    playground.add_argument("--problem", choices=("classification", "regression"),
+                            default=None, help="default: the data set's own")
+    playground.add_argument("--seed", type=int, default=0,
+                            help="seed of data, split and weights (default: %(default)s)")
+    playground.add_argument("--seeds", type=_seeds, default=None, metavar="RANGE",
+                            help="run every seed, e.g. 0-9, and summarise the test losses")
+    playground.add_argument("--out", default="playground.png", metavar="PATH",
+                            help="picture file, format from the extension "
+                            "(default: %(default)s)")
+    playground.set_defaults(handler=_playground, command_parser=playground)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="fastmlp-demo.png", metavar="PATH",
                       help="image file, format from the extension (default: %(default)s)")
     demo.set_defaults(handler=_demo, command_parser=demo)
+    _add_playground_parser(commands)
     return parser
 
 
@@ -110,6 +181,85 @@ def _demo(args: argparse.Namespace) -> int:
           "compiled on the first run ever)")
     print(f"saved {result.path}")
     return 0
+
+
+def _playground(args: argparse.Namespace) -> int:
+    """Run one Playground per seed, print its figures, and save a picture."""
+    from .playground import Playground, sweep
+
+    settings = dict(
+        dataset=args.dataset, noise=args.noise, train_ratio=args.train_ratio,
+        features=args.features, hidden=args.layers, activation=args.activation,
+        learning_rate=args.lr, regularization=args.regularization,
+        regularization_rate=args.reg_rate, batch_size=args.batch_size, problem=args.problem,
+    )
+    parser = args.command_parser
+    try:
+        epochs = _positive(args.epochs, "--epochs")
+        if args.seeds is None:
+            playground = Playground(seed=args.seed, **settings)
+        else:
+            playground = Playground(seed=args.seeds[0], **settings)  # checks every setting
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    start = time.perf_counter()
+    Playground(seed=0, **settings).run(1)  # loads (or, the first time, compiles) the kernels
+    print(f"kernels ready in {time.perf_counter() - start:.2f} s")
+    if args.seeds is None:
+        start = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            done = 0
+            while done < epochs and not playground.diverged:
+                chunk = min(100, epochs - done)
+                playground.run(chunk)
+                done += chunk
+                print(f"epoch {playground.epoch:>5}  train loss {playground.train_loss:.3f}  "
+                      f"test loss {playground.test_loss:.3f}")
+        seconds = time.perf_counter() - start
+        for warning in caught:
+            print(f"warning: {warning.message}")
+        print(f"wall time {seconds * 1e3:.1f} ms for {playground.epoch} epochs")
+    else:
+        start = time.perf_counter()
+        rows = sweep({}, seeds=args.seeds, epochs=epochs, **settings)
+        seconds = time.perf_counter() - start
+        losses = [row["test_loss"] for row in rows]
+        for row in rows:
+            flag = "  (diverged)" if row["diverged"] else ""
+            print(f"seed {row['seed']:>4}  train loss {row['train_loss']:.3f}  "
+                  f"test loss {row['test_loss']:.3f}{flag}")
+        finite = [loss for loss in losses if loss == loss]
+        if finite:
+            print(f"test loss over {len(rows)} seeds: median {_median(finite):.3f}  "
+                  f"min {min(finite):.3f}  max {max(finite):.3f}")
+        print(f"wall time {seconds * 1e3:.1f} ms for {len(rows)} runs of {epochs} epochs")
+        median_seed = rows[sorted(range(len(rows)), key=lambda i: losses[i])[len(rows) // 2]]
+        playground = Playground(seed=median_seed["seed"], **settings)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            playground.run(epochs)
+        print(f"picture: seed {median_seed['seed']} (the median test loss)")
+    try:
+        from .plotting import plot_playground
+
+        plot_playground(playground).savefig(args.out)
+    except OSError as exc:
+        parser.exit(1, f"{parser.prog}: error: cannot write {args.out}: {exc}\n")
+    print(f"saved {args.out}")
+    return 0
+
+
+def _positive(value: int, name: str) -> int:
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:

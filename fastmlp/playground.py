@@ -296,6 +296,8 @@ def sweep(grid: Mapping[str, Sequence], seeds: Sequence[int] = (0,), epochs: int
     epochs = check.positive_int("epochs", epochs)
     if not isinstance(grid, Mapping):
         raise TypeError("grid must map setting names to lists of values")
+    if "seed" in grid or "seed" in fixed:
+        raise ValueError("give the seeds as sweep(..., seeds=[...]), not as a setting")
     names = list(grid)
     combinations = [dict(zip(names, values, strict=True))
                     for values in product(*(list(grid[name]) for name in names))]
