@@ -1,7 +1,8 @@
 """fastmlp: multi-layer perceptrons trained on the CPU by Numba-compiled kernels.
 
-``MLP`` is the core network. The scikit-learn estimators, the converters and the model
-files are imported on first use, so ``import fastmlp`` does not load scikit-learn.
+``MLP`` is the core network. The scikit-learn estimators, the converters, the model
+files, the Playground and the plots are imported on first use, so ``import fastmlp``
+loads neither scikit-learn nor matplotlib.
 """
 
 from importlib import import_module
@@ -10,7 +11,8 @@ from .model import MLP, DivergenceError
 
 __all__ = [
     "MLP", "DivergenceError", "MLPClassifier", "MLPRegressor", "from_sklearn", "load",
-    "save", "__version__",
+    "save", "Playground", "plot_decision_boundary", "plot_loss", "datasets", "features",
+    "playground", "plotting", "__version__",
 ]
 __version__ = "0.1.0"
 
@@ -20,10 +22,16 @@ _LAZY = {
     "from_sklearn": "convert",
     "load": "persistence",
     "save": "persistence",
+    "Playground": "playground",
+    "plot_decision_boundary": "plotting",
+    "plot_loss": "plotting",
 }
+_SUBMODULES = ("datasets", "features", "playground", "plotting")
 
 
 def __getattr__(name):
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
     if name in _LAZY:
         value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value

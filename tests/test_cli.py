@@ -101,3 +101,49 @@ def test_version_option_prints_the_package_version(capsys):
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.strip() == f"fastmlp {fastmlp.__version__}"
+
+
+def test_playground_prints_losses_every_100_epochs_and_writes_the_picture(tmp_path, capsys):
+    out = tmp_path / "spiral.png"
+    assert main(["playground", "--dataset", "spiral", "--features", "x1,x2", "--layers",
+                 "8,8,8", "--activation", "tanh", "--lr", "0.1", "--epochs", "250",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    lines = re.findall(r"^epoch +(\d+)  train loss (\d\.\d{3})  test loss (\d\.\d{3})$",
+                       printed, re.MULTILINE)
+    assert [int(epoch) for epoch, _, _ in lines] == [100, 200, 250]
+    expected = fastmlp.playground.Playground("spiral", seed=0).run(250)
+    assert float(lines[-1][2]) == pytest.approx(expected.test_loss, abs=5e-4)
+    assert re.search(r"^wall time [\d.]+ ms for 250 epochs$", printed, re.MULTILINE)
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_playground_over_seeds_prints_median_min_max(tmp_path, capsys):
+    out = tmp_path / "xor.png"
+    assert main(["playground", "--dataset", "xor", "--layers", "4", "--epochs", "40",
+                 "--regularization", "l2", "--reg-rate", "0.001", "--seeds", "0-4",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    losses = [float(x) for x in re.findall(r"^seed +\d+  train loss \S+  test loss (\S+)$",
+                                            printed, re.MULTILINE)]
+    assert len(losses) == 5 and len(set(losses)) > 1
+    summary = re.search(r"median (\S+)  min (\S+)  max (\S+)$", printed, re.MULTILINE)
+    assert [float(v) for v in summary.groups()] == pytest.approx(
+        [np.median(losses), min(losses), max(losses)], abs=1e-3)
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--noise", "0.7"], "noise must be <= 0.5"),
+    (["--layers", "8,,8"], "empty entry"),
+    (["--features", "x1,z"], "valid choices for feature"),
+    (["--train-ratio", "1.5"], "train_ratio must be < 1"),
+    (["--batch-size", "0"], "batch_size must be at least 1"),
+    (["--seeds", "a-b"], "seeds must be a range"),
+    (["--epochs", "0"], "--epochs must be at least 1"),
+])
+def test_playground_bad_options_exit_with_a_message(options, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["playground", *options])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
