@@ -33,6 +33,7 @@ TARGETS = [
     ("3 ", "bench_fastmlp_estimator", "bench_sklearn", 5),
     ("4 large: 60000", "bench_fastmlp", "bench_pytorch", 1.0),
     ("6 ", "bench_startup[fastmlp]", "bench_startup[sklearn]", 0.5),
+    ("7 ", "bench_fastmlp", "bench_pytorch", 50),
     ("8 ", "bench_threads[fastmlp-two-threads]", "bench_threads[fastmlp-one-after-another]",
      1.5),
 ]
