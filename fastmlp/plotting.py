@@ -9,13 +9,17 @@ points. This module draws, with matplotlib's object API only (no window is ever 
 * :func:`plot_loss`: loss curves from a training history or a fitted estimator;
 * :func:`plot_network`: the network diagram, one small image per neuron and one line per
   link, its width following ``|w|`` and its colour the sign of ``w``;
-* :func:`plot_playground`: the three together for a Playground run.
+* :func:`plot_playground`: the three together for a Playground run;
+* :func:`figure_html`: a figure as a self-contained ``<img>`` tag, for HTML pages.
 
-Every function returns a :class:`matplotlib.figure.Figure`; save it with ``fig.savefig``.
+Every plotting function returns a :class:`matplotlib.figure.Figure`; save it with ``fig.savefig``.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -47,6 +51,17 @@ MIN_LINK_WIDTH = 0.3
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUPERSCRIPTS = {"2": "²", "3": "³"}
+
+
+def figure_html(fig: Figure, alt: str = "figure", dpi: int = 100) -> str:
+    """``fig`` as an ``<img>`` tag carrying its PNG inline (a ``data:`` URI).
+
+    The page that shows it needs no separate image file and loads nothing from elsewhere.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">'
 
 
 def playground_cmap() -> LinearSegmentedColormap:

@@ -416,3 +416,15 @@ def test_plot_playground_shows_a_diverged_run(rng, tmp_path):
     figure = plot_playground(playground, resolution=12)
     assert saves_as_png(figure, tmp_path / "diverged.png")
     assert figure.get_suptitle().endswith("train loss nan, test loss nan")
+
+
+def test_figure_html_is_an_img_tag_with_the_png_inline():
+    import base64
+
+    from fastmlp.plotting import figure_html, plot_loss
+
+    fig = plot_loss({"loss": np.array([1.0, 0.5, 0.25])})
+    tag = figure_html(fig, alt='loss "curve"')
+    assert tag.startswith('<img alt="loss &quot;curve&quot;" src="data:image/png;base64,')
+    png = base64.b64decode(tag.split("base64,", 1)[1].rstrip('">'))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
