@@ -39,6 +39,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _validation as check
+from ._interrupt import deferred_interrupt, warn_interrupted
 from ._kernels import optim
 from .model import MLP, EpochRunner, OptimizerState
 
@@ -431,8 +432,19 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = 0  # counts this call's epochs, as scikit-learn does (t_ accumulates)
         bar = self._progress_bar(epochs)
         loss = np.zeros(1)
+        with deferred_interrupt() as interrupt:
+            self._epochs(net, runner, epochs, shuffle, n_samples, validation, incremental,
+                         loss, bar, interrupt)
+        if interrupt.requested:
+            warn_interrupted(self.n_iter_, stacklevel=5)
+
+    def _epochs(self, net, runner, epochs, shuffle, n_samples, validation, incremental, loss,
+                bar, interrupt):
+        """The epoch loop of the stochastic solvers (Ctrl-C checked between epochs)."""
         try:
             for _ in range(epochs):
+                if interrupt.requested:
+                    break
                 if shuffle:
                     # sklearn.utils.shuffle's draw, without its per-call validation.
                     permutation = np.arange(n_samples)
@@ -459,7 +471,7 @@ class _BaseMLP(BaseEstimator):
                     warnings.warn(
                         f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                         "and the optimization has not converged yet.",
-                        ConvergenceWarning, stacklevel=4,
+                        ConvergenceWarning, stacklevel=5,
                     )
         finally:
             if bar is not None:

@@ -7,6 +7,7 @@ There are no numeric loops here.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 import numba
@@ -14,6 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
+from ._interrupt import CALL_SECONDS, deferred_interrupt, warn_interrupted
 from ._kernels import network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
 from ._kernels.heads import CANONICAL_OUTPUT, HEAD_CODES, SIGMOID_BCE, SOFTMAX_CE, TANH_SE
@@ -511,9 +513,11 @@ class MLP:
 
         Notes
         -----
-        Without validation data, callback or progress bar, all epochs run in one
-        compiled call; otherwise Python is re-entered once per epoch. Optimizer state
-        (momentum, Adam moments) starts fresh at every call.
+        Without validation data, callback or progress bar, the epochs run in compiled
+        calls of about 0.2 s each; otherwise Python is re-entered once per epoch. Ctrl-C
+        stops training at the end of the current call (or epoch), keeping the weights and
+        history of the last completed epoch, with a warning, as scikit-learn's estimators
+        do. Optimizer state (momentum, Adam moments) starts fresh at every call.
         """
         epochs = check.positive_int("epochs", epochs)
         lr = check.real("lr", lr, exclusive_minimum=0.0)
@@ -559,14 +563,17 @@ class MLP:
 
         losses = np.full(epochs, np.nan)
         self.history = {"loss": losses}
-        if validation is None and callback is None and not progress:
-            completed, diverged = run(epochs, losses)
-        else:
-            completed, diverged = self._fit_epoch_by_epoch(
-                run, epochs, losses, validation, callback, progress
-            )
+        with deferred_interrupt() as interrupt:
+            if validation is None and callback is None and not progress:
+                completed, diverged = self._fit_in_calls(run, epochs, losses, interrupt)
+            else:
+                completed, diverged = self._fit_epoch_by_epoch(
+                    run, epochs, losses, validation, callback, progress, interrupt
+                )
         for key in self.history:
             self.history[key] = self.history[key][:completed]
+        if interrupt.requested and not diverged:
+            warn_interrupted(completed)
         if diverged:
             raise DivergenceError(
                 f"training diverged in epoch {completed + 1} (non-finite loss or weights) with "
@@ -575,7 +582,24 @@ class MLP:
             )
         return self
 
-    def _fit_epoch_by_epoch(self, run, epochs, losses, validation, callback, progress):
+    @staticmethod
+    def _fit_in_calls(run, epochs, losses, interrupt):
+        """All epochs in as few compiled calls as keep each near ``CALL_SECONDS``.
+
+        The first call runs one epoch to time it; the rest go in groups sized from that,
+        so a Ctrl-C (checked between calls) takes effect within about ``CALL_SECONDS``.
+        """
+        start = time.perf_counter()
+        completed, diverged = run(1, losses[:1])
+        group = max(1, int(CALL_SECONDS / max(time.perf_counter() - start, 1e-9)))
+        while completed < epochs and not diverged and not interrupt.requested:
+            count = min(group, epochs - completed)
+            done, diverged = run(count, losses[completed:completed + count])
+            completed += done
+        return completed, diverged
+
+    def _fit_epoch_by_epoch(self, run, epochs, losses, validation, callback, progress,
+                            interrupt):
         """Python loop over epochs, for validation, callbacks and progress bars."""
         if validation is not None:
             self.history["val_loss"] = np.full(epochs, np.nan)
@@ -590,6 +614,8 @@ class MLP:
         completed, diverged = 0, False
         try:
             for epoch in range(epochs):
+                if interrupt.requested:
+                    break
                 _, diverged = run(1, losses[epoch:epoch + 1])
                 if diverged:
                     break
