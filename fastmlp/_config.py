@@ -23,6 +23,7 @@ threads can train different models at once.
 """
 
 import hashlib
+import warnings
 from pathlib import Path
 
 import numba
@@ -39,19 +40,45 @@ EXACT_JIT_OPTIONS = {**_COMMON, "fastmath": set(EXACT_MATH_FLAGS)}
 INLINE_JIT_OPTIONS = {"nogil": True, "error_model": "numpy", "fastmath": set(EXACT_MATH_FLAGS)}
 
 
+_NO_CACHE_WARNED = []
+
+
+def _njit(function, **options):
+    """``numba.njit``, compiling in memory only when no cache directory is writable.
+
+    Numba refuses ``cache=True`` when neither ``NUMBA_CACHE_DIR``, the package's
+    ``__pycache__`` nor the user's cache directory can be written (a read-only install).
+    fastmlp then compiles in memory for the process and warns once.
+    """
+    try:
+        return numba.njit(**options)(function)
+    except RuntimeError as error:
+        if "no locator available" not in str(error):
+            raise
+    if not _NO_CACHE_WARNED:
+        _NO_CACHE_WARNED.append(True)
+        warnings.warn(
+            "fastmlp cannot write its compile cache (NUMBA_CACHE_DIR, the package's "
+            "__pycache__ and the user cache directory are all read-only): kernels are "
+            "compiled in memory for this process only. Set NUMBA_CACHE_DIR to a writable "
+            "directory to keep them.", RuntimeWarning, stacklevel=3,
+        )
+    return numba.njit(**{**options, "cache": False})(function)
+
+
 def jit(function):
     """Compile ``function`` with the project's kernel settings."""
-    return numba.njit(**JIT_OPTIONS)(function)
+    return _njit(function, **JIT_OPTIONS)
 
 
 def jit_parallel(function):
     """Compile ``function`` with the kernel settings and ``prange`` loops run in threads."""
-    return numba.njit(parallel=True, **JIT_OPTIONS)(function)
+    return _njit(function, parallel=True, **JIT_OPTIONS)
 
 
 def jit_exact(function):
     """Compile ``function`` without reassociation (for the elementary functions)."""
-    return numba.njit(**EXACT_JIT_OPTIONS)(function)
+    return _njit(function, **EXACT_JIT_OPTIONS)
 
 
 _PACKAGE = Path(__file__).resolve().parent
