@@ -145,3 +145,33 @@ def test_tanh_output_refuses_targets_outside_its_range():
     model = fastmlp.MLP([2, 3, 1], loss="squared_error", output="tanh")
     with pytest.raises(ValueError, match=r"\[-1, 1\]"):
         model.fit(X, Y * 3.0)
+
+
+def test_valid_non_contiguous_and_read_only_inputs_simply_work():
+    import warnings
+
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(40, 6))
+    contiguous = np.ascontiguousarray(base[:, ::3])
+    labels = (contiguous[:, 0] * contiguous[:, 1] > 0).astype(int)
+    read_only = contiguous.copy()
+    read_only.flags.writeable = False
+    read_only_labels = labels.copy()
+    read_only_labels.flags.writeable = False
+    variants = {"strided": base[:, ::3], "fortran": np.asfortranarray(contiguous),
+                "read-only": read_only}
+
+    def results(X, y):
+        net = fastmlp.MLP([2, 5, 1], seed=0).fit(X, y, epochs=20, lr=0.3, batch_size=8)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            estimator = fastmlp.MLPClassifier(hidden_layer_sizes=(5,), max_iter=5,
+                                              random_state=0).fit(X, y)
+        return net.predict_proba(X), estimator.predict_proba(X)
+
+    expected = results(contiguous, labels)
+    for name, X in variants.items():
+        y = read_only_labels if name == "read-only" else labels
+        for got, want in zip(results(X, y), expected, strict=True):
+            np.testing.assert_array_equal(got, want, err_msg=name)
+    assert not read_only.flags.writeable and np.array_equal(read_only, contiguous)
