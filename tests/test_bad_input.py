@@ -175,3 +175,52 @@ def test_valid_non_contiguous_and_read_only_inputs_simply_work():
         for got, want in zip(results(X, y), expected, strict=True):
             np.testing.assert_array_equal(got, want, err_msg=name)
     assert not read_only.flags.writeable and np.array_equal(read_only, contiguous)
+
+
+def _unfitted_sklearn():
+    from sklearn.neural_network import MLPClassifier as SkClassifier
+
+    return SkClassifier()
+
+
+OTHER_ENTRY_POINTS = {
+    "dataset name": (lambda: fastmlp.datasets.make_playground("moons"), ValueError,
+                     "valid choices for dataset"),
+    "dataset noise": (lambda: fastmlp.datasets.make_playground("xor", noise=2.0), ValueError,
+                      "noise must be <= 0.5"),
+    "dataset size": (lambda: fastmlp.datasets.make_playground("xor", n_samples=1), ValueError,
+                     "n_samples must be at least 2"),
+    "split ratio": (lambda: fastmlp.datasets.playground_split(X, Y, 1.5), ValueError,
+                    "train_ratio must be < 1"),
+    "split lengths": (lambda: fastmlp.datasets.playground_split(X, Y[:5]), ValueError,
+                      "same n"),
+    "features of 3 columns": (lambda: fastmlp.features.playground_features(np.ones((4, 3))),
+                              ValueError, "shape \\(n_samples, 2\\)"),
+    "features with NaN": (lambda: fastmlp.features.playground_features(with_nan(X)),
+                          ValueError, "NaN"),
+    "sweep seed in grid": (lambda: fastmlp.playground.sweep({"seed": [1]}), ValueError,
+                           "seeds=\\[...\\]"),
+    "sweep grid list": (lambda: fastmlp.playground.sweep([("lr", 1)]), TypeError,
+                        "grid must map"),
+    "sweep bad setting": (lambda: fastmlp.playground.sweep({"hidden": [(0,)]}), ValueError,
+                          "hidden\\[0\\] must be at least 1"),
+    "from_sklearn other object": (lambda: fastmlp.from_sklearn(object()), TypeError,
+                                  "MLPClassifier or MLPRegressor"),
+    "from_sklearn unfitted": (lambda: fastmlp.from_sklearn(_unfitted_sklearn()), ValueError,
+                              "not fitted"),
+    "to_sklearn unfitted": (lambda: fastmlp.MLPClassifier().to_sklearn(), ValueError,
+                            "not fitted"),
+    "predict before fit": (lambda: fastmlp.MLPRegressor().predict(X), ValueError,
+                           "not fitted"),
+    "plot loss without losses": (lambda: fastmlp.plot_loss({"accuracy": [0.5]}), ValueError,
+                                 "loss"),
+    "load a directory name that does not exist": (
+        lambda: fastmlp.load("/nonexistent/model.fastmlp"), FileNotFoundError, "No such file"),
+}
+
+
+@pytest.mark.parametrize("case", OTHER_ENTRY_POINTS)
+def test_other_entry_points(case):
+    call, error, message = OTHER_ENTRY_POINTS[case]
+    with pytest.raises(error, match=message):
+        call()
