@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 #: Wall time aimed at for one compiled call when epochs are grouped, in seconds: how long
@@ -50,3 +51,21 @@ def warn_interrupted(completed: int, stacklevel: int = 3) -> None:
         f"training interrupted by the user after epoch {completed}; the weights and history "
         "of that epoch are kept", UserWarning, stacklevel=stacklevel,
     )
+
+
+def run_in_calls(run: Callable[[int, int], tuple[int, bool]], epochs: int,
+                 interrupt: InterruptFlag) -> tuple[int, bool]:
+    """Run ``epochs`` epochs in as few compiled calls as keep each near ``CALL_SECONDS``.
+
+    ``run(first, count)`` trains epochs ``first .. first + count - 1`` and returns how many
+    completed and whether one diverged. The first call runs one epoch to time it; the rest
+    go in groups sized from that, so a Ctrl-C, checked between calls, takes effect within
+    about ``CALL_SECONDS``.
+    """
+    start = time.perf_counter()
+    completed, diverged = run(0, 1)
+    group = max(1, int(CALL_SECONDS / max(time.perf_counter() - start, 1e-9)))
+    while completed < epochs and not diverged and not interrupt.requested:
+        done, diverged = run(completed, min(group, epochs - completed))
+        completed += done
+    return completed, diverged

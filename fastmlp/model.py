@@ -7,7 +7,6 @@ There are no numeric loops here.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 
 import numba
@@ -15,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
-from ._interrupt import CALL_SECONDS, deferred_interrupt, warn_interrupted
+from ._interrupt import deferred_interrupt, run_in_calls, warn_interrupted
 from ._kernels import network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
 from ._kernels.heads import CANONICAL_OUTPUT, HEAD_CODES, SIGMOID_BCE, SOFTMAX_CE, TANH_SE
@@ -565,7 +564,10 @@ class MLP:
         self.history = {"loss": losses}
         with deferred_interrupt() as interrupt:
             if validation is None and callback is None and not progress:
-                completed, diverged = self._fit_in_calls(run, epochs, losses, interrupt)
+                completed, diverged = run_in_calls(
+                    lambda first, count: run(count, losses[first:first + count]), epochs,
+                    interrupt,
+                )
             else:
                 completed, diverged = self._fit_epoch_by_epoch(
                     run, epochs, losses, validation, callback, progress, interrupt
@@ -581,22 +583,6 @@ class MLP:
                 "learning rate."
             )
         return self
-
-    @staticmethod
-    def _fit_in_calls(run, epochs, losses, interrupt):
-        """All epochs in as few compiled calls as keep each near ``CALL_SECONDS``.
-
-        The first call runs one epoch to time it; the rest go in groups sized from that,
-        so a Ctrl-C (checked between calls) takes effect within about ``CALL_SECONDS``.
-        """
-        start = time.perf_counter()
-        completed, diverged = run(1, losses[:1])
-        group = max(1, int(CALL_SECONDS / max(time.perf_counter() - start, 1e-9)))
-        while completed < epochs and not diverged and not interrupt.requested:
-            count = min(group, epochs - completed)
-            done, diverged = run(count, losses[completed:completed + count])
-            completed += done
-        return completed, diverged
 
     def _fit_epoch_by_epoch(self, run, epochs, losses, validation, callback, progress,
                             interrupt):

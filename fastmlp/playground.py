@@ -24,6 +24,7 @@ from itertools import product
 import numpy as np
 
 from . import _validation as check
+from ._interrupt import deferred_interrupt, run_in_calls, warn_interrupted
 from ._kernels import playground as kernel
 from .datasets import DATASETS, make_playground, playground_split, problem_of
 from .features import feature_names, playground_features
@@ -163,7 +164,11 @@ class Playground:
 
     # ------------------------------------------------------------ training
     def run(self, epochs: int) -> Playground:
-        """Train ``epochs`` more epochs (in one compiled call); returns ``self``."""
+        """Train ``epochs`` more epochs; returns ``self``.
+
+        The epochs run in compiled calls of about 0.2 s each. Ctrl-C stops the run at the
+        end of the current call, keeping the epochs completed (with a warning).
+        """
         epochs = check.positive_int("epochs", epochs)
         if self.diverged:
             warnings.warn(f"this run diverged in epoch {self.epoch + 1}; nothing more to train",
@@ -174,18 +179,24 @@ class Playground:
         work = net._workspace(self.batch_size)
         inference = net._workspace(max(X_train.shape[0], X_test.shape[0]), parallel=False)
         figures = np.full((3, epochs), np.nan)
-        completed, diverged = kernel.playground_epochs(
-            net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
-            net._activation_codes, net._head, X_train, Y_train, X_test, Y_test, epochs,
-            self.batch_size, self.learning_rate, kernel.REGULARIZATION_CODES[self.regularization],
-            self.regularization_rate, self._dead, self._accumulated, self._count,
-            self.problem == "classification", work["slot_grads"], work["part_grads"],
-            work["acts"], work["deltas"], work["y_buffer"], work["scratch"],
-            work["slot_losses"], work["min_part"], inference["a_offsets"],
-            inference["acts"][0], inference["scratch"][0],
-            np.empty((X_train.shape[0], 1)), np.empty((X_test.shape[0], 1)),
-            np.empty_like(net.parameters), figures[0], figures[1], figures[2],
-        )
+        outputs = (np.empty((X_train.shape[0], 1)), np.empty((X_test.shape[0], 1)),
+                   np.empty_like(net.parameters))
+
+        def run(first, count):
+            return kernel.playground_epochs(
+                net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
+                net._activation_codes, net._head, X_train, Y_train, X_test, Y_test, count,
+                self.batch_size, self.learning_rate,
+                kernel.REGULARIZATION_CODES[self.regularization], self.regularization_rate,
+                self._dead, self._accumulated, self._count, self.problem == "classification",
+                work["slot_grads"], work["part_grads"], work["acts"], work["deltas"],
+                work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
+                inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
+                *outputs, *(row[first:first + count] for row in figures),
+            )
+
+        with deferred_interrupt() as interrupt:
+            completed, diverged = run_in_calls(run, epochs, interrupt)
         recorded = completed + 1 if diverged else completed
         for key, row in zip(("train_loss", "test_loss", "test_accuracy"), figures, strict=False):
             if key in self.history:
@@ -198,6 +209,8 @@ class Playground:
                 f"it); the weights after epoch {self.epoch} are kept. Lower learning_rate.",
                 RuntimeWarning, stacklevel=2,
             )
+        elif interrupt.requested:
+            warn_interrupted(self.epoch)
         return self
 
     def step(self) -> Playground:

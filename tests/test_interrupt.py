@@ -61,3 +61,18 @@ def test_ctrl_c_stops_an_estimator_fit_after_a_completed_epoch(data):
     np.testing.assert_array_equal(model.coefs_[0], replay.coefs_[0])
     assert model.loss_curve_ == replay.loss_curve_
     assert model.score(X, y) == replay.score(X, y)
+
+
+def test_ctrl_c_stops_a_playground_run_after_a_completed_epoch():
+    from fastmlp.playground import Playground
+
+    run = Playground("spiral", hidden=(8, 8, 8), seed=0)
+    timer = press_ctrl_c_after(0.5)
+    with pytest.warns(UserWarning, match="interrupted by the user after epoch"):
+        run.run(10_000_000)
+    timer.join()
+    assert 0 < run.epoch < 10_000_000
+    assert run.history["test_loss"].size == run.epoch
+    replay = Playground("spiral", hidden=(8, 8, 8), seed=0).run(run.epoch)
+    np.testing.assert_array_equal(run.network.parameters, replay.network.parameters)
+    np.testing.assert_array_equal(run.history["test_loss"], replay.history["test_loss"])
