@@ -371,17 +371,23 @@ class _BaseMLP(BaseEstimator):
         def step(_):
             if bar is not None:
                 bar.update(1)
+            if interrupt.requested:
+                raise StopIteration  # scipy stops and returns the last iterate
 
         try:
-            result = scipy.optimize.minimize(
-                objective, net.parameters.astype(np.float64), method="L-BFGS-B", jac=True,
-                callback=step,
-                options={"maxfun": self.max_fun, "maxiter": self.max_iter, "gtol": self.tol},
-            )
+            with deferred_interrupt() as interrupt:
+                result = scipy.optimize.minimize(
+                    objective, net.parameters.astype(np.float64), method="L-BFGS-B",
+                    jac=True, callback=step,
+                    options={"maxfun": self.max_fun, "maxiter": self.max_iter,
+                             "gtol": self.tol},
+                )
         finally:
             if bar is not None:
                 bar.close()
-        if result.status != 0:
+        if interrupt.requested:
+            warn_interrupted(int(result.nit), stacklevel=4)
+        elif result.status != 0:
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}); increase max_iter or scale the data.",

@@ -76,3 +76,15 @@ def test_ctrl_c_stops_a_playground_run_after_a_completed_epoch():
     replay = Playground("spiral", hidden=(8, 8, 8), seed=0).run(run.epoch)
     np.testing.assert_array_equal(run.network.parameters, replay.network.parameters)
     np.testing.assert_array_equal(run.history["test_loss"], replay.history["test_loss"])
+
+
+def test_ctrl_c_stops_lbfgs_at_an_iterate(data):
+    X, y = data
+    model = fastmlp.MLPClassifier(hidden_layer_sizes=(256, 256), solver="lbfgs",
+                                  max_iter=100_000, max_fun=10**7, tol=0.0, random_state=0)
+    timer = press_ctrl_c_after(1.0)
+    with pytest.warns(UserWarning, match="interrupted by the user"):
+        model.fit(X, y)
+    timer.join()
+    assert 0 < model.n_iter_ < 100_000
+    assert np.isfinite(model.loss_) and np.isfinite(model.predict_proba(X)).all()
