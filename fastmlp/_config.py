@@ -23,7 +23,9 @@ threads can train different models at once.
 """
 
 import hashlib
+import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numba
@@ -79,6 +81,38 @@ def jit_parallel(function):
 def jit_exact(function):
     """Compile ``function`` without reassociation (for the elementary functions)."""
     return _njit(function, **EXACT_JIT_OPTIONS)
+
+
+_LAYER = []
+_WORKQUEUE_LOCK = threading.Lock()
+
+
+def thread_safe_layer() -> bool:
+    """Whether Numba's threading layer accepts parallel calls from several threads at once.
+
+    ``omp`` and ``tbb`` do; ``workqueue``, Numba's fallback when neither library is
+    installed, terminates the process on concurrent use.
+    """
+    if not _LAYER:
+        from numba.np.ufunc import parallel
+
+        parallel._launch_threads()
+        _LAYER.append(numba.threading_layer())
+    return _LAYER[0] != "workqueue"
+
+
+@contextmanager
+def parallel_calls():
+    """Wrap every call into a kernel that may start threads.
+
+    Under a thread-safe layer this does nothing; under ``workqueue`` it serialises such
+    calls across Python threads, so concurrent fits run one at a time instead of crashing.
+    """
+    if thread_safe_layer():
+        yield
+    else:
+        with _WORKQUEUE_LOCK:
+            yield
 
 
 _PACKAGE = Path(__file__).resolve().parent

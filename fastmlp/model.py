@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
+from ._config import parallel_calls
 from ._interrupt import deferred_interrupt, run_in_calls, warn_interrupted
 from ._kernels import network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
@@ -106,16 +107,17 @@ class EpochRunner:
         dt = net.dtype
         X, Y, sample_weight = self.data
         optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 = self.settings
-        return train.train_epochs(
-            net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
-            net._activation_codes, net._head, X, Y, sample_weight, n_epochs, self.batch,
-            self.shuffle, self.rng_state, self.order, optimizer_code, dt(lr), dt(momentum),
-            nesterov, dt(beta_1), dt(beta_2), dt(epsilon), dt(l1), dt(l2),
-            self.penalty_per_batch, work["slot_grads"], work["part_grads"], state.velocity,
-            state.second_moment, state.step_count, work["acts"], work["deltas"],
-            work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
-            self.backup, losses,
-        )
+        with parallel_calls():
+            return train.train_epochs(
+                net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
+                net._activation_codes, net._head, X, Y, sample_weight, n_epochs, self.batch,
+                self.shuffle, self.rng_state, self.order, optimizer_code, dt(lr), dt(momentum),
+                nesterov, dt(beta_1), dt(beta_2), dt(epsilon), dt(l1), dt(l2),
+                self.penalty_per_batch, work["slot_grads"], work["part_grads"], state.velocity,
+                state.second_moment, state.step_count, work["acts"], work["deltas"],
+                work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
+                self.backup, losses,
+            )
 
 
 class MLP:
@@ -379,14 +381,15 @@ class MLP:
         if sample_weight is None:
             sample_weight = np.empty(0, dtype=self.dtype)
         total_weight = sample_weight.sum() if sample_weight.size else X.shape[0]
-        return float(network.batch_loss_and_gradient(
-            self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
-            self._activation_codes, self._head, X, Y, sample_weight,
-            np.empty(0, dtype=np.int64), False, 0, X.shape[0], self.dtype(1.0 / total_weight),
-            with_gradient, work["slot_grads"], work["part_grads"], work["acts"],
-            work["deltas"], work["y_buffer"], work["scratch"], work["slot_losses"],
-            work["min_part"], False,
-        ))
+        with parallel_calls():
+            return float(network.batch_loss_and_gradient(
+                self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
+                self._activation_codes, self._head, X, Y, sample_weight,
+                np.empty(0, dtype=np.int64), False, 0, X.shape[0], self.dtype(1.0 / total_weight),
+                with_gradient, work["slot_grads"], work["part_grads"], work["acts"],
+                work["deltas"], work["y_buffer"], work["scratch"], work["slot_losses"],
+                work["min_part"], False,
+            ))
 
     # ----------------------------------------------------------------- objective
     def loss(

@@ -24,6 +24,7 @@ from itertools import product
 import numpy as np
 
 from . import _validation as check
+from ._config import parallel_calls
 from ._interrupt import deferred_interrupt, run_in_calls, warn_interrupted
 from ._kernels import playground as kernel
 from .datasets import DATASETS, make_playground, playground_split, problem_of
@@ -183,17 +184,18 @@ class Playground:
                    np.empty_like(net.parameters))
 
         def run(first, count):
-            return kernel.playground_epochs(
-                net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
-                net._activation_codes, net._head, X_train, Y_train, X_test, Y_test, count,
-                self.batch_size, self.learning_rate,
-                kernel.REGULARIZATION_CODES[self.regularization], self.regularization_rate,
-                self._dead, self._accumulated, self._count, self.problem == "classification",
-                work["slot_grads"], work["part_grads"], work["acts"], work["deltas"],
-                work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
-                inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
-                *outputs, *(row[first:first + count] for row in figures),
-            )
+            with parallel_calls():
+                return kernel.playground_epochs(
+                    net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
+                    net._activation_codes, net._head, X_train, Y_train, X_test, Y_test, count,
+                    self.batch_size, self.learning_rate,
+                    kernel.REGULARIZATION_CODES[self.regularization], self.regularization_rate,
+                    self._dead, self._accumulated, self._count, self.problem == "classification",
+                    work["slot_grads"], work["part_grads"], work["acts"], work["deltas"],
+                    work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
+                    inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
+                    *outputs, *(row[first:first + count] for row in figures),
+                )
 
         with deferred_interrupt() as interrupt:
             completed, diverged = run_in_calls(run, epochs, interrupt)

@@ -1,8 +1,8 @@
 """Parallel sweeps: joblib processes, a Dask cluster, and plain threads give the results
 of running the same fits one after another.
 
-Threads need Numba's ``omp`` or ``tbb`` threading layer: its ``workqueue`` fallback is
-not safe for calls from several threads at once; the test below would crash with it.
+Numba's ``workqueue`` threading layer (its fallback without omp or tbb) is not safe for
+parallel calls from several threads at once: fastmlp serialises them there.
 """
 
 from concurrent.futures import ThreadPoolExecutor
@@ -92,3 +92,38 @@ def parameters(model):
     if isinstance(model, Playground):
         return np.concatenate([model.network.parameters, model.history["test_loss"]])
     return np.concatenate([model.parameters, model.history["loss"]])
+
+
+CONCURRENT_FITS = """
+from concurrent.futures import ThreadPoolExecutor
+import numba
+import numpy as np
+import fastmlp
+
+rng = np.random.default_rng(0)
+X = rng.normal(size=(20000, 10))
+y = (X[:, 0] > 0).astype(float)
+
+def fit(seed):  # batches this large are split across Numba's threads
+    return fastmlp.MLP([10, 32, 1], activation="relu", seed=seed).fit(
+        X, y, epochs=3, lr=0.1).parameters
+
+serial = [fit(seed) for seed in range(4)]
+with ThreadPoolExecutor(4) as pool:
+    threaded = list(pool.map(fit, range(4)))
+print(numba.threading_layer(), all(np.array_equal(a, b) for a, b in zip(serial, threaded)))
+"""
+
+
+def test_threads_are_safe_even_on_numbas_workqueue_layer():
+    """Without omp or tbb Numba falls back to workqueue, which kills the process when two
+    threads start parallel work at once; fastmlp then serialises those calls."""
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", CONCURRENT_FITS], capture_output=True,
+                            text=True, timeout=600,
+                            env={**os.environ, "NUMBA_THREADING_LAYER": "workqueue"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["workqueue", "True"]
