@@ -1,7 +1,8 @@
 """Training allocates nothing per batch or per epoch inside compiled code.
 
 Numba counts the allocations of its runtime when NUMBA_NRT_STATS=1 is set before it is
-imported, so the count is taken in a fresh process.
+imported, so the count is taken in a fresh process, around single calls of the compiled
+training loop (``MLP.fit`` groups epochs into several such calls).
 """
 
 import json
@@ -14,16 +15,25 @@ import json
 import numpy as np
 from numba.core.runtime import rtsys
 import fastmlp
+from fastmlp._kernels.optim import OPTIMIZER_CODES
+from fastmlp.model import EpochRunner, OptimizerState
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(600, 5))
 y = rng.integers(0, 3, 600)
 net = fastmlp.MLP([5, 16, 8, 3], activation="relu", loss="cross_entropy")
 net.fit(X, y, epochs=1, lr=0.01, batch_size=10)  # compile or load everything first
+Y = net._targets(y, X.shape[0])
 counts = {}
 for epochs, batch_size in [(1, 300), (1, 10), (4, 10), (2, 1)]:
+    runner = EpochRunner(net, X, Y, np.empty(0), batch_size, True,
+                         np.array([1], dtype=np.uint64),
+                         OptimizerState(net.parameters.size, net.dtype),
+                         OPTIMIZER_CODES["adam"], 0.0, False, 0.9, 0.999, 1e-8, 0.0, 0.0,
+                         False)
+    losses = np.empty(epochs)
     before = rtsys.get_allocation_stats().alloc
-    net.fit(X, y, epochs=epochs, lr=0.01, batch_size=batch_size, optimizer="adam")
+    runner.run(epochs, losses, 0.01)
     counts[f"{epochs}x{batch_size}"] = rtsys.get_allocation_stats().alloc - before
 print(json.dumps(counts))
 """
