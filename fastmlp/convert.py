@@ -14,7 +14,7 @@ import copy
 
 import numpy as np
 
-from .estimators import _FITTED_SHARED, MLPClassifier, MLPRegressor, _BaseMLP
+from .estimators import _FITTED_SHARED, OUTPUT_LOSSES, MLPClassifier, MLPRegressor, _BaseMLP
 from .model import MLP
 
 _SKLEARN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh",
@@ -63,10 +63,8 @@ def from_sklearn(estimator):
     sizes = [estimator.coefs_[0].shape[0]] + [c.shape[1] for c in estimator.coefs_]
     n_hidden = len(sizes) - 2
     activation = model._hidden_activations(n_hidden)
-    out_activation = estimator.out_activation_
-    loss = {"logistic": "binary_cross_entropy", "softmax": "cross_entropy",
-            "identity": "squared_error"}[out_activation]
-    net = MLP(sizes, activation=activation, loss=loss, init="glorot", dtype=dtype.type, seed=0)
+    net = MLP(sizes, activation=activation, loss=OUTPUT_LOSSES[estimator.out_activation_],
+              init="glorot", dtype=dtype.type, seed=0)
     for W, b, coef, intercept in zip(net.weights, net.biases, estimator.coefs_,
                                      estimator.intercepts_, strict=True):
         W[...] = coef.T

@@ -519,7 +519,7 @@ class _BaseMLP(BaseEstimator):
                                  test_size=self.validation_fraction, stratify=stratify)
         X_train, X_val, Y_train, Y_val = parts[:4]
         if weights.size:
-            weights, val_weights = parts[4], parts[5]
+            weights, val_weights = parts[4], np.ascontiguousarray(parts[5])
         else:
             val_weights = None
         if X_val.shape[0] < 2:
@@ -540,9 +540,8 @@ class _BaseMLP(BaseEstimator):
                 self._no_improvement_count = 0
             self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
             return
-        X_val, Y_val, val_weights, work = validation
+        X_val, Y_val, weights, work = validation
         net = self._net
-        weights = None if val_weights is None else np.ascontiguousarray(val_weights)
         total = float(weights.sum()) if weights is not None else X_val.shape[0]
         self.val_loss_curve_.append(net._summed_loss(X_val, Y_val, work, False, weights) / total)
         score = self._validation_score(X_val, Y_val, weights)

@@ -15,6 +15,7 @@ One seeded stream drives everything, in the app's order: data, shuffle, weights.
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -306,8 +307,6 @@ def sweep(grid: Mapping[str, Sequence], seeds: Sequence[int] = (0,), epochs: int
         ``"test_accuracy"`` (NaN for regression), ``"diverged"`` and ``"seconds"``. Pass it
         to ``pandas.DataFrame`` for a frame.
     """
-    import os
-
     epochs = check.positive_int("epochs", epochs)
     if not isinstance(grid, Mapping):
         raise TypeError("grid must map setting names to lists of values")
