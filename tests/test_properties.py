@@ -1,15 +1,17 @@
 """Properties over random networks (hypothesis): architectures of 1-5 hidden layers of
-1-64 units, every activation and head, penalties, batch sizes and dtypes."""
+1-64 units, every activation and head, penalties, batch sizes and dtypes.
+
+The examples come from the profile set in conftest.py: 40 fixed examples per property
+by default, so every run (and CI) checks the same ones; ``--hypothesis-profile=wide``
+searches 300 random ones.
+"""
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from problems import ACTIVATIONS, HEADS, make_targets
 
 import fastmlp
-
-PROPERTY_SETTINGS = settings(max_examples=40, deadline=None,
-                             suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -38,7 +40,6 @@ def flat(dWs, dbs):
                                                                                strict=True)])
 
 
-@PROPERTY_SETTINGS
 @given(problems(), st.sampled_from([(0.0, 0.0), (0.0, 0.05), (0.01, 0.02)]))
 def test_gradients_match_central_differences(problem, penalty):
     net, X, Y, rng = problem
@@ -60,7 +61,6 @@ def test_gradients_match_central_differences(problem, penalty):
                                                                                numeric)
 
 
-@PROPERTY_SETTINGS
 @given(problems())
 def test_float32_tracks_float64(problem):
     net, X, Y, _ = problem
@@ -76,7 +76,6 @@ def test_float32_tracks_float64(problem):
     assert np.abs(g32 - g64).max() <= 2e-3 * scale
 
 
-@PROPERTY_SETTINGS
 @given(problems(), st.sampled_from([0.0, 0.01]))
 def test_a_small_full_batch_step_never_raises_the_objective(problem, l2):
     net, X, Y, _ = problem
@@ -91,7 +90,6 @@ def test_a_small_full_batch_step_never_raises_the_objective(problem, l2):
     assert after <= before + 1e-12 * max(1.0, abs(before))
 
 
-@PROPERTY_SETTINGS
 @given(problems(max_samples=300), st.integers(1, 64), st.sampled_from(["sgd", "adam"]),
        st.sampled_from(["float64", "float32"]))
 def test_same_seed_gives_bit_identical_weights(problem, batch_size, optimizer, dtype):
@@ -99,14 +97,18 @@ def test_same_seed_gives_bit_identical_weights(problem, batch_size, optimizer, d
 
     def train():
         copy = fastmlp.MLP(net.sizes, activation=list(net.activation), loss=net.loss_name,
-                           output=net.output, dtype=dtype, seed=7)
-        copy.fit(X, Y, epochs=3, lr=1e-3, batch_size=batch_size, optimizer=optimizer)
-        return copy.parameters
+                           output=net.output, init="glorot", dtype=dtype, seed=7)
+        try:
+            copy.fit(X, Y, epochs=3, lr=1e-3, batch_size=batch_size, optimizer=optimizer)
+        except fastmlp.DivergenceError:
+            pass  # a run that diverges must do so identically too
+        return copy.parameters, copy.history["loss"]
 
-    np.testing.assert_array_equal(train(), train())
+    first, second = train(), train()
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])
 
 
-@PROPERTY_SETTINGS
 @given(problems(max_samples=400), st.data())
 def test_predictions_do_not_depend_on_how_the_rows_are_chunked(problem, data):
     net, X, _, _ = problem
