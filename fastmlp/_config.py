@@ -12,7 +12,9 @@ Two decorators live here so that no kernel spells out its own flags:
   would be allowed to destroy, so they only allow contraction into FMAs.
 
 :func:`jit_parallel` adds ``parallel=True`` for the one driver that splits a batch across
-threads (:func:`fastmlp._kernels.network.batch_loss_and_gradient`).
+threads (:func:`fastmlp._kernels.network.threaded_batch_loss_and_gradient`), and
+:func:`jit_variant` compiles a copy of a loop that calls it instead of the serial driver.
+Threaded code is slow to compile, so only runs that use threads compile it.
 
 Compiled code is cached on disk (``cache=True``): a second process loads it
 instead of compiling. Numba checks a cached function against its own source file only,
@@ -24,6 +26,7 @@ threads can train different models at once.
 
 import hashlib
 import threading
+import types
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +79,23 @@ def jit(function):
 def jit_parallel(function):
     """Compile ``function`` with the kernel settings and ``prange`` loops run in threads."""
     return _njit(function, parallel=True, **JIT_OPTIONS)
+
+
+def jit_variant(kernel, name, **replacements):
+    """A copy of the :func:`jit` ``kernel`` in which the globals in ``replacements`` (other
+    kernels it calls) are swapped, compiled and cached under its own ``name``.
+
+    This is how one loop is compiled against either the serial or the threaded batch
+    driver without writing it twice. The copy has no closure, so Numba's cache recognises
+    it across processes (a closure over a kernel would be hashed differently each time).
+    """
+    function = kernel.py_func
+    copy = types.FunctionType(function.__code__, {**function.__globals__, **replacements},
+                              name, function.__defaults__)
+    copy.__qualname__ = name
+    copy.__module__ = function.__module__
+    copy.__doc__ = function.__doc__
+    return jit(copy)
 
 
 def jit_exact(function):

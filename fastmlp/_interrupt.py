@@ -1,10 +1,18 @@
 """Ctrl-C during training: stop at the end of an epoch, never in the middle of one.
 
-While training runs, :func:`deferred_interrupt` replaces Python's SIGINT handler with one
-that only records the request. The training loops check it between epochs (or between
-chunks of epochs run in one compiled call), stop there, and keep the weights and history
-of the last completed epoch, as scikit-learn's estimators do; a warning says where it
-stopped. Only the main thread receives signals: elsewhere the block runs unchanged.
+Every public training call (``MLP.fit``, ``Playground.run``, the estimators' ``fit`` and
+``partial_fit``) enters :func:`deferred_interrupt` before it does anything else. Inside
+the block, Python's SIGINT handler is replaced with one that only records the request;
+the training loops check it before every epoch (or every group of epochs run in one
+compiled call), stop there, and keep the weights and history of the last completed
+epoch, as scikit-learn's estimators do; a warning says where it stopped. A Ctrl-C before
+the block is entered raises the usual KeyboardInterrupt before anything has changed, and
+one that arrives while the call prepares its data stops it before the first epoch. The
+previous handler is always restored on the way out. Only the main thread receives
+signals: elsewhere the block runs unchanged.
+
+:class:`EpochFigures` holds per-epoch figures in storage that grows with the epochs
+actually run, so asking for 10^9 epochs reserves nothing up front.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+
+import numpy as np
 
 #: Wall time aimed at for one compiled call when epochs are grouped, in seconds: how long
 #: a Ctrl-C may wait for the current call to finish.
@@ -31,17 +41,29 @@ class InterruptFlag:
         self.requested = True
 
 
+_ACTIVE: list[InterruptFlag] = []  # the main thread's flag while a block is active
+
+
 @contextmanager
 def deferred_interrupt() -> Iterator[InterruptFlag]:
-    """Turn SIGINT into a flag for the duration of the block (main thread only)."""
-    flag = InterruptFlag()
+    """Turn SIGINT into a flag for the duration of the block (main thread only).
+
+    Blocks nest: an inner block (a solver inside ``fit``) shares the outer one's flag and
+    leaves the handler to the outermost block, which restores the previous one.
+    """
     if threading.current_thread() is not threading.main_thread():
-        yield flag
+        yield InterruptFlag()
         return
+    if _ACTIVE:
+        yield _ACTIVE[0]
+        return
+    flag = InterruptFlag()
     previous = signal.signal(signal.SIGINT, flag.set)
+    _ACTIVE.append(flag)
     try:
         yield flag
     finally:
+        _ACTIVE.clear()
         signal.signal(signal.SIGINT, previous)
 
 
@@ -58,14 +80,49 @@ def run_in_calls(run: Callable[[int, int], tuple[int, bool]], epochs: int,
     """Run ``epochs`` epochs in as few compiled calls as keep each near ``CALL_SECONDS``.
 
     ``run(first, count)`` trains epochs ``first .. first + count - 1`` and returns how many
-    completed and whether one diverged. The first call runs one epoch to time it; the rest
-    go in groups sized from that, so a Ctrl-C, checked between calls, takes effect within
-    about ``CALL_SECONDS``.
+    completed and whether one diverged. The first call runs one epoch; each next call is
+    sized from the pace of the one before (growing at most 16-fold, so a first call slowed
+    by compiling does not leave every later call at one epoch). A Ctrl-C, checked before
+    every call, takes effect within about ``CALL_SECONDS``, or before the first epoch.
     """
-    start = time.perf_counter()
-    completed, diverged = run(0, 1)
-    group = max(1, int(CALL_SECONDS / max(time.perf_counter() - start, 1e-9)))
+    completed, diverged, group = 0, False, 1
     while completed < epochs and not diverged and not interrupt.requested:
-        done, diverged = run(completed, min(group, epochs - completed))
+        count = min(group, epochs - completed)
+        start = time.perf_counter()
+        done, diverged = run(completed, count)
+        elapsed = time.perf_counter() - start
         completed += done
+        group = max(1, min(16 * count, int(CALL_SECONDS * count / max(elapsed, 1e-9))))
     return completed, diverged
+
+
+class EpochFigures:
+    """Rows of per-epoch figures (NaN until written), grown in chunks as epochs run.
+
+    Parameters
+    ----------
+    n_rows : int
+        Figures per epoch (one row each).
+    first_chunk : int
+        Epochs of storage to start with; capacity doubles (or grows to what a write
+        needs) whenever a write goes past it.
+    """
+
+    def __init__(self, n_rows: int, first_chunk: int = 1024) -> None:
+        self._data = np.full((n_rows, first_chunk), np.nan)
+
+    def block(self, first: int, count: int) -> np.ndarray:
+        """The writable ``(n_rows, count)`` view of epochs ``first .. first + count - 1``.
+
+        Each row of the view is contiguous, so it can be handed to a compiled kernel.
+        """
+        capacity = self._data.shape[1]
+        if first + count > capacity:
+            grown = np.full((self._data.shape[0], max(2 * capacity, first + count)), np.nan)
+            grown[:, :capacity] = self._data
+            self._data = grown
+        return self._data[:, first:first + count]
+
+    def rows(self, count: int) -> list[np.ndarray]:
+        """Copies of the first ``count`` epochs of every row."""
+        return [row[:count].copy() for row in self._data]

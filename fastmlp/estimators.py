@@ -302,6 +302,12 @@ class _BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------ training
     def _fit(self, X, y, sample_weight, incremental):
+        # Ctrl-C from here on stops training cleanly (before the first epoch, if it comes
+        # while the data are prepared) instead of leaving a half-reset estimator.
+        with deferred_interrupt():
+            return self._fit_uninterrupted(X, y, sample_weight, incremental)
+
+    def _fit_uninterrupted(self, X, y, sample_weight, incremental):
         hidden, activations = self._check_hyperparameters()
         if incremental and self.solver == "lbfgs":
             raise AttributeError(
@@ -386,12 +392,12 @@ class _BaseMLP(BaseEstimator):
             if bar is not None:
                 bar.close()
         if interrupt.requested:
-            warn_interrupted(int(result.nit), stacklevel=4)
+            warn_interrupted(int(result.nit), stacklevel=5)
         elif result.status != 0:
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iterations "
                 f"({result.message}); increase max_iter or scale the data.",
-                ConvergenceWarning, stacklevel=4,
+                ConvergenceWarning, stacklevel=5,
             )
         if not np.all(np.isfinite(result.x)):
             raise ValueError(
@@ -411,7 +417,7 @@ class _BaseMLP(BaseEstimator):
         if self.batch_size > n_samples:
             warnings.warn(
                 f"batch_size={self.batch_size} is larger than the {n_samples} samples; it is "
-                "clipped to the number of samples", stacklevel=5,
+                "clipped to the number of samples", stacklevel=6,
             )
         return min(self.batch_size, n_samples)
 
@@ -442,7 +448,7 @@ class _BaseMLP(BaseEstimator):
             self._epochs(net, runner, epochs, shuffle, n_samples, validation, incremental,
                          loss, bar, interrupt)
         if interrupt.requested:
-            warn_interrupted(self.n_iter_, stacklevel=5)
+            warn_interrupted(self.n_iter_, stacklevel=6)
 
     def _epochs(self, net, runner, epochs, shuffle, n_samples, validation, incremental, loss,
                 bar, interrupt):
@@ -477,7 +483,7 @@ class _BaseMLP(BaseEstimator):
                     warnings.warn(
                         f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                         "and the optimization has not converged yet.",
-                        ConvergenceWarning, stacklevel=5,
+                        ConvergenceWarning, stacklevel=6,
                     )
         finally:
             if bar is not None:

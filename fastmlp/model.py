@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 
 from . import _validation as check
 from ._config import parallel_calls
-from ._interrupt import deferred_interrupt, run_in_calls, warn_interrupted
+from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
 from ._kernels import network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
 from ._kernels.heads import CANONICAL_OUTPUT, HEAD_CODES, SIGMOID_BCE, SOFTMAX_CE, TANH_SE
@@ -107,8 +107,9 @@ class EpochRunner:
         dt = net.dtype
         X, Y, sample_weight = self.data
         optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 = self.settings
+        train_epochs = train.threaded_train_epochs if work["threaded"] else train.train_epochs
         with parallel_calls():
-            return train.train_epochs(
+            return train_epochs(
                 net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
                 net._activation_codes, net._head, X, Y, sample_weight, n_epochs, self.batch,
                 self.shuffle, self.rng_state, self.order, optimizer_code, dt(lr), dt(momentum),
@@ -370,6 +371,7 @@ class MLP:
             "part_grads": np.zeros((n_slots, n_params), dtype=self.dtype),
             "slot_losses": np.zeros(n_slots),
             "min_part": min_part,
+            "threaded": n_slots > 1,
         }
 
     def _summed_loss(self, X, Y, work, with_gradient=False, sample_weight=None):
@@ -381,11 +383,13 @@ class MLP:
         if sample_weight is None:
             sample_weight = np.empty(0, dtype=self.dtype)
         total_weight = sample_weight.sum() if sample_weight.size else X.shape[0]
+        driver = (network.threaded_batch_loss_and_gradient if work["threaded"]
+                  else network.batch_loss_and_gradient)
         with parallel_calls():
-            return float(network.batch_loss_and_gradient(
+            return float(driver(
                 self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
                 self._activation_codes, self._head, X, Y, sample_weight,
-                np.empty(0, dtype=np.int64), False, 0, X.shape[0], self.dtype(1.0 / total_weight),
+                np.empty(0, dtype=np.int64), 0, X.shape[0], self.dtype(1.0 / total_weight),
                 with_gradient, work["slot_grads"], work["part_grads"], work["acts"],
                 work["deltas"], work["y_buffer"], work["scratch"], work["slot_losses"],
                 work["min_part"], False,
@@ -521,79 +525,76 @@ class MLP:
         history of the last completed epoch, with a warning, as scikit-learn's estimators
         do. Optimizer state (momentum, Adam moments) starts fresh at every call.
         """
-        epochs = check.positive_int("epochs", epochs)
-        lr = check.real("lr", lr, exclusive_minimum=0.0)
-        if batch_size is not None:
-            batch_size = check.positive_int("batch_size", batch_size)
-        optimizer_code = optim.OPTIMIZER_CODES[check.choice("optimizer", optimizer, OPTIMIZERS)]
-        momentum = check.real("momentum", momentum, minimum=0.0, exclusive_maximum=1.0)
-        nesterov = check.boolean("nesterov", nesterov)
-        if nesterov and momentum == 0.0:
-            raise ValueError("nesterov=True needs momentum > 0 (e.g. momentum=0.9)")
-        l1 = check.real("l1", l1, minimum=0.0)
-        l2 = check.real("l2", l2, minimum=0.0)
-        shuffle = check.boolean("shuffle", shuffle)
-        progress = check.boolean("progress", progress)
-        beta_1 = check.real("beta_1", beta_1, minimum=0.0, exclusive_maximum=1.0)
-        beta_2 = check.real("beta_2", beta_2, minimum=0.0, exclusive_maximum=1.0)
-        epsilon = check.real("epsilon", epsilon, exclusive_minimum=0.0)
-        if callback is not None and not callable(callback):
-            raise TypeError(f"callback must be callable as callback(epoch, logs), got {callback!r}")
-        X = self._features(X)
-        Y = self._targets(y, X.shape[0])
-        validation = None
-        if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise TypeError("validation_data must be a pair (X_val, y_val)")
-            X_val = self._features(validation_data[0], "validation X")
-            validation = (X_val, self._targets(validation_data[1], X_val.shape[0],
-                                               "validation y"))
-
-        weights = check.sample_weights(sample_weight, X.shape[0], self.dtype)
-        n_samples = X.shape[0]
-        batch = n_samples if batch_size is None else min(batch_size, n_samples)
-        runner = EpochRunner(
-            self, X, Y, weights, batch, shuffle and batch < n_samples,
-            np.array([self._rng.integers(2**63)], dtype=np.uint64),
-            OptimizerState(self.parameters.size, self.dtype),
-            optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
-            penalty_per_batch=False,
-        )
-
-        def run(n_epochs, losses):
-            return runner.run(n_epochs, losses, lr)
-
-        losses = np.full(epochs, np.nan)
-        self.history = {"loss": losses}
         with deferred_interrupt() as interrupt:
+            epochs = check.positive_int("epochs", epochs)
+            lr = check.real("lr", lr, exclusive_minimum=0.0)
+            if batch_size is not None:
+                batch_size = check.positive_int("batch_size", batch_size)
+            optimizer_code = optim.OPTIMIZER_CODES[check.choice("optimizer", optimizer, OPTIMIZERS)]
+            momentum = check.real("momentum", momentum, minimum=0.0, exclusive_maximum=1.0)
+            nesterov = check.boolean("nesterov", nesterov)
+            if nesterov and momentum == 0.0:
+                raise ValueError("nesterov=True needs momentum > 0 (e.g. momentum=0.9)")
+            l1 = check.real("l1", l1, minimum=0.0)
+            l2 = check.real("l2", l2, minimum=0.0)
+            shuffle = check.boolean("shuffle", shuffle)
+            progress = check.boolean("progress", progress)
+            beta_1 = check.real("beta_1", beta_1, minimum=0.0, exclusive_maximum=1.0)
+            beta_2 = check.real("beta_2", beta_2, minimum=0.0, exclusive_maximum=1.0)
+            epsilon = check.real("epsilon", epsilon, exclusive_minimum=0.0)
+            if callback is not None and not callable(callback):
+                raise TypeError(
+                    f"callback must be callable as callback(epoch, logs), got {callback!r}"
+                )
+            X = self._features(X)
+            Y = self._targets(y, X.shape[0])
+            validation = None
+            if validation_data is not None:
+                if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                    raise TypeError("validation_data must be a pair (X_val, y_val)")
+                X_val = self._features(validation_data[0], "validation X")
+                validation = (X_val, self._targets(validation_data[1], X_val.shape[0],
+                                                   "validation y"))
+
+            weights = check.sample_weights(sample_weight, X.shape[0], self.dtype)
+            n_samples = X.shape[0]
+            batch = n_samples if batch_size is None else min(batch_size, n_samples)
+            runner = EpochRunner(
+                self, X, Y, weights, batch, shuffle and batch < n_samples,
+                np.array([self._rng.integers(2**63)], dtype=np.uint64),
+                OptimizerState(self.parameters.size, self.dtype),
+                optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
+                penalty_per_batch=False,
+            )
+
+            figure_names = ["loss"]
+            if validation is not None:
+                figure_names += ["val_loss", "val_accuracy"] if self.is_classifier else ["val_loss"]
+            figures = EpochFigures(len(figure_names))
             if validation is None and callback is None and not progress:
                 completed, diverged = run_in_calls(
-                    lambda first, count: run(count, losses[first:first + count]), epochs,
-                    interrupt,
+                    lambda first, count: runner.run(count, figures.block(first, count)[0], lr),
+                    epochs, interrupt,
                 )
             else:
                 completed, diverged = self._fit_epoch_by_epoch(
-                    run, epochs, losses, validation, callback, progress, interrupt
+                    runner, lr, epochs, figures, validation, callback, progress, interrupt
                 )
-        for key in self.history:
-            self.history[key] = self.history[key][:completed]
-        if interrupt.requested and not diverged:
-            warn_interrupted(completed)
-        if diverged:
-            raise DivergenceError(
-                f"training diverged in epoch {completed + 1} (non-finite loss or weights) with "
-                f"lr={lr}; the weights after epoch {completed} were kept. Try a smaller "
-                "learning rate."
-            )
-        return self
+            self.history = dict(zip(figure_names, figures.rows(completed), strict=True))
+            if interrupt.requested and not diverged:
+                warn_interrupted(completed)
+            if diverged:
+                raise DivergenceError(
+                    f"training diverged in epoch {completed + 1} (non-finite loss or weights) with "
+                    f"lr={lr}; the weights after epoch {completed} were kept. Try a smaller "
+                    "learning rate."
+                )
+            return self
 
-    def _fit_epoch_by_epoch(self, run, epochs, losses, validation, callback, progress,
+    def _fit_epoch_by_epoch(self, runner, lr, epochs, figures, validation, callback, progress,
                             interrupt):
         """Python loop over epochs, for validation, callbacks and progress bars."""
         if validation is not None:
-            self.history["val_loss"] = np.full(epochs, np.nan)
-            if self.is_classifier:
-                self.history["val_accuracy"] = np.full(epochs, np.nan)
             val_work = self._workspace(validation[0].shape[0])
         bar = None
         if progress:
@@ -605,18 +606,18 @@ class MLP:
             for epoch in range(epochs):
                 if interrupt.requested:
                     break
-                _, diverged = run(1, losses[epoch:epoch + 1])
+                column = figures.block(epoch, 1)
+                _, diverged = runner.run(1, column[0], lr)
                 if diverged:
                     break
                 completed = epoch + 1
-                logs = {"loss": float(losses[epoch])}
+                logs = {"loss": float(column[0, 0])}
                 if validation is not None:
                     X_val, Y_val = validation
                     val_loss = self._summed_loss(X_val, Y_val, val_work) / X_val.shape[0]
-                    self.history["val_loss"][epoch] = logs["val_loss"] = val_loss
+                    column[1, 0] = logs["val_loss"] = val_loss
                     if self.is_classifier:
-                        accuracy = self._accuracy(X_val, Y_val)
-                        self.history["val_accuracy"][epoch] = logs["val_accuracy"] = accuracy
+                        column[2, 0] = logs["val_accuracy"] = self._accuracy(X_val, Y_val)
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{logs['loss']:.4g}")

@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _validation as check
 from ._config import parallel_calls
-from ._interrupt import deferred_interrupt, run_in_calls, warn_interrupted
+from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
 from ._kernels import playground as kernel
 from .datasets import DATASETS, make_playground, playground_split, problem_of
 from .features import feature_names, playground_features
@@ -171,22 +171,41 @@ class Playground:
         The epochs run in compiled calls of about 0.2 s each. Ctrl-C stops the run at the
         end of the current call, keeping the epochs completed (with a warning).
         """
-        epochs = check.positive_int("epochs", epochs)
-        if self.diverged:
-            warnings.warn(f"this run diverged in epoch {self.epoch + 1}; nothing more to train",
-                          RuntimeWarning, stacklevel=2)
-            return self
+        with deferred_interrupt() as interrupt:
+            epochs = check.positive_int("epochs", epochs)
+            if self.diverged:
+                warnings.warn(
+                    f"this run diverged in epoch {self.epoch + 1}; nothing more to train",
+                    RuntimeWarning, stacklevel=2,
+                )
+                return self
+            completed, diverged = self._train(epochs, interrupt)
+            if diverged:
+                self.diverged = True
+                warnings.warn(
+                    f"the run diverged in epoch {self.epoch + 1} (loss NaN, as the Playground "
+                    f"shows it); the weights after epoch {self.epoch} are kept. Lower "
+                    "learning_rate.", RuntimeWarning, stacklevel=2,
+                )
+            elif interrupt.requested:
+                warn_interrupted(self.epoch)
+        return self
+
+    def _train(self, epochs, interrupt):
+        """Up to ``epochs`` epochs in compiled calls; figures appended to :attr:`history`."""
         net = self.network
         X_train, Y_train, X_test, Y_test = self._inputs
         work = net._workspace(self.batch_size)
         inference = net._workspace(max(X_train.shape[0], X_test.shape[0]), parallel=False)
-        figures = np.full((3, epochs), np.nan)
+        figures = EpochFigures(3)
         outputs = (np.empty((X_train.shape[0], 1)), np.empty((X_test.shape[0], 1)),
                    np.empty_like(net.parameters))
+        epochs_kernel = (kernel.threaded_playground_epochs if work["threaded"]
+                         else kernel.playground_epochs)
 
         def run(first, count):
             with parallel_calls():
-                return kernel.playground_epochs(
+                return epochs_kernel(
                     net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
                     net._activation_codes, net._head, X_train, Y_train, X_test, Y_test, count,
                     self.batch_size, self.learning_rate,
@@ -195,26 +214,17 @@ class Playground:
                     work["slot_grads"], work["part_grads"], work["acts"], work["deltas"],
                     work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
                     inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
-                    *outputs, *(row[first:first + count] for row in figures),
+                    *outputs, *figures.block(first, count),
                 )
 
-        with deferred_interrupt() as interrupt:
-            completed, diverged = run_in_calls(run, epochs, interrupt)
+        completed, diverged = run_in_calls(run, epochs, interrupt)
         recorded = completed + 1 if diverged else completed
-        for key, row in zip(("train_loss", "test_loss", "test_accuracy"), figures, strict=False):
+        for key, row in zip(("train_loss", "test_loss", "test_accuracy"),
+                            figures.rows(recorded), strict=True):
             if key in self.history:
-                self.history[key] = np.concatenate([self.history[key], row[:recorded]])
+                self.history[key] = np.concatenate([self.history[key], row])
         self.epoch += completed
-        if diverged:
-            self.diverged = True
-            warnings.warn(
-                f"the run diverged in epoch {self.epoch + 1} (loss NaN, as the Playground shows "
-                f"it); the weights after epoch {self.epoch} are kept. Lower learning_rate.",
-                RuntimeWarning, stacklevel=2,
-            )
-        elif interrupt.requested:
-            warn_interrupted(self.epoch)
-        return self
+        return completed, diverged
 
     def step(self) -> Playground:
         """One epoch (the app's animation frame)."""

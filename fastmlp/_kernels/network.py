@@ -48,17 +48,19 @@ def bias_view(theta, w_offsets, sizes, layer):
 
 
 @jit
-def gather_transposed(source, order, start, m, use_order, target):
-    """``target[:, j] = source[row_j]`` for ``j < m``, rows ``order[start + j]`` or ``start + j``.
+def gather_transposed(source, order, start, m, target):
+    """``target[:, j] = source[row_j]`` for ``j < m``: rows ``order[start + j]``, or
+    ``start + j`` when ``order`` is empty.
 
     Parameters
     ----------
     source : ndarray, shape (n_samples, width), row-major
-    order : ndarray of int64, shape (n_samples,)
-        Sample order (ignored unless ``use_order``).
+    order : ndarray of int64, shape (n_samples,) or (0,)
+        Sample order, or empty for the rows in their own order.
     target : ndarray, shape (width, m), overwritten
     """
     width = source.shape[1]
+    use_order = order.size > 0
     for j in range(m):
         row = order[start + j] if use_order else start + j
         for k in range(width):
@@ -128,41 +130,59 @@ def part_count(m, capacity, n_slots, min_part):
 
 
 @jit
-def part_loss_and_gradient(
-    theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, Y, sample_weight, order, use_order, start, size, scale, with_gradient, grad,
+def slot_loss_and_gradient(
+    first_part, part_step, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
+    head_code, X, Y, sample_weight, order, start, m, scale, with_gradient, grad, part_grad,
     acts, deltas, y_buffer, scratch, gathered, blas_min_work,
 ):
-    """Summed loss of one part (``size`` samples from ``start``) and its gradient share.
+    """Summed loss of one slot's parts of a batch, and their gradient.
 
-    With ``with_gradient``, ``grad`` is overwritten with ``scale * sum dL/dtheta`` over
-    the part (``scale = 1/m`` for a batch of ``m``, or ``1 / sum w`` with weights).
-    ``sample_weight`` is empty (every sample counts once) or holds one weight per row
-    of ``X``; each sample's loss and delta are then multiplied by its weight.
-    ``gathered`` says that ``acts[0]`` and ``y_buffer`` already hold the part.
+    The batch (``m`` samples from ``start``) is split into ``n_parts`` parts of nearly equal
+    size; this slot computes parts ``first_part, first_part + part_step, ...`` in order,
+    each by a forward pass, the head's loss and delta and a backward pass. The samples are
+    rows ``order[start:start + m]`` of ``X``/``Y``, or rows ``start:start + m`` when
+    ``order`` is empty. With ``with_gradient``, ``grad`` is overwritten with
+    ``scale * sum dL/dtheta`` over the slot's parts (``scale = 1/m``, or ``1 / sum w`` with
+    weights); ``part_grad`` is work space. ``sample_weight`` is empty (every sample counts
+    once) or holds one weight per row of ``X``, multiplying that sample's loss and delta.
+    ``gathered`` says that ``acts[0]`` and ``y_buffer`` already hold the batch (one part).
+    ``acts``, ``deltas``, ``y_buffer``, ``scratch``: this slot's rows of the work buffers.
+
+    Returns
+    -------
+    float
+        The summed (not averaged) loss of the slot's parts, weighted by ``sample_weight``.
     """
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[n_layers]
-    y_part = as_matrix(y_buffer, n_outputs, size)
-    if not gathered:
-        gather_transposed(X, order, start, size, use_order,
-                          layer_view(acts, a_offsets, sizes, 0, size))
-        gather_transposed(Y, order, start, size, use_order, y_part)
-    forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, size, blas_min_work)
-    output_delta = layer_view(deltas, a_offsets, sizes, n_layers, size)
-    total = heads.loss_and_delta(
-        head_code, layer_view(acts, a_offsets, sizes, n_layers, size), y_part, output_delta,
-        scratch,
-    )
+    use_order = order.size > 0
     weighted = sample_weight.size > 0
-    if weighted:
-        sample_loss = scratch[3]
-        total = theta.dtype.type(0.0)
-        for j in range(size):
-            weight = sample_weight[order[start + j] if use_order else start + j]
-            total += weight * sample_loss[j]
-            scratch[4, j] = weight * scale
-    if with_gradient:
+    total = 0.0
+    for part in range(first_part, n_parts, part_step):
+        part_start = start + part * m // n_parts
+        size = start + (part + 1) * m // n_parts - part_start
+        target = grad if part == first_part else part_grad
+        y_part = as_matrix(y_buffer, n_outputs, size)
+        if not gathered:
+            gather_transposed(X, order, part_start, size,
+                              layer_view(acts, a_offsets, sizes, 0, size))
+            gather_transposed(Y, order, part_start, size, y_part)
+        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, size, blas_min_work)
+        output_delta = layer_view(deltas, a_offsets, sizes, n_layers, size)
+        part_total = heads.loss_and_delta(
+            head_code, layer_view(acts, a_offsets, sizes, n_layers, size), y_part,
+            output_delta, scratch,
+        )
+        if weighted:
+            sample_loss = scratch[3]
+            part_total = theta.dtype.type(0.0)
+            for j in range(size):
+                weight = sample_weight[order[part_start + j] if use_order else part_start + j]
+                part_total += weight * sample_loss[j]
+                scratch[4, j] = weight * scale
+        total += part_total
+        if not with_gradient:
+            continue
         # d(mean loss)/dz_tilde = delta / m (or w_j delta / sum w): backprop is linear in
         # delta, so every gradient below comes out as the batch mean with no more scaling.
         if weighted:
@@ -173,53 +193,28 @@ def part_loss_and_gradient(
             flat_delta = as_vector(output_delta)
             for i in range(flat_delta.size):
                 flat_delta[i] *= scale
-        backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,
+        backward(theta, target, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,
                  size, blas_min_work)
+        if part != first_part:
+            for i in range(grad.size):
+                grad[i] += target[i]
     return total
 
 
 @jit
-def slot_loss_and_gradient(
-    slot, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, Y, sample_weight, order, use_order, start, m, scale, with_gradient, slot_grads,
-    part_grads, acts, deltas, y_buffer, scratch, slot_losses, gathered, blas_min_work,
-):
-    """One slot's share of a batch: parts ``slot, slot + n_slots, ...``, summed in order
-    into ``slot_losses[slot]`` and ``slot_grads[slot]`` (see :func:`batch_loss_and_gradient`).
-    """
-    n_slots = slot_grads.shape[0]
-    slot_losses[slot] = 0.0
-    for part in range(slot, n_parts, n_slots):
-        part_start = part * m // n_parts
-        size = (part + 1) * m // n_parts - part_start
-        target = slot_grads[slot] if part == slot else part_grads[slot]
-        slot_losses[slot] += part_loss_and_gradient(
-            theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-            X, Y, sample_weight, order, use_order, start + part_start, size, scale,
-            with_gradient, target, acts[slot], deltas[slot], y_buffer[slot], scratch[slot],
-            gathered, blas_min_work,
-        )
-        if with_gradient and part != slot:
-            for i in range(target.size):
-                slot_grads[slot, i] += target[i]
-
-
-@jit_parallel
 def batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, Y, sample_weight, order, use_order, start, m, scale, with_gradient, slot_grads,
+    X, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
     part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
 ):
-    """Summed loss of ``m`` samples and (optionally) their mean-loss gradient.
+    """Summed loss of ``m`` samples and (optionally) their mean-loss gradient, in one thread.
 
-    The samples are rows ``order[start:start + m]`` of ``X``/``Y`` (or ``start:start + m``
-    when ``use_order`` is false). They are split into :func:`part_count` parts of nearly
-    equal size; each of the ``n_slots`` slots (the first axis of every work buffer) takes
-    parts ``s, s + n_slots, ...`` in a ``prange`` loop, accumulating its loss and gradient
-    in its own buffers; the slots are then summed in order into ``slot_grads[0]``. The
-    split and every sum's order depend only on ``m`` and ``n_slots``: a given thread count
-    gives bit-identical results. Parts computed in threads never call BLAS, whose own
-    threads would oversubscribe the cores.
+    The samples are rows ``order[start:start + m]`` of ``X``/``Y`` (rows ``start:start + m``
+    when ``order`` is empty), processed in parts of at most the buffers' capacity, in order,
+    by :func:`slot_loss_and_gradient`; large products go to BLAS. The work buffers have one
+    slot (first axis). :func:`threaded_batch_loss_and_gradient` takes the same arguments
+    and splits the parts across threads; the Python layer picks one of the two, so a run
+    that never uses a second thread never compiles the threaded one.
 
     Parameters
     ----------
@@ -228,11 +223,13 @@ def batch_loss_and_gradient(
     scale : float, in ``theta``'s dtype
         Factor on the summed gradient: ``1/m``, or ``1 / sum w`` over the batch.
     slot_grads, part_grads : ndarray, shape (n_slots, n_params)
-        Per-slot gradient sums and scratch. With ``with_gradient``, ``slot_grads[0]``
-        receives ``scale * sum_samples w dL/dtheta`` (no penalty).
+        Gradient sums and scratch. With ``with_gradient``, ``slot_grads[0]`` receives
+        ``scale * sum_samples w dL/dtheta`` (no penalty).
     acts, deltas, y_buffer, scratch : per-slot work buffers (first axis: slot); each
         slot's ``scratch`` has 5 rows (softmax work space, per-sample losses, weights).
     slot_losses : ndarray, shape (n_slots,), float64 work space.
+    min_part : int
+        Fewest samples worth a thread of their own (see :func:`part_count`).
     gathered : bool
         ``acts[0]`` and ``y_buffer[0]`` already hold the whole batch (one part).
 
@@ -241,26 +238,51 @@ def batch_loss_and_gradient(
     float
         The summed (not averaged) loss, each sample's weighted by ``sample_weight``.
     """
+    capacity = y_buffer.shape[1] // sizes[sizes.shape[0] - 1]
+    n_parts = part_count(m, capacity, 1, min_part)
+    slot_losses[0] = slot_loss_and_gradient(
+        0, 1, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+        X, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads[0],
+        part_grads[0], acts[0], deltas[0], y_buffer[0], scratch[0], gathered,
+        dense.BLAS_MIN_WORK,
+    )
+    return slot_losses[0]
+
+
+@jit_parallel
+def threaded_batch_loss_and_gradient(
+    theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+    X, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
+    part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
+):
+    """:func:`batch_loss_and_gradient` with the batch split across threads.
+
+    The batch is split into :func:`part_count` parts of nearly equal size; each of the
+    ``n_slots`` slots (the first axis of every work buffer) takes parts
+    ``s, s + n_slots, ...`` in a ``prange`` loop, accumulating its loss and gradient in its
+    own buffers; the slots are then summed in order into ``slot_grads[0]``. The split and
+    every sum's order depend only on ``m`` and ``n_slots``: a given thread count gives
+    bit-identical results. Parts computed in threads never call BLAS, whose own threads
+    would oversubscribe the cores. A batch that makes a single part runs in the calling
+    thread, exactly as in :func:`batch_loss_and_gradient`.
+    """
     n_slots = slot_grads.shape[0]
-    n_outputs = sizes[sizes.shape[0] - 1]
-    capacity = y_buffer.shape[1] // n_outputs
+    capacity = y_buffer.shape[1] // sizes[sizes.shape[0] - 1]
     n_parts = part_count(m, capacity, n_slots, min_part)
     used = min(n_slots, n_parts)
     if used == 1:  # no thread pool for a single slot: its start-up would dominate small batches
-        slot_loss_and_gradient(
-            0, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-            X, Y, sample_weight, order, use_order, start, m, scale, with_gradient,
-            slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses, gathered,
-            dense.BLAS_MIN_WORK,
+        return batch_loss_and_gradient(
+            theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, Y,
+            sample_weight, order, start, m, scale, with_gradient, slot_grads, part_grads,
+            acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
         )
-    else:  # BLAS's threads stay off inside ours
-        for slot in numba.prange(used):
-            slot_loss_and_gradient(
-                slot, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
-                head_code, X, Y, sample_weight, order, use_order, start, m, scale,
-                with_gradient, slot_grads, part_grads, acts, deltas, y_buffer, scratch,
-                slot_losses, gathered, dense.NO_BLAS,
-            )
+    for slot in numba.prange(used):  # BLAS's threads stay off inside ours
+        slot_losses[slot] = slot_loss_and_gradient(
+            slot, used, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
+            head_code, X, Y, sample_weight, order, start, m, scale, with_gradient,
+            slot_grads[slot], part_grads[slot], acts[slot], deltas[slot], y_buffer[slot],
+            scratch[slot], gathered, dense.NO_BLAS,
+        )
     total = slot_losses[0]
     for slot in range(1, used):
         total += slot_losses[slot]
@@ -290,7 +312,7 @@ def predict(theta, w_offsets, a_offsets, sizes, activation_codes, head_code, app
     for chunk_start in range(0, n_samples, capacity):
         chunk = min(capacity, n_samples - chunk_start)
         gather_transposed(
-            X, no_order, chunk_start, chunk, False, layer_view(acts, a_offsets, sizes, 0, chunk)
+            X, no_order, chunk_start, chunk, layer_view(acts, a_offsets, sizes, 0, chunk)
         )
         forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk,
                 dense.BLAS_MIN_WORK)

@@ -22,8 +22,9 @@ the Playground's point-by-point accumulation, in a different order (equal up to 
 
 import numpy as np
 
-from .._config import jit
+from .._config import jit, jit_variant
 from . import network
+from .network import batch_loss_and_gradient, threaded_batch_loss_and_gradient
 from .views import as_vector
 
 NO_REGULARIZATION, L1, L2 = 0, 1, 2
@@ -62,7 +63,8 @@ def apply_update(theta, accumulated, count, dead, w_offsets, sizes, lr, reg_code
         db = network.bias_view(accumulated, w_offsets, sizes, layer)
         for i in range(b.size):
             b[i] -= step * db[i]
-    accumulated[:] = zero
+    for i in range(accumulated.size):
+        accumulated[i] = zero
 
 
 @jit
@@ -125,15 +127,20 @@ def playground_epochs(
     no_weights = np.empty(0, dtype=theta.dtype)
     one = theta.dtype.type(1.0)
     grad = slot_grads[0]
+    # Run-time bools rather than literals: the batch driver is then compiled for the
+    # signature that MLP.fit and MLP.gradients use, and shared with them.
+    with_gradient = np.bool_(True)
+    gathered = np.bool_(False)
     for epoch in range(n_epochs):
-        backup[:] = theta
+        for i in range(theta.size):
+            backup[i] = theta[i]
         for start in range(0, n_train, batch_size):
             m = min(batch_size, n_train - start)
-            network.batch_loss_and_gradient(
+            batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-                X_train, Y_train, no_weights, no_order, False, start, m, one, True,
+                X_train, Y_train, no_weights, no_order, start, m, one, with_gradient,
                 slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
-                min_part, False,
+                min_part, gathered,
             )
             for i in range(grad.size):
                 accumulated[i] += grad[i]
@@ -152,9 +159,18 @@ def playground_epochs(
             train_losses[epoch] = np.nan
             test_losses[epoch] = np.nan
             test_accuracy[epoch] = np.nan
-            theta[:] = backup
+            for i in range(theta.size):
+                theta[i] = backup[i]
             return epoch, True
         train_losses[epoch] = train_loss
         test_losses[epoch] = test_loss
         test_accuracy[epoch] = accuracy
     return n_epochs, False
+
+
+#: :func:`playground_epochs` with each batch split across threads, for work buffers of
+#: several slots (see :data:`.train.threaded_train_epochs`).
+threaded_playground_epochs = jit_variant(
+    playground_epochs, "threaded_playground_epochs",
+    batch_loss_and_gradient=threaded_batch_loss_and_gradient,
+)

@@ -25,9 +25,15 @@ to its value at the start of that epoch and the call reports how many epochs com
 
 import numpy as np
 
-from .._config import jit
+from .._config import jit, jit_variant
 from . import optim
-from .network import batch_loss_and_gradient, gather_transposed, layer_view, part_count
+from .network import (
+    batch_loss_and_gradient,
+    gather_transposed,
+    layer_view,
+    part_count,
+    threaded_batch_loss_and_gradient,
+)
 from .views import as_matrix
 
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -114,16 +120,19 @@ def train_epochs(
     n_outputs = Y.shape[1]
     capacity = y_buffer.shape[1] // n_outputs
     grad = slot_grads[0]
+    # A run-time bool rather than the literal True: the batch driver is then compiled for
+    # the very signature that MLP.loss and MLP.gradients call it with, and shared.
+    with_gradient = np.bool_(True)
     # One batch in one part that never changes order: gather it once.
     gathered = ((not shuffle) and batch_size >= n_samples
                 and part_count(n_samples, capacity, slot_grads.shape[0], min_part) == 1)
     if gathered:
-        gather_transposed(X, order, 0, n_samples, True,
+        gather_transposed(X, order, 0, n_samples,
                           layer_view(acts[0], a_offsets, sizes, 0, n_samples))
-        gather_transposed(Y, order, 0, n_samples, True,
-                          as_matrix(y_buffer[0], n_outputs, n_samples))
+        gather_transposed(Y, order, 0, n_samples, as_matrix(y_buffer[0], n_outputs, n_samples))
     for epoch in range(n_epochs):
-        backup[:] = theta
+        for i in range(theta.size):
+            backup[i] = theta[i]
         if shuffle:
             shuffle_in_place(order, rng_state)
         total = 0.0  # bookkeeping only: accumulated in float64 for any dtype
@@ -134,8 +143,8 @@ def train_epochs(
                 continue
             loss_sum = batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-                X, Y, sample_weight, order, True, start, m, theta.dtype.type(1.0 / weight_sum),
-                True, slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
+                X, Y, sample_weight, order, start, m, theta.dtype.type(1.0 / weight_sum),
+                with_gradient, slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
                 min_part, gathered,
             )
             if penalty_per_batch:
@@ -149,7 +158,17 @@ def train_epochs(
                        lr, momentum, nesterov, beta_1, beta_2, epsilon)
         epoch_loss = total / n_samples
         if not (np.isfinite(epoch_loss) and all_finite(theta)):
-            theta[:] = backup
+            for i in range(theta.size):
+                theta[i] = backup[i]
             return epoch, True
         epoch_losses[epoch] = epoch_loss
     return n_epochs, False
+
+
+#: :func:`train_epochs` with each batch split across threads
+#: (:func:`.network.threaded_batch_loss_and_gradient`), for work buffers of several slots.
+#: A separate compiled function, so that runs in one thread never compile the threaded code.
+threaded_train_epochs = jit_variant(
+    train_epochs, "threaded_train_epochs",
+    batch_loss_and_gradient=threaded_batch_loss_and_gradient,
+)
