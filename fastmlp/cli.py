@@ -16,9 +16,12 @@ import warnings
 from collections.abc import Sequence
 
 from . import __version__
-from ._kernels.activations import ACTIVATION_CODES
-from .demo import run_demo
-from .model import DivergenceError
+from ._names import (
+    HIDDEN_ACTIVATIONS,
+    PLAYGROUND_ACTIVATIONS,
+    PLAYGROUND_DATASETS,
+    PLAYGROUND_FEATURES,
+)
 
 #: Number of training-loss lines printed (every 100 epochs for the default 1000).
 LOSS_LINES = 10
@@ -62,10 +65,6 @@ def _seeds(text: str) -> list[int]:
 
 
 def _add_playground_parser(commands) -> None:
-    from .datasets import DATASETS
-    from .features import ALL_FEATURES
-    from .playground import ACTIVATIONS
-
     playground = commands.add_parser(
         "playground",
         help="train as the Neural Network Playground does, and draw its picture",
@@ -74,14 +73,14 @@ def _add_playground_parser(commands) -> None:
         "and the wall time, and saves the app's picture (network, output, loss curves). "
         "With --seeds, one run per seed and the median, min and max test loss.",
     )
-    playground.add_argument("--dataset", choices=DATASETS, default="spiral",
+    playground.add_argument("--dataset", choices=PLAYGROUND_DATASETS, default="spiral",
                             help="data set (default: %(default)s)")
     playground.add_argument("--features", default="x1,x2", metavar="NAMES",
-                            help=f"comma-separated inputs among {', '.join(ALL_FEATURES)} "
+                            help=f"comma-separated inputs among {', '.join(PLAYGROUND_FEATURES)} "
                             "(default: %(default)s)")
     playground.add_argument("--layers", default="8,8,8", metavar="WIDTHS",
                             help="hidden layer widths, comma-separated (default: %(default)s)")
-    playground.add_argument("--activation", choices=ACTIVATIONS, default="tanh",
+    playground.add_argument("--activation", choices=PLAYGROUND_ACTIVATIONS, default="tanh",
                             help="hidden activation (default: %(default)s)")
     playground.add_argument("--lr", type=float, default=0.1,
                             help="learning rate (default: %(default)s)")
@@ -143,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "(default: 10)")
     demo.add_argument("--activation", type=_activations, default="tanh", metavar="NAMES",
                       help="hidden activation, one name or one per hidden layer "
-                      f"comma-separated: {', '.join(ACTIVATION_CODES)} (default: %(default)s)")
+                      f"comma-separated: {', '.join(HIDDEN_ACTIVATIONS)} (default: %(default)s)")
     demo.add_argument("--batch-size", type=int, default=None, metavar="N",
                       help="samples per update (default: the whole training set)")
     demo.add_argument("--dtype", choices=("float64", "float32"), default="float64",
@@ -159,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _demo(args: argparse.Namespace) -> int:
     """Run :func:`~fastmlp.demo.run_demo` with the parsed options and print its report."""
+    from .demo import run_demo
+    from .model import DivergenceError
+
     try:
         result = run_demo(
             epochs=args.epochs, lr=args.lr, hidden=args.hidden, activation=args.activation,

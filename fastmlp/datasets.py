@@ -31,10 +31,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as check
+from ._names import PLAYGROUND_CLASSIFICATION, PLAYGROUND_DATASETS, PLAYGROUND_REGRESSION
 
-CLASSIFICATION = ("circle", "xor", "gauss", "spiral")
-REGRESSION = ("reg_plane", "reg_gauss")
-DATASETS = CLASSIFICATION + REGRESSION
+CLASSIFICATION = PLAYGROUND_CLASSIFICATION
+REGRESSION = PLAYGROUND_REGRESSION
+DATASETS = PLAYGROUND_DATASETS
 DEFAULT_SAMPLES = {"classification": 500, "regression": 1200}
 _GAUSS_BUMPS = ((-4.0, 2.5, 1.0), (0.0, 2.5, -1.0), (4.0, 2.5, 1.0),
                 (-4.0, -2.5, -1.0), (0.0, -2.5, 1.0), (4.0, -2.5, -1.0))

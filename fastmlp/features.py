@@ -26,6 +26,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _validation as check
+from ._names import PLAYGROUND_FEATURES
 
 FEATURES = {
     "x1": lambda x1, x2: x1,
@@ -36,8 +37,8 @@ FEATURES = {
     "sin(x1)": lambda x1, x2: np.sin(x1),
     "sin(x2)": lambda x1, x2: np.sin(x2),
 }
-#: All seven, in the Playground's order.
-ALL_FEATURES = tuple(FEATURES)
+#: All seven, in the Playground's order (the keys of :data:`FEATURES`).
+ALL_FEATURES = PLAYGROUND_FEATURES
 
 
 def feature_names(names: str | Sequence[str]) -> tuple[str, ...]:

@@ -28,12 +28,13 @@ from . import _validation as check
 from ._config import parallel_calls
 from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
 from ._kernels import playground as kernel
+from ._names import PLAYGROUND_ACTIVATIONS
 from .datasets import DATASETS, make_playground, playground_split, problem_of
 from .features import feature_names, playground_features
 from .model import MLP
 
 #: Hidden activations the Playground offers.
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
+ACTIVATIONS = PLAYGROUND_ACTIVATIONS
 REGULARIZATIONS = (None, "l1", "l2")
 PROBLEMS = ("classification", "regression")
 

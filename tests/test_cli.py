@@ -8,10 +8,25 @@ import numpy as np
 import pytest
 
 import fastmlp
+from fastmlp import _names, datasets, features
+from fastmlp._kernels.activations import ACTIVATION_CODES
 from fastmlp.cli import build_parser, main
 from fastmlp.demo import run_demo
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+#: Prints the modules that parsing ``fastmlp --help`` adds to those of ``import fastmlp``,
+#: then the top-level packages loaded in all.
+HELP_IMPORTS = """
+import contextlib, io, sys
+import fastmlp
+before = set(sys.modules)
+from fastmlp.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+    main(["--help"])
+print(" ".join(sorted(set(sys.modules) - before)))
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+"""
 
 
 def test_demo_prints_losses_and_accuracy_and_writes_png(tmp_path, capsys):
@@ -147,3 +162,22 @@ def test_playground_bad_options_exit_with_a_message(options, message, capsys):
         main(["playground", *options])
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_help_loads_no_heavy_module_beyond_the_package():
+    completed = subprocess.run([sys.executable, "-c", HELP_IMPORTS], capture_output=True,
+                               text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    added, loaded = (set(line.split()) for line in completed.stdout.splitlines())
+    assert {name for name in added if name.startswith("fastmlp")} == {"fastmlp.cli",
+                                                                      "fastmlp._names"}
+    heavy = {"numba", "numpy", "scipy", "sklearn", "matplotlib"}
+    assert not {name for name in added if name.split(".")[0] in heavy}
+    assert not loaded & {"sklearn", "matplotlib"}
+
+
+def test_choices_offered_by_the_command_line_match_the_implementations():
+    assert _names.HIDDEN_ACTIVATIONS == tuple(ACTIVATION_CODES)
+    assert set(_names.PLAYGROUND_ACTIVATIONS) <= set(_names.HIDDEN_ACTIVATIONS)
+    assert _names.PLAYGROUND_FEATURES == tuple(features.FEATURES)
+    assert set(_names.PLAYGROUND_DATASETS) == set(datasets._GENERATORS)
