@@ -24,9 +24,16 @@ reg_gauss     as reg_plane; six bumps of height +-1 and radius 2; the target is 
 Where the noise only shifts the point a label is computed at, the stored coordinates
 are the un-shifted ones, as in the Playground. Defaults: 500 points for classification,
 1200 for regression.
+
+:func:`make_moons` and :func:`train_test_split` return, bit for bit, what scikit-learn's
+functions of the same names return for the same arguments, without importing
+scikit-learn.
 """
 
 from __future__ import annotations
+
+import numbers
+from math import ceil
 
 import numpy as np
 
@@ -158,12 +165,7 @@ def playground_split(X, y, train_ratio: float = 0.5,
     """
     train_ratio = check.real("train_ratio", train_ratio, exclusive_minimum=0.0,
                              exclusive_maximum=1.0)
-    X = np.asarray(X)
-    y = np.asarray(y)
-    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"X must be (n, n_features) and y (n,) with the same n; got {X.shape} and {y.shape}"
-        )
+    X, y = _points_and_targets(X, y)
     order = _rng(seed).permutation(X.shape[0])
     n_train = int(np.floor(X.shape[0] * train_ratio))
     if n_train < 1 or n_train >= X.shape[0]:
@@ -175,8 +177,154 @@ def playground_split(X, y, train_ratio: float = 0.5,
     return X[train], X[test], y[train], y[test]
 
 
-def make_moons(n_samples: int = 100, noise: float | None = None, random_state=None):
-    """scikit-learn's two interleaving half circles (``sklearn.datasets.make_moons``)."""
-    from sklearn.datasets import make_moons as sklearn_make_moons
+def _points_and_targets(X, y):
+    """``X`` and ``y`` as arrays, ``X`` of shape ``(n, n_features)`` and ``y`` of ``(n,)``."""
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"X must be (n, n_features) and y (n,) with the same n; got {X.shape} and {y.shape}"
+        )
+    return X, y
 
-    return sklearn_make_moons(n_samples=n_samples, noise=noise, random_state=random_state)
+
+def _legacy_seed(value):
+    """``random_state`` as an int seed of numpy's ``RandomState``: from 0 to ``2**32 - 1``."""
+    value = check.positive_int("random_state", value, minimum=0)
+    if value > 2**32 - 1:
+        raise ValueError(f"random_state must be at most 2**32 - 1, got {value}")
+    return value
+
+
+def _random_state(random_state):
+    """What scikit-learn's ``check_random_state`` returns: the ``RandomState`` to draw from.
+
+    For ``None``, the ``np.random`` module: its functions draw from numpy's global
+    ``RandomState``.
+    """
+    if random_state is None:
+        return np.random
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    if isinstance(random_state, bool) or not isinstance(random_state, numbers.Integral):
+        raise TypeError(
+            "random_state must be an int, a numpy RandomState or None, got "
+            f"{random_state!r} ({type(random_state).__name__})"
+        )
+    return np.random.RandomState(_legacy_seed(random_state))
+
+
+def _moon_sizes(n_samples):
+    """``(n_outer, n_inner)``: the points of the outer (label 0) and inner (label 1) moon."""
+    if isinstance(n_samples, tuple):
+        if len(n_samples) != 2:
+            raise ValueError(
+                f"n_samples must be an int or a tuple (n_outer, n_inner); got {n_samples!r}"
+            )
+        return tuple(check.positive_int(f"n_samples[{index}]", size, minimum=0)
+                     for index, size in enumerate(n_samples))
+    n_samples = check.positive_int("n_samples", n_samples)
+    return n_samples // 2, n_samples - n_samples // 2
+
+
+def make_moons(n_samples: int | tuple[int, int] = 100, noise: float | None = None,
+               random_state: int | np.random.RandomState | None = None):
+    """Two interleaving half circles, drawn exactly as scikit-learn draws them.
+
+    Returns the same arrays, bit for bit, as ``sklearn.datasets.make_moons(n_samples,
+    shuffle=True, noise=noise, random_state=random_state)``: the points of the two half
+    circles are shuffled by one ``RandomState.shuffle`` of their indices, then the noise
+    is drawn from the same ``RandomState``.
+
+    Parameters
+    ----------
+    n_samples : int or tuple of two int
+        Number of points, at least 1: ``n_samples // 2`` on the outer moon, the rest on
+        the inner one. A tuple ``(n_outer, n_inner)`` gives both counts (each may be 0).
+    noise : float or None
+        Standard deviation of the Gaussian noise added to every coordinate; ``None``
+        adds none and draws none.
+    random_state : int, numpy RandomState or None
+        An int from 0 to ``2**32 - 1`` seeds a new ``RandomState``; a ``RandomState`` is
+        used, and advanced, as it is; ``None`` uses numpy's global ``RandomState`` (the
+        one ``np.random.seed`` seeds), as scikit-learn does.
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_samples, 2)
+        The points: the outer moon is the upper half of the unit circle, the inner one
+        the lower half shifted by (1, 0.5).
+    y : ndarray of intp, shape (n_samples,)
+        0 for a point of the outer moon, 1 for the inner one.
+
+    Raises
+    ------
+    TypeError
+        When ``n_samples`` is neither an int nor a tuple of ints, ``noise`` is not a real
+        number, or ``random_state`` is neither an int, a ``RandomState`` nor ``None``.
+    ValueError
+        When ``n_samples`` is below 1 (a count in the tuple below 0, or a tuple of another
+        length), ``noise`` is negative or not finite, or an int ``random_state`` is
+        outside ``[0, 2**32 - 1]``.
+    """
+    n_outer, n_inner = _moon_sizes(n_samples)
+    if noise is not None:
+        noise = check.real("noise", noise, minimum=0.0)
+    generator = _random_state(random_state)
+    outer = np.linspace(0, np.pi, n_outer)
+    inner = np.linspace(0, np.pi, n_inner)
+    X = np.column_stack([np.append(np.cos(outer), 1 - np.cos(inner)),
+                         np.append(np.sin(outer), 1 - np.sin(inner) - 0.5)])
+    y = np.concatenate([np.zeros(n_outer, dtype=np.intp), np.ones(n_inner, dtype=np.intp)])
+    order = np.arange(n_outer + n_inner)
+    generator.shuffle(order)
+    X, y = X[order], y[order]
+    if noise is not None:
+        X += generator.normal(scale=noise, size=X.shape)
+    return X, y
+
+
+def train_test_split(X, y, *, test_size: float = 0.25, random_state: int):
+    """Shuffle, then split off a test set, exactly as scikit-learn does.
+
+    Returns the same arrays, bit for bit, as ``sklearn.model_selection.train_test_split(X,
+    y, test_size=test_size, random_state=random_state)`` for a float ``test_size`` and an
+    int ``random_state``: of ``RandomState(random_state).permutation(n)``, the first
+    ``ceil(test_size * n)`` indices are the test set and the rest the training set.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+    y : array_like, shape (n_samples,)
+    test_size : float in (0, 1)
+        Share of the points held out for testing, rounded up to a whole point.
+    random_state : int
+        Seed of the permutation, from 0 to ``2**32 - 1``.
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test : ndarray
+        New arrays (the inputs are not modified), in scikit-learn's order.
+
+    Raises
+    ------
+    TypeError
+        When ``test_size`` is not a real number or ``random_state`` not an int.
+    ValueError
+        When ``X`` and ``y`` do not have the shapes above, ``test_size`` is outside
+        (0, 1), ``random_state`` outside ``[0, 2**32 - 1]``, or no point is left for
+        training.
+    """
+    check.real("test_size", test_size, exclusive_minimum=0.0, exclusive_maximum=1.0)
+    seed = _legacy_seed(random_state)
+    X, y = _points_and_targets(X, y)
+    n_samples = X.shape[0]
+    n_test = ceil(test_size * n_samples)  # in the precision of test_size, as scikit-learn
+    if n_test >= n_samples:
+        raise ValueError(
+            f"test_size={test_size} leaves {n_samples - n_test} of {n_samples} points for "
+            "training; the training set needs at least one point"
+        )
+    order = np.random.RandomState(seed).permutation(n_samples)
+    train, test = order[n_test:], order[:n_test]
+    return X[train], X[test], y[train], y[test]

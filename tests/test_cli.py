@@ -28,6 +28,15 @@ print(" ".join(sorted(set(sys.modules) - before)))
 print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
 """
 
+#: Runs a short two-moons experiment (image path in argv), then tells whether
+#: scikit-learn was loaded.
+DEMO_IMPORTS = """
+import sys
+from fastmlp.cli import main
+main(["demo", "--epochs", "5", "--out", sys.argv[1]])
+print("scikit-learn loaded:", "sklearn" in sys.modules)
+"""
+
 
 def test_demo_prints_losses_and_accuracy_and_writes_png(tmp_path, capsys):
     out = tmp_path / "demo.png"
@@ -70,6 +79,15 @@ def test_python_dash_m_runs_the_demo(tmp_path):
     )
     assert completed.returncode == 0, completed.stderr
     assert "epoch 20/20  loss" in completed.stdout
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_demo_runs_without_scikit_learn(tmp_path):
+    out = tmp_path / "moons.png"
+    completed = subprocess.run([sys.executable, "-c", DEMO_IMPORTS, str(out)],
+                               capture_output=True, text=True, timeout=600, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[-1] == "scikit-learn loaded: False"
     assert out.read_bytes().startswith(PNG_SIGNATURE)
 
 

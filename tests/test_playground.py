@@ -92,15 +92,6 @@ def test_split_shuffles_then_cuts_by_ratio():
     assert set(np.unique(y_train)) == {-1.0, 1.0}
 
 
-def test_make_moons_wraps_sklearn():
-    from sklearn.datasets import make_moons
-
-    X, y = datasets.make_moons(50, noise=0.1, random_state=0)
-    X_ref, y_ref = make_moons(50, noise=0.1, random_state=0)
-    np.testing.assert_array_equal(X, X_ref)
-    np.testing.assert_array_equal(y, y_ref)
-
-
 # ---------------------------------------------------------------- features
 
 

@@ -3,10 +3,9 @@
 import naive
 import numpy as np
 import pytest
-from sklearn.datasets import make_moons
-from sklearn.model_selection import train_test_split
 
 import fastmlp
+from fastmlp.datasets import make_moons, train_test_split
 
 
 @pytest.fixture(scope="module")
