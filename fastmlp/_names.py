@@ -1,10 +1,10 @@
 """The names the ``fastmlp`` command offers as choices, in a module that imports nothing.
 
-The command line builds its parser from these tuples, so ``fastmlp --help`` lists the
-choices without loading Numba, scikit-learn or matplotlib. The modules that implement
-the choices take their names from here; where the names key a table of implementations
-(the kernels' activation codes, the feature formulas), the tests check that the keys
-match.
+The command line builds its parser from these tuples, so that ``fastmlp --help`` loads
+nothing beyond ``import fastmlp``: not the Playground, scikit-learn or matplotlib. The
+modules that implement the choices take their names from here; where the names key a
+table of implementations (the kernels' activation codes, the feature formulas, the data
+set generators), the tests check that the keys match.
 """
 
 #: Hidden activations of :class:`fastmlp.MLP`: the keys of the kernels' activation codes.
