@@ -1,22 +1,24 @@
 """fastmlp: multi-layer perceptrons trained on the CPU by Numba-compiled kernels.
 
-``MLP`` is the core network. The scikit-learn estimators, the converters, the model
-files, the Playground and the plots are imported on first use, so ``import fastmlp``
-loads neither scikit-learn nor matplotlib.
+``MLP`` is the core network. It, the scikit-learn estimators, the converters, the model
+files, the Playground, the plots and :func:`compile` are imported on first use, so
+``import fastmlp`` (and ``fastmlp --help``) loads neither Numba, scikit-learn nor
+matplotlib.
 """
 
 from importlib import import_module
 
-from .model import MLP, DivergenceError
-
 __all__ = [
     "MLP", "DivergenceError", "MLPClassifier", "MLPRegressor", "from_sklearn", "load",
     "save", "Playground", "plot_decision_boundary", "plot_loss", "datasets", "features",
-    "playground", "plotting", "__version__",
+    "playground", "plotting", "compile", "__version__",
 ]
 __version__ = "0.1.0"
 
 _LAZY = {
+    "MLP": "model",
+    "DivergenceError": "model",
+    "compile": "compiling",
     "MLPClassifier": "estimators",
     "MLPRegressor": "estimators",
     "from_sklearn": "convert",

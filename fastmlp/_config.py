@@ -31,6 +31,11 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # no advisory locks on this platform: processes share the cache unlocked
+    fcntl = None
+
 import numba
 from numba.core import caching
 
@@ -48,15 +53,49 @@ INLINE_JIT_OPTIONS = {"nogil": True, "error_model": "numpy", "fastmath": set(EXA
 _NO_CACHE_WARNED = []
 
 
+class _LockedCacheFile(caching.IndexDataCacheFile):
+    """Numba's cache file of one function, read and written under a lock shared by processes.
+
+    Numba updates a function's index (signature -> data file) by reading it, adding an
+    entry and writing it back. Two processes saving different signatures of one function
+    at once (``fastmlp compile`` fills the cache from several processes) could otherwise
+    lose an entry, or pair one signature with the other's code.
+    """
+
+    @contextmanager
+    def _locked(self):
+        if fcntl is None:
+            yield
+            return
+        with open(Path(self._cache_path) / "fastmlp-cache.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def save(self, key, data):
+        with self._locked():
+            super().save(key, data)
+
+    def load(self, key):
+        with self._locked():
+            return super().load(key)
+
+
 def _njit(function, **options):
     """``numba.njit``, compiling in memory only when no cache directory is writable.
 
     Numba refuses ``cache=True`` when neither ``NUMBA_CACHE_DIR``, the package's
     ``__pycache__`` nor the user's cache directory can be written (a read-only install).
-    fastmlp then compiles in memory for the process and warns once.
+    fastmlp then compiles in memory for the process and warns once. Cached kernels read
+    and write their cache files under a lock (:class:`_LockedCacheFile`).
     """
     try:
-        return numba.njit(**options)(function)
+        dispatcher = numba.njit(**options)(function)
+        if options.get("cache"):
+            dispatcher._cache._cache_file.__class__ = _LockedCacheFile
+        return dispatcher
     except RuntimeError as error:
         if "no locator available" not in str(error):
             raise

@@ -153,19 +153,23 @@ def build_parser() -> argparse.ArgumentParser:
                       help="image file, format from the extension (default: %(default)s)")
     demo.set_defaults(handler=_demo, command_parser=demo)
     _add_playground_parser(commands)
+    _add_compile_parser(commands)
     return parser
 
 
 def _demo(args: argparse.Namespace) -> int:
     """Run :func:`~fastmlp.demo.run_demo` with the parsed options and print its report."""
+    from .compiling import CompileWatch
     from .demo import run_demo
     from .model import DivergenceError
 
     try:
-        result = run_demo(
-            epochs=args.epochs, lr=args.lr, hidden=args.hidden, activation=args.activation,
-            batch_size=args.batch_size, dtype=args.dtype, seed=args.seed, out=args.out,
-        )
+        with CompileWatch(on_first_compile=_announce_compiling) as watch:
+            result = run_demo(
+                epochs=args.epochs, lr=args.lr, hidden=args.hidden,
+                activation=args.activation, batch_size=args.batch_size, dtype=args.dtype,
+                seed=args.seed, out=args.out,
+            )
     except (ValueError, TypeError) as exc:
         args.command_parser.error(str(exc))
     except (DivergenceError, OSError) as exc:
@@ -179,8 +183,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"test loss {result.test_loss:.4f}  test accuracy {result.test_accuracy:.1%}")
     print(f"training time {result.fit_seconds * 1e3:.1f} ms for {epochs} epochs "
           f"({result.fit_seconds / epochs * 1e6:.1f} us per epoch)")
-    print(f"kernels ready in {result.load_seconds:.2f} s (loaded from Numba's disk cache; "
-          "compiled on the first run ever)")
+    print(_kernel_report(watch, result.kernel_seconds))
     print(f"saved {result.path}")
     return 0
 
@@ -204,9 +207,15 @@ def _playground(args: argparse.Namespace) -> int:
             playground = Playground(seed=args.seeds[0], **settings)  # checks every setting
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
+    import numpy as np
+
+    from .compiling import CompileWatch
+
     start = time.perf_counter()
-    Playground(seed=0, **settings).run(1)  # loads (or, the first time, compiles) the kernels
-    print(f"kernels ready in {time.perf_counter() - start:.2f} s")
+    with CompileWatch(on_first_compile=_announce_compiling) as watch:
+        Playground(seed=0, **settings).run(1)  # loads (or, the first time, compiles) them
+        Playground(seed=0, **settings).predict(np.zeros((1, 2)))
+    print(_kernel_report(watch, time.perf_counter() - start))
     if args.seeds is None:
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
@@ -250,6 +259,59 @@ def _playground(args: argparse.Namespace) -> int:
         parser.exit(1, f"{parser.prog}: error: cannot write {args.out}: {exc}\n")
     print(f"saved {args.out}")
     return 0
+
+
+def _announce_compiling() -> None:
+    from .compiling import COMPILING_MESSAGE
+
+    print(COMPILING_MESSAGE, file=sys.stderr, flush=True)
+
+
+def _kernel_report(watch, ready_seconds: float) -> str:
+    """What getting the kernels ready took: compiling them, or loading them."""
+    if watch.compiled:
+        return (f"kernels compiled for this machine in {watch.compile_seconds:.1f} s, once: "
+                "Numba's disk cache keeps them for later runs")
+    return f"kernels loaded from Numba's disk cache in {ready_seconds:.2f} s"
+
+
+def _compile(args: argparse.Namespace) -> int:
+    """Compile every kernel for the chosen dtypes and print what was compiled or loaded."""
+    from .compiling import compile as compile_kernels
+
+    if args.processes is not None:
+        try:
+            _positive(args.processes, "--processes")
+        except ValueError as exc:
+            args.command_parser.error(str(exc))
+    start = time.perf_counter()
+    rows = compile_kernels(dtypes=args.dtype or ("float64", "float32"),
+                           processes=args.processes, progress=not args.quiet)
+    for row in rows:
+        what = f"compiled {row['compiled']} kernel(s)" if row["compiled"] else "loaded"
+        print(f"{row['path']:<20} {row['dtype']:<8} {what} in {row['seconds']:.1f} s")
+    print(f"ready in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _add_compile_parser(commands) -> None:
+    compile_parser = commands.add_parser(
+        "compile",
+        help="compile every kernel now, so that later runs start at once",
+        description="Compile fastmlp's kernels for this machine into Numba's disk cache "
+        "(NUMBA_CACHE_DIR if set): training, inference, the Playground and, with more "
+        "than one Numba thread, their threaded variants, for each dtype, in one process "
+        "per core. Kernels already in the cache are only loaded. Run it once in a Docker "
+        "image, a CI job or a classroom machine.",
+    )
+    compile_parser.add_argument("--dtype", choices=("float64", "float32"), action="append",
+                                default=None,
+                                help="precision to compile for; repeat for both "
+                                "(default: both)")
+    compile_parser.add_argument("--processes", type=int, default=None, metavar="N",
+                                help="processes compiling at once (default: one per core)")
+    compile_parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    compile_parser.set_defaults(handler=_compile, command_parser=compile_parser)
 
 
 def _positive(value: int, name: str) -> int:

@@ -1,0 +1,232 @@
+"""Compiling fastmlp's kernels ahead of use, and telling compiling from loading.
+
+Numba compiles each kernel the first time it is called on a machine, then keeps the
+machine code in its disk cache, from which every later process loads it in a fraction of
+a second. :func:`compile` (also the command ``fastmlp compile``) does that first call for
+every path a user may take, on tiny data, in several processes at once, so that a Docker
+image, a CI job or a classroom can fill the cache once, up front.
+
+:class:`CompileWatch` reports whether a block of code compiled kernels or loaded them;
+the command line uses it to say "compiling ..." before it waits, and what happened after.
+The library itself stays quiet.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+
+import numpy as np
+from numba.core import event
+
+from . import _validation as check
+
+#: The message printed the moment a kernel starts compiling.
+COMPILING_MESSAGE = "compiling fastmlp's kernels for this machine (once)..."
+
+
+class CompileWatch(event.Listener):
+    """Within a ``with`` block, the time Numba spent compiling fastmlp's kernels.
+
+    Kernels found in the disk cache are loaded without compiling, so a block that only
+    loads reports ``compiled == 0``.
+
+    Parameters
+    ----------
+    on_first_compile : callable or None
+        Called (with no argument) when the first kernel starts compiling, before any
+        compile time is spent: the place to tell a user that a wait is coming.
+
+    Attributes
+    ----------
+    compiled : int
+        Kernels compiled at the top level (those called from Python).
+    compile_seconds : float
+        Wall time of those compilations, the kernels they call included.
+    names : list of str
+        Their function names, in order.
+    seconds : float
+        Wall time of the whole block.
+    """
+
+    def __init__(self, on_first_compile: Callable[[], None] | None = None) -> None:
+        self.on_first_compile = on_first_compile
+        self.compiled = 0
+        self.compile_seconds = 0.0
+        self.names: list[str] = []
+        self.seconds = 0.0
+        self._depth = 0
+        self._started = 0.0
+
+    def on_start(self, ev) -> None:
+        if self._depth == 0:
+            if self.compiled == 0 and self.on_first_compile is not None:
+                self.on_first_compile()
+            self.names.append(ev.data["dispatcher"].py_func.__name__)
+            self._started = time.perf_counter()
+        self._depth += 1
+
+    def on_end(self, ev) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self.compiled += 1
+            self.compile_seconds += time.perf_counter() - self._started
+
+    def __enter__(self) -> CompileWatch:
+        self._block_started = time.perf_counter()
+        event.register("numba:compile", self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        event.unregister("numba:compile", self)
+        self.seconds = time.perf_counter() - self._block_started
+
+    def summary(self, what: str = "kernels") -> str:
+        """One line: compiled (and in how long) or loaded from the disk cache."""
+        if self.compiled:
+            return (f"{what} compiled for this machine in {self.compile_seconds:.1f} s "
+                    "(kept in Numba's disk cache: later runs load them)")
+        return f"{what} loaded from Numba's disk cache in {self.seconds:.2f} s"
+
+
+# ---------------------------------------------------------------- the paths to compile
+def _tiny_problem(n_samples: int, n_features: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    return X, (X[:, 0] > 0).astype(np.int64)
+
+
+def _training(dtype: str) -> None:
+    """``MLP.fit`` in one thread, ``loss`` and ``gradients``: every head, activation and
+    optimizer runs the same compiled loop (they are chosen at run time)."""
+    from .model import MLP
+
+    X, y = _tiny_problem(40, 3)
+    net = MLP([3, 4, 2], activation="tanh", loss="cross_entropy", dtype=dtype)
+    net.fit(X, y, epochs=2, lr=0.1, batch_size=16)
+    net.loss(X, y, l2=0.1)
+    net.gradients(X, y)
+
+
+def _inference(dtype: str) -> None:
+    """``predict``, ``predict_proba``, ``decision_function``."""
+    from .model import MLP
+
+    X, _ = _tiny_problem(10, 3)
+    MLP([3, 4, 1], dtype=dtype).predict_proba(X)
+
+
+def _threaded_training(dtype: str) -> None:
+    """``fit``, ``loss`` and ``gradients`` with batches large enough to split across
+    threads (small layers, many samples)."""
+    from .model import MLP
+
+    net = MLP([2, 2, 1], activation="tanh", dtype=dtype)
+    X, y = _tiny_problem(2 * net._workspace(1)["min_part"] + 1, 2)
+    net.fit(X, y, epochs=1, lr=0.1)
+    net.gradients(X, y)
+
+
+def _playground(dtype: str) -> None:
+    """``Playground.run`` (the Playground trains in float64)."""
+    from .playground import Playground
+
+    Playground("circle", hidden=(2,), seed=0).run(1)
+
+
+def _threaded_playground(dtype: str) -> None:
+    """``Playground.run`` with a batch size that splits batches across threads."""
+    from .playground import Playground
+
+    Playground("circle", hidden=(), batch_size=10**6, seed=0).run(1)
+
+
+@dataclass(frozen=True)
+class _Path:
+    name: str
+    warm: Callable[[str], None]
+    dtypes: tuple[str, ...]
+    needs_threads: bool = False
+
+
+PATHS = (
+    _Path("training", _training, ("float64", "float32")),
+    _Path("inference", _inference, ("float64", "float32")),
+    _Path("Playground", _playground, ("float64",)),
+    _Path("threaded training", _threaded_training, ("float64", "float32"), True),
+    _Path("threaded Playground", _threaded_playground, ("float64",), True),
+)
+
+
+def _run_path(index: int, dtype: str) -> tuple[int, float]:
+    """In a worker process: warm one path; kernels compiled and seconds spent."""
+    with CompileWatch() as watch:
+        PATHS[index].warm(dtype)
+    return watch.compiled, watch.seconds
+
+
+def compile(dtypes: Sequence[str] = ("float64", "float32"), processes: int | None = None,
+            progress: bool = True) -> list[dict]:
+    """Compile (or load) every kernel a user may need, so that later calls start at once.
+
+    Each path (training, inference, the Playground, and the threaded variants when Numba
+    has more than one thread) runs once per dtype on tiny data in a separate process;
+    the processes fill the same disk cache (``NUMBA_CACHE_DIR`` if set, else Numba's
+    default). Kernels already in the cache are only loaded.
+
+    Parameters
+    ----------
+    dtypes : sequence of {"float64", "float32"}
+        Precisions to compile for.
+    processes : int or None
+        Processes compiling at once; ``None`` uses one per core.
+    progress : bool
+        Show a progress bar (tqdm) on standard error.
+
+    Returns
+    -------
+    list of dict
+        One row per path and dtype: ``"path"``, ``"dtype"``, ``"compiled"`` (kernels
+        compiled; 0 when everything was loaded from the cache) and ``"seconds"``.
+    """
+    if isinstance(dtypes, str):
+        dtypes = [dtypes]
+    dtypes = [check.dtype(dtype).__name__ for dtype in dtypes]
+    if processes is not None:
+        check.positive_int("processes", processes)
+    import numba
+
+    threads = numba.get_num_threads() > 1
+    jobs = [(index, dtype) for index, path in enumerate(PATHS) for dtype in path.dtypes
+            if dtype in dtypes and (threads or not path.needs_threads)]
+    if not jobs:
+        return []
+    jobs.sort(key=lambda job: PATHS[job[0]].needs_threads, reverse=True)  # longest first
+    workers = min(processes or os.cpu_count() or 1, len(jobs))
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc="compiling fastmlp", unit="path")
+    rows = []
+    try:
+        # "spawn": a forked child would inherit Numba's thread pool in an unusable state.
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            futures = {pool.submit(_run_path, *job): job for job in jobs}
+            for future in as_completed(futures):
+                index, dtype = futures[future]
+                compiled, seconds = future.result()
+                rows.append({"path": PATHS[index].name, "dtype": dtype,
+                             "compiled": compiled, "seconds": seconds})
+                if bar is not None:
+                    bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    order = {job: position for position, job in enumerate(
+        (path.name, dtype) for path in PATHS for dtype in path.dtypes)}
+    return sorted(rows, key=lambda row: order[(row["path"], row["dtype"])])
