@@ -123,18 +123,35 @@ def test_early_stopping_matches_sklearn_and_restores_the_best_weights():
     assert best_epoch < ours.n_iter_ - 1
 
 
-def test_early_stopping_split_is_stratified_for_multiclass():
-    X, y = classification(3, n_samples=300)
-    order = np.argsort(y, kind="stable")  # sorted labels: an unstratified cut would skew
-    ours = MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, validation_fraction=0.2,
-                         max_iter=3, random_state=0, shuffle=False)
-    from sklearn.model_selection import train_test_split
+@pytest.mark.parametrize("random_state", range(4))
+def test_early_stopping_split_is_stratified_for_multiclass(random_state, rng):
+    """The validation set of a multiclass early-stopping fit holds every class in its
+    proportion: classes of 150, 90 and 60 samples and ``validation_fraction=0.2`` give
+    exactly 30, 18 and 12 validation samples (an unstratified cut of 60 draws them
+    hypergeometrically and rarely hits these counts).
 
-    _, _, _, y_val = train_test_split(X[order], y[order], test_size=0.2, random_state=0,
-                                      stratify=y[order])
-    ours.fit(X[order], y[order])
-    assert np.bincount(y_val).tolist() == [20, 20, 20]
-    assert len(ours.validation_scores_) == 3
+    Every sample of a class is the same point, so the validation loss and accuracy of the
+    restored (best) weights depend on the validation set only through its class counts,
+    and are computed here from those counts and ``predict_proba`` on the three points.
+    """
+    from sklearn.metrics import log_loss
+
+    points = rng.normal(size=(3, 4))
+    counts = np.array([150, 90, 60])
+    y = rng.permutation(np.repeat(np.arange(3), counts))
+    X = points[y]
+    ours = MLPClassifier(hidden_layer_sizes=(8,), early_stopping=True, validation_fraction=0.2,
+                         learning_rate_init=0.05, max_iter=3, random_state=random_state)
+    ours.fit(X, y)
+    assert len(ours.validation_scores_) == len(ours.val_loss_curve_) == 3
+    best = int(np.argmax(ours.validation_scores_))  # the epoch whose weights were restored
+    validation_counts = counts * 60 // 300
+    assert validation_counts.tolist() == [30, 18, 12]
+    probabilities = ours.predict_proba(points)
+    expected_loss = log_loss(np.arange(3), probabilities, sample_weight=validation_counts)
+    assert ours.val_loss_curve_[best] == pytest.approx(expected_loss, rel=1e-10)
+    correct = validation_counts[ours.predict(points) == np.arange(3)].sum()
+    assert ours.validation_scores_[best] == pytest.approx(correct / 60, abs=1e-15)
 
 
 @pytest.mark.parametrize("task", TASKS)
