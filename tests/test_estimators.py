@@ -236,8 +236,19 @@ def test_conversions_both_ways_keep_predictions(task):
     np.testing.assert_allclose(getattr(back, method)(X), getattr(ours, method)(X),
                                rtol=1e-12, atol=1e-12)
     assert back.get_params() == ours.get_params()
-    # The converted scikit-learn estimator can keep training.
+    # The converted scikit-learn estimator keeps training from the converted weights: one
+    # more epoch, with a fresh optimizer (optimizer state is not converted), is exactly
+    # the epoch that the model converted back takes.
+    before = [np.copy(p) for p in all_parameters(theirs)]
+    epochs, seen = len(theirs.loss_curve_), theirs.t_
     theirs.partial_fit(X, y)
+    back.partial_fit(X, y)
+    for model in (theirs, back):
+        assert len(model.loss_curve_) == epochs + 1 == 31
+        assert model.t_ == seen + len(X)
+        assert not any(np.allclose(a, b, rtol=1e-6, atol=0.0)
+                       for a, b in zip(all_parameters(model), before, strict=True))
+    assert_same_fit(back, theirs)
 
 
 def test_from_sklearn_then_further_training_is_sklearns_training():

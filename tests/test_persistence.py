@@ -9,6 +9,7 @@ import zipfile
 import joblib
 import numpy as np
 import pytest
+import sklearn.base
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 
@@ -71,9 +72,24 @@ def test_save_and_load_round_trip(name, data, tmp_path):
     for attribute in ("n_iter_", "t_", "loss_curve_", "n_features_in_", "out_activation_",
                       "validation_scores_", "val_loss_curve_", "best_validation_score_"):
         assert getattr(loaded, attribute) == getattr(model, attribute)
-    # A loaded estimator can keep training.
-    loaded.set_params(warm_start=True, max_iter=2)
-    loaded.fit(X, model.predict(X))
+    # A loaded estimator keeps training from the saved weights and fitted state: two more
+    # epochs extend its curves exactly as the same warm-start fit extends the original's
+    # (a warm-start fit starts a fresh optimizer in both), and differ from a fresh start.
+    target = model.predict(X)
+    saved_parameters = loaded._net.parameters.copy()
+    epochs = len(model.loss_curve_)
+    fresh = sklearn.base.clone(model).set_params(max_iter=2).fit(X, target)
+    for estimator in (loaded, model):
+        estimator.set_params(warm_start=True, max_iter=2)
+        estimator.fit(X, target)
+    assert len(loaded.loss_curve_) == epochs + 2 == 7
+    assert loaded.n_iter_ == 2
+    assert not np.allclose(loaded._net.parameters, saved_parameters, rtol=1e-6, atol=0.0)
+    assert not np.allclose(loaded._net.parameters, fresh._net.parameters, rtol=1e-3, atol=0.0)
+    np.testing.assert_array_equal(loaded._net.parameters, model._net.parameters)
+    for attribute in ("t_", "loss_curve_", "validation_scores_", "val_loss_curve_",
+                      "best_validation_score_", "best_loss_"):
+        assert getattr(loaded, attribute) == getattr(model, attribute)
 
 
 @pytest.mark.parametrize("name", MODELS)
