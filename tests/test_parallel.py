@@ -1,5 +1,17 @@
 """Batches split across threads: deterministic for a given thread count, and equal (to
-rounding) to the serial computation."""
+rounding) to the serial computation.
+
+These tests need at least two Numba threads. Numba takes its thread count from
+``NUMBA_NUM_THREADS`` when it is imported, whatever the number of CPUs, so on a runner
+where this process has a single thread each test runs again in a child pytest started
+with ``NUMBA_NUM_THREADS=2`` (and the same ``NUMBA_CACHE_DIR`` and fastmlp), and passes
+or fails with it: they never skip.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import naive
 import numba
@@ -8,6 +20,9 @@ import pytest
 from problems import make_problem
 
 import fastmlp
+
+#: Set in the child process, which must then have the threads it was started with.
+CHILD_MARKER = "FASTMLP_TEST_THREADS_CHILD"
 
 
 @pytest.fixture
@@ -27,20 +42,46 @@ def serial():
     numba.set_num_threads(previous)
 
 
-def parallel_available():
-    return numba.config.NUMBA_NUM_THREADS > 1
+def ran_in_child_with_threads(request):
+    """Whether the test ``request`` belongs to has just passed in a child process with two
+    Numba threads, because this one has a single thread; the test then returns.
+
+    The child runs the same test with pytest; its failure (or a run that does not pass
+    exactly this test) fails the test here, with the child's output.
+    """
+    if numba.config.NUMBA_NUM_THREADS >= 2:
+        return False
+    assert CHILD_MARKER not in os.environ, (
+        f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS')} was set, yet Numba has "
+        f"{numba.config.NUMBA_NUM_THREADS} thread"
+    )
+    package_root = Path(fastmlp.__file__).resolve().parents[1]  # the fastmlp under test
+    path = os.pathsep.join(filter(None, (str(package_root), os.environ.get("PYTHONPATH"))))
+    environment = {**os.environ, "NUMBA_NUM_THREADS": "2", CHILD_MARKER: "1",
+                   "PYTHONPATH": path}
+    command = [sys.executable, "-m", "pytest", request.node.nodeid, "-p", "no:cacheprovider",
+               "-q", "-rA"]
+    child = subprocess.run(command, cwd=request.config.rootpath, env=environment,
+                           capture_output=True, text=True, timeout=1800)
+    report = f"{' '.join(command)}\n{child.stdout}\n{child.stderr}"
+    assert child.returncode == 0, report
+    assert f"PASSED {request.node.nodeid}" in child.stdout, report
+    assert "1 passed" in child.stdout and "skipped" not in child.stdout, report
+    return True
 
 
-pytestmark = pytest.mark.skipif(not parallel_available(), reason="a single Numba thread")
-
-
-def test_batch_is_split_into_parts_per_thread(big_batch):
+def test_batch_is_split_into_parts_per_thread(big_batch, request):
+    if ran_in_child_with_threads(request):
+        return
     net, _, _ = big_batch
     work = net._workspace(9000)
     assert work["slot_grads"].shape[0] == numba.get_num_threads() > 1
 
 
-def test_same_seed_and_thread_count_give_bit_identical_weights(big_batch):
+def test_same_seed_and_thread_count_give_bit_identical_weights(big_batch, request):
+    if ran_in_child_with_threads(request):
+        return
+    assert numba.get_num_threads() > 1
     net, X, Y = big_batch
     start = net.parameters.copy()
     runs = []
@@ -53,6 +94,9 @@ def test_same_seed_and_thread_count_give_bit_identical_weights(big_batch):
 
 
 def test_parallel_gradient_equals_reference_and_serial(big_batch, request):
+    if ran_in_child_with_threads(request):
+        return
+    assert numba.get_num_threads() > 1
     net, X, Y = big_batch
     parallel = net.gradients(X, Y, l2=0.01)
     ref_dWs, ref_dbs = naive.gradients(list(net.weights), list(net.biases), list(net.activation),
@@ -66,6 +110,9 @@ def test_parallel_gradient_equals_reference_and_serial(big_batch, request):
 
 
 def test_parallel_training_matches_serial_training_to_rounding(big_batch, request):
+    if ran_in_child_with_threads(request):
+        return
+    assert numba.get_num_threads() > 1
     net, X, Y = big_batch
     start = net.parameters.copy()
     net.fit(X, Y, epochs=2, lr=0.1, batch_size=3000, shuffle=False)
