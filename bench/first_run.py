@@ -155,7 +155,7 @@ def child_rows(entry):
             for index, (label, first, second) in enumerate(report["calls"])]
     rows[0]["process"] = seconds
     if entry == "mlp-float64":
-        rows.insert(0, {"key": "import", "label": "import fastmlp",
+        rows.insert(0, {"key": "import", "label": "`import fastmlp`",
                         "first": report["import_seconds"], "second": None})
     return rows
 
@@ -289,10 +289,12 @@ def measure(repeats=1, progress=sys.stderr):
     Returns
     -------
     dict
-        ``machine`` (see :func:`machine`), ``repeats``, ``rows`` (medians) and ``runs``
-        (every run's rows).
+        ``machine`` (see :func:`machine`, plus ``load_average``: the one-minute load
+        average before and after, as other work on the machine slows every process),
+        ``repeats``, ``rows`` (medians) and ``runs`` (every run's rows).
     """
     description = machine()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="fastmlp-first-run-") as out:
         module = with_empty_cache(
             lambda cache_dir: run_process([sys.executable, "-c", WARM_UP], cache_dir))[1]
@@ -302,6 +304,7 @@ def measure(repeats=1, progress=sys.stderr):
             if progress is not None:
                 print(f"run {index + 1} of {repeats} ...", file=progress, flush=True)
             runs.append(measure_once(Path(out)))
+    description["load_average"] = [load_before, os.getloadavg()[0]]
     return {"machine": description, "repeats": repeats, "rows": median_rows(runs),
             "runs": runs}
 
@@ -344,17 +347,19 @@ def markdown_table(results):
 
 
 def describe_machine(description):
-    """One sentence: date, commit, CPU and vector width, cores, BLAS kernel, versions."""
+    """One sentence: date, commit, CPU and vector width, cores, BLAS kernel, versions, load."""
     blas = "; ".join(f"{library['internal_api']} {library['version']} kernel "
                      f"{library['architecture']}" for library in description["blas"]) or "none"
     settings = ", ".join(f"{name}={value}" for name, value in
                          description["openblas_env"].items() if value is not None)
     versions = ", ".join(f"{name} {version}"
                          for name, version in description["versions"].items())
+    load = description.get("load_average")
+    load = f"; load average {load[0]:.1f} before, {load[1]:.1f} after" if load else ""
     return (f"{description['date']}, commit {description['commit']}, {description['cpu']} "
             f"({description['vector_width']}, LLVM target {description['llvm_cpu']}), "
             f"{description['cores']} cores; BLAS: {blas}"
-            f"{f' ({settings})' if settings else ''}; {versions}")
+            f"{f' ({settings})' if settings else ''}; {versions}{load}")
 
 
 def main():

@@ -68,15 +68,14 @@ def mlp(fastmlp, dtype):
     """
     X, y = moons_training_set()
     row, net = first_and_second(
-        f"MLP([2, 10, 1], {dtype}).fit, 1000 epochs",
+        f"`MLP([2, 10, 1]).fit`, {dtype}, two moons, 1000 epochs",
         lambda: fastmlp.MLP([2, 10, 1], activation="tanh", dtype=dtype).fit(
             X, y, epochs=1000, lr=0.5),
     )
     rows = [row]
     for name in ("loss", "gradients", "predict"):
-        arguments = (X,) if name == "predict" else (X, y)
-        rows.append(first_and_second(f"then net.{name}", partial(getattr(net, name),
-                                                                 *arguments))[0])
+        call = partial(getattr(net, name), *((X,) if name == "predict" else (X, y)))
+        rows.append(first_and_second(f"then `net.{name}`", call)[0])
     return rows
 
 
@@ -92,14 +91,14 @@ def estimator(fastmlp):
             return fastmlp.MLPClassifier(hidden_layer_sizes=(64,), max_iter=20,
                                          random_state=0).fit(X, y)
 
-    row, model = first_and_second("MLPClassifier((64,)).fit, digits, 20 epochs", fit)
-    return [row, first_and_second("then predict", lambda: model.predict(X))[0]]
+    row, model = first_and_second("`MLPClassifier((64,)).fit`, digits, 20 epochs", fit)
+    return [row, first_and_second("then `predict`", lambda: model.predict(X))[0]]
 
 
 def playground(fastmlp):
     """``Playground("spiral", hidden=(8, 8, 8)).run(500)``."""
     row, _ = first_and_second(
-        'Playground("spiral", hidden=(8, 8, 8)).run(500)',
+        '`Playground("spiral", hidden=(8, 8, 8)).run(500)`',
         lambda: fastmlp.Playground("spiral", hidden=(8, 8, 8), seed=0).run(500),
     )
     return [row]

@@ -1,11 +1,17 @@
 """Run the benchmark suite and write its report.
 
-    python bench/report.py [--out docs/benchmarks] [--skip-run]
+    python bench/report.py [--out docs/benchmarks] [--skip-run] [--skip-first-run]
+                           [--first-run-only] [--first-run-repeats N]
 
 Runs ``pytest bench --benchmark-enable`` once, saves pytest-benchmark's JSON, and writes
 ``results.md`` (ratios against every peer, the targets, scaling, the large workload's
 machine bound, memory) with ``ratios.png`` and ``scaling.png`` beside it. Every ratio
 compares medians measured side by side in that one run.
+
+It also runs ``bench/first_run.py`` (every entry point in a fresh process on an empty
+compile cache), saves its JSON as ``first_run.json`` and adds its table as the section
+"First run". ``--skip-first-run`` reuses the saved ``first_run.json``;
+``--first-run-only`` rewrites only that section of the existing ``results.md``.
 """
 
 import argparse
@@ -20,6 +26,9 @@ import numpy as np
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
+
+FIRST_RUN_JSON = "first_run.json"
+FIRST_RUN_HEADING = "## First run: empty compile cache"
 
 # (group prefix, fastmlp entry, peer entry, the target: peer time / fastmlp time >= this)
 TARGETS = [
@@ -271,9 +280,61 @@ def write_report(results, out):
         "",
         *memory_section(),
         "",
+        *first_run_section(out / FIRST_RUN_JSON),
     ]
     bar_chart(bars, out)
     (out / "results.md").write_text("\n".join(report))
+
+
+
+def measure_first_run(json_path, repeats):
+    """Run ``bench/first_run.py``'s measurement and save its results to ``json_path``."""
+    from first_run import measure
+
+    json_path.write_text(json.dumps(measure(repeats), indent=1) + "\n")
+
+
+def first_run_section(json_path):
+    """Markdown lines of the first-run section from ``first_run.py``'s JSON (none if absent)."""
+    if not json_path.exists():
+        return []
+    from first_run import COMMAND, describe_machine, markdown_table
+
+    results = json.loads(json_path.read_text())
+    repeats = results["repeats"]
+    runs = f"median of {repeats} runs" if repeats > 1 else "one run"
+    return [
+        FIRST_RUN_HEADING,
+        "",
+        "What a new user waits for: every entry point in a fresh process with a new, empty "
+        "`NUMBA_CACHE_DIR`, so the times include compiling the kernels (the sections above "
+        "exclude it). *First call* is the entry point's first call in that process, *second "
+        "call* the same call again in the same process. For whole processes, the second is "
+        "another process on the cache the first one filled (the scikit-learn script, "
+        "`bench/sklearn_moons_script.py`, compiles nothing and simply runs again). The last "
+        "column is the wall time of the process that made the calls beneath it, from start "
+        "to exit.",
+        "",
+        f"Measured {describe_machine(results['machine'])}; {runs}. Reproduce with "
+        f"`{COMMAND}{f' --repeats {repeats}' if repeats > 1 else ''}` (or "
+        "`python bench/report.py --first-run-only`, which also rewrites this section).",
+        "",
+        *markdown_table(results),
+        "",
+    ]
+
+
+def update_first_run_section(results_path, json_path):
+    """Replace the first-run section of ``results_path`` (or append it), leaving the rest."""
+    text = results_path.read_text() if results_path.exists() else "# Benchmark results\n"
+    section = "\n".join(first_run_section(json_path))
+    start = text.find(FIRST_RUN_HEADING)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(FIRST_RUN_HEADING))
+        text = text[:start] + section + ("" if end < 0 else "\n" + text[end + 1:])
+    results_path.write_text(text)
 
 
 def main():
@@ -281,8 +342,22 @@ def main():
     parser.add_argument("--out", type=Path, default=BENCH.parent / "docs" / "benchmarks")
     parser.add_argument("--skip-run", action="store_true",
                         help="reuse the saved benchmark.json instead of running the suite")
+    parser.add_argument("--skip-first-run", action="store_true",
+                        help=f"reuse the saved {FIRST_RUN_JSON} instead of running "
+                        "bench/first_run.py")
+    parser.add_argument("--first-run-only", action="store_true",
+                        help="only rewrite the first-run section of results.md")
+    parser.add_argument("--first-run-repeats", type=int, default=1, metavar="N",
+                        help="runs of bench/first_run.py, median shown (default: %(default)s)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    first_run_json = args.out / FIRST_RUN_JSON
+    if args.first_run_only:
+        if not args.skip_first_run:
+            measure_first_run(first_run_json, args.first_run_repeats)
+        update_first_run_section(args.out / "results.md", first_run_json)
+        print(f"wrote the first-run section of {args.out / 'results.md'}")
+        return
     json_path = args.out / "benchmark.json"
     if not args.skip_run:
         run_suite(json_path)
@@ -290,6 +365,8 @@ def main():
         for entry in results["benchmarks"]:  # keep the statistics, drop every raw timing
             entry["stats"].pop("data", None)
         json_path.write_text(json.dumps(results, indent=1))
+    if not args.skip_first_run:
+        measure_first_run(first_run_json, args.first_run_repeats)
     write_report(json.loads(json_path.read_text()), args.out)
     print(f"wrote {args.out / 'results.md'}")
 
