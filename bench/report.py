@@ -11,7 +11,8 @@ compares medians measured side by side in that one run.
 It also runs ``bench/first_run.py`` (every entry point in a fresh process on an empty
 compile cache), saves its JSON as ``first_run.json`` and adds its table as the section
 "First run". ``--skip-first-run`` reuses the saved ``first_run.json``;
-``--first-run-only`` rewrites only that section of the existing ``results.md``.
+without that file the section already in ``results.md`` is kept. ``--first-run-only``
+rewrites only that section of the existing ``results.md``.
 """
 
 import argparse
@@ -280,7 +281,7 @@ def write_report(results, out):
         "",
         *memory_section(),
         "",
-        *first_run_section(out / FIRST_RUN_JSON),
+        *(first_run_section(out / FIRST_RUN_JSON) or saved_first_run_section(out)),
     ]
     bar_chart(bars, out)
     (out / "results.md").write_text("\n".join(report))
@@ -324,16 +325,38 @@ def first_run_section(json_path):
     ]
 
 
+def section_bounds(text):
+    """Start and end of the first-run section in ``text``; ``(-1, -1)`` when it has none."""
+    start = text.find(FIRST_RUN_HEADING)
+    if start < 0:
+        return -1, -1
+    end = text.find("\n## ", start + len(FIRST_RUN_HEADING))
+    return start, len(text) if end < 0 else end + 1
+
+
+def saved_first_run_section(out):
+    """The first-run section of the ``results.md`` in ``out`` as it stands, as lines.
+
+    Keeps the measured table when the report is rewritten without ``first_run.json``.
+    """
+    path = out / "results.md"
+    text = path.read_text() if path.exists() else ""
+    start, end = section_bounds(text)
+    return text[start:end].rstrip("\n").split("\n") + [""] if start >= 0 else []
+
+
 def update_first_run_section(results_path, json_path):
     """Replace the first-run section of ``results_path`` (or append it), leaving the rest."""
+    if not json_path.exists():
+        sys.exit(f"{json_path} not found: run without --skip-first-run to measure it")
     text = results_path.read_text() if results_path.exists() else "# Benchmark results\n"
     section = "\n".join(first_run_section(json_path))
-    start = text.find(FIRST_RUN_HEADING)
+    start, end = section_bounds(text)
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        end = text.find("\n## ", start + len(FIRST_RUN_HEADING))
-        text = text[:start] + section + ("" if end < 0 else "\n" + text[end + 1:])
+        rest = text[end:]
+        text = text[:start] + section + ("\n" + rest if rest else "")
     results_path.write_text(text)
 
 
