@@ -20,7 +20,7 @@ and results do not depend on thread scheduling.
 import numba
 import numpy as np
 
-from .._config import jit, jit_parallel
+from .._config import jit, jit_inline, jit_parallel, jit_variant
 from . import activations, dense, heads
 from .views import as_matrix, as_vector
 
@@ -67,7 +67,7 @@ def gather_transposed(source, order, start, m, target):
             target[k, j] = source[row, k]
 
 
-@jit
+@jit_inline
 def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_min_work):
     """Forward pass over the ``m`` samples already in ``acts[0]``.
 
@@ -88,7 +88,7 @@ def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_
             activations.activate(activation_codes[layer], z_out)
 
 
-@jit
+@jit_inline
 def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas, m,
              blas_min_work):
     """Backward pass from the output delta in ``deltas[L]``; writes the gradient to ``grad``.
@@ -129,7 +129,7 @@ def part_count(m, capacity, n_slots, min_part):
     return (by_capacity + threads - 1) // threads * threads
 
 
-@jit
+@jit_inline
 def slot_loss_and_gradient(
     first_part, part_step, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
     head_code, X, Y, sample_weight, order, start, m, scale, with_gradient, grad, part_grad,
@@ -249,6 +249,12 @@ def batch_loss_and_gradient(
     return slot_losses[0]
 
 
+#: :func:`slot_loss_and_gradient` compiled as a function of its own, for the threaded
+#: driver: inlined into a ``prange`` loop (twice) it would make that driver slower to compile.
+threaded_slot_loss_and_gradient = jit_variant(slot_loss_and_gradient,
+                                              "threaded_slot_loss_and_gradient")
+
+
 @jit_parallel
 def threaded_batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
@@ -270,15 +276,19 @@ def threaded_batch_loss_and_gradient(
     capacity = y_buffer.shape[1] // sizes[sizes.shape[0] - 1]
     n_parts = part_count(m, capacity, n_slots, min_part)
     used = min(n_slots, n_parts)
+    # Both calls pass the slot as an int64 (not the literal 0, nor prange's unsigned index),
+    # so that they share one compiled signature.
     if used == 1:  # no thread pool for a single slot: its start-up would dominate small batches
-        return batch_loss_and_gradient(
-            theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, Y,
-            sample_weight, order, start, m, scale, with_gradient, slot_grads, part_grads,
-            acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
+        slot_losses[0] = threaded_slot_loss_and_gradient(
+            np.int64(0), np.int64(1), n_parts, theta, w_offsets, a_offsets, sizes,
+            activation_codes, head_code, X, Y, sample_weight, order, start, m, scale,
+            with_gradient, slot_grads[0], part_grads[0], acts[0], deltas[0], y_buffer[0],
+            scratch[0], gathered, dense.BLAS_MIN_WORK,
         )
+        return slot_losses[0]
     for slot in numba.prange(used):  # BLAS's threads stay off inside ours
-        slot_losses[slot] = slot_loss_and_gradient(
-            slot, used, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
+        slot_losses[slot] = threaded_slot_loss_and_gradient(
+            np.int64(slot), used, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
             head_code, X, Y, sample_weight, order, start, m, scale, with_gradient,
             slot_grads[slot], part_grads[slot], acts[slot], deltas[slot], y_buffer[slot],
             scratch[slot], gathered, dense.NO_BLAS,
