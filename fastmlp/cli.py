@@ -10,6 +10,7 @@ Subcommands:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -164,7 +165,8 @@ def _demo(args: argparse.Namespace) -> int:
     from .model import DivergenceError
 
     try:
-        with CompileWatch(on_first_compile=_announce_compiling) as watch:
+        with CompileWatch(on_first_compile=lambda: _announce_compiling("inference",
+                                                                      args.dtype)) as watch:
             result = run_demo(
                 epochs=args.epochs, lr=args.lr, hidden=args.hidden,
                 activation=args.activation, batch_size=args.batch_size, dtype=args.dtype,
@@ -174,6 +176,7 @@ def _demo(args: argparse.Namespace) -> int:
         args.command_parser.error(str(exc))
     except (DivergenceError, OSError) as exc:
         args.command_parser.exit(1, f"{args.command_parser.prog}: error: {exc}\n")
+    _join_background()
     epochs = result.history.size
     step = max(1, epochs // LOSS_LINES)
     shown = sorted({*range(step, epochs + 1, step), epochs})
@@ -212,9 +215,10 @@ def _playground(args: argparse.Namespace) -> int:
     from .compiling import CompileWatch
 
     start = time.perf_counter()
-    with CompileWatch(on_first_compile=_announce_compiling) as watch:
+    with CompileWatch(on_first_compile=lambda: _announce_compiling("inference")) as watch:
         Playground(seed=0, **settings).run(1)  # loads (or, the first time, compiles) them
         Playground(seed=0, **settings).predict(np.zeros((1, 2)))
+    _join_background()
     print(_kernel_report(watch, time.perf_counter() - start))
     if args.seeds is None:
         start = time.perf_counter()
@@ -261,10 +265,21 @@ def _playground(args: argparse.Namespace) -> int:
     return 0
 
 
-def _announce_compiling() -> None:
-    from .compiling import COMPILING_MESSAGE
+_BACKGROUND = []
+
+
+def _announce_compiling(later_path: str, dtype: str = "float64") -> None:
+    """Say that compiling starts, and compile ``later_path`` meanwhile on another core."""
+    from .compiling import COMPILING_MESSAGE, compile_in_background
 
     print(COMPILING_MESSAGE, file=sys.stderr, flush=True)
+    if (os.cpu_count() or 1) > 1:
+        _BACKGROUND.append(compile_in_background(later_path, dtype))
+
+
+def _join_background() -> None:
+    while _BACKGROUND:
+        _BACKGROUND.pop().join()
 
 
 def _kernel_report(watch, ready_seconds: float) -> str:

@@ -169,6 +169,32 @@ def _run_path(index: int, dtype: str) -> tuple[int, float]:
     return watch.compiled, watch.seconds
 
 
+def _run_path_quietly(index: int, dtype: str) -> None:
+    """:func:`_run_path` for a helper process whose work is only a head start: if it
+    fails, the process that started it compiles the same kernels itself when it needs
+    them, so nothing is reported here."""
+    try:
+        _run_path(index, dtype)
+    except Exception:  # a head start only: see the docstring
+        pass
+
+
+def compile_in_background(path: str, dtype: str = "float64"):
+    """Start compiling one path (see :data:`PATHS`) in a separate process, and return it.
+
+    For a command that is about to compile several kernels one after the other: the
+    other core fills the disk cache with the kernels needed later, and this process then
+    loads them instead of compiling them. If this process gets there first it compiles
+    them as well (the cache files are locked, so nothing is lost). Call ``join()`` on the
+    returned process before exiting.
+    """
+    index = next(i for i, candidate in enumerate(PATHS) if candidate.name == path)
+    process = get_context("spawn").Process(target=_run_path_quietly, args=(index, dtype),
+                                           daemon=True)
+    process.start()
+    return process
+
+
 def compile(dtypes: Sequence[str] = ("float64", "float32"), processes: int | None = None,
             progress: bool = True) -> list[dict]:
     """Compile (or load) every kernel a user may need, so that later calls start at once.

@@ -102,7 +102,9 @@ def test_compile_fills_the_cache_so_later_processes_only_load(tmp_path):
         "                      loss='cross_entropy', dtype='float32')\n"
         "    net.fit(X, y, epochs=3, lr=0.01, batch_size=32, optimizer='adam', l2=0.1)\n"
         "    net.loss(X, y); net.gradients(X, y); net.predict(X)\n"
-        "    fastmlp.MLPRegressor(hidden_layer_sizes=(9,), max_iter=3, dtype='float32').fit(X, X[:, 0])\n"
+        "    regressor = fastmlp.MLPRegressor(hidden_layer_sizes=(9,), max_iter=3,\n"
+        "                                     dtype='float32')\n"
+        "    regressor.fit(X, X[:, 0])\n"
         "    big = fastmlp.MLP([2, 2, 1], dtype='float32')\n"
         "    Xb = rng.normal(size=(2 * big._workspace(1)['min_part'], 2))\n"
         "    big.fit(Xb, Xb[:, 0] > 0, epochs=1)\n"
@@ -148,3 +150,21 @@ def test_compile_command_rejects_bad_options(arguments, message, tmp_path):
 def test_compile_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error):
         fastmlp.compile(progress=False, **kwargs)
+
+
+BACKGROUND_THEN_PREDICT = """
+import numpy as np, fastmlp
+from fastmlp.compiling import CompileWatch, compile_in_background
+if __name__ == "__main__":
+    compile_in_background("inference", "float32").join()
+    with CompileWatch() as watch:
+        fastmlp.MLP([3, 4, 2], loss="cross_entropy", dtype="float32").predict(np.ones((5, 3)))
+    print(watch.names)
+"""
+
+
+def test_compiling_in_the_background_fills_the_cache_for_this_process(tmp_path):
+    script = tmp_path / "background.py"
+    script.write_text(BACKGROUND_THEN_PREDICT)
+    result = run_python([str(script)], tmp_path / "cache")
+    assert result.stdout.strip() == "[]"
