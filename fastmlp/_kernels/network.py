@@ -115,7 +115,7 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
             activations.multiply_by_derivative(activation_codes[layer - 1], z_in, delta_in)
 
 
-@jit
+@jit_inline
 def part_count(m, capacity, n_slots, min_part):
     """How many parts a batch of ``m`` samples is split into.
 

@@ -18,7 +18,7 @@ Derivations: docs page "Derivations", section on updates.
 
 import numpy as np
 
-from .._config import jit
+from .._config import jit, jit_inline
 from .network import weight_view
 from .views import as_vector
 
@@ -51,7 +51,7 @@ def add_penalty(theta, grad, w_offsets, sizes, l1, l2):
     return penalty
 
 
-@jit
+@jit_inline
 def step(optimizer, theta, grad, velocity, second_moment, step_count,
          lr, momentum, nesterov, beta_1, beta_2, epsilon):
     """One update of ``theta`` in place from ``grad``.

@@ -25,7 +25,7 @@ to its value at the start of that epoch and the call reports how many epochs com
 
 import numpy as np
 
-from .._config import jit, jit_variant
+from .._config import jit, jit_inline, jit_variant
 from . import optim
 from .network import (
     batch_loss_and_gradient,
@@ -42,7 +42,7 @@ _MIX_2 = np.uint64(0x94D049BB133111EB)
 _SHIFT_30, _SHIFT_27, _SHIFT_31 = np.uint64(30), np.uint64(27), np.uint64(31)
 
 
-@jit
+@jit_inline
 def next_random(rng_state):
     """Next 64-bit output of the SplitMix64 generator whose state is ``rng_state[0]``."""
     rng_state[0] += _GOLDEN_GAMMA
@@ -52,7 +52,7 @@ def next_random(rng_state):
     return z ^ (z >> _SHIFT_31)
 
 
-@jit
+@jit_inline
 def shuffle_in_place(order, rng_state):
     """Fisher-Yates shuffle of ``order`` (int64) driven by :func:`next_random`."""
     for i in range(order.size - 1, 0, -1):
@@ -60,7 +60,7 @@ def shuffle_in_place(order, rng_state):
         order[i], order[j] = order[j], order[i]
 
 
-@jit
+@jit_inline
 def all_finite(values):
     """True when no element of the 1-D array is NaN or infinite."""
     for i in range(values.size):
@@ -69,7 +69,7 @@ def all_finite(values):
     return True
 
 
-@jit
+@jit_inline
 def batch_weight(sample_weight, order, start, m):
     """``m``, or the sum of the weights of samples ``order[start:start + m]`` (float64)."""
     if sample_weight.size == 0:
