@@ -12,6 +12,14 @@ from baselines import torch_available
 requires_torch = pytest.mark.skipif(not torch_available(), reason="PyTorch is not installed")
 
 
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """Record, from the benchmark process itself, what its times depend on: the CPU's vector
+    width, the BLAS kernel that ran (threadpoolctl) and the OpenBLAS settings in force."""
+    from first_run import machine
+
+    machine_info["measured_on"] = machine()
+
+
 def timed(benchmark, train, rounds, prepare=tuple):
     """Time ``train(*prepare())`` over ``rounds`` rounds; ``prepare`` runs untimed.
 
