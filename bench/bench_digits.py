@@ -7,7 +7,7 @@ one point of scikit-learn's."""
 import numpy as np
 import pytest
 from baselines import sklearn_fit, torch_network, torch_train
-from conftest import requires_torch, timed, timed_fit
+from conftest import THREAD_IDS, TORCH_THREADS, requires_torch, timed, timed_fit
 
 import fastmlp
 
@@ -77,13 +77,14 @@ def bench_sklearn(benchmark, digits, sklearn_accuracy):
 
 
 @requires_torch
-def bench_pytorch(benchmark, digits, sklearn_accuracy):
+@pytest.mark.parametrize("torch_threads", TORCH_THREADS, ids=THREAD_IDS)
+def bench_pytorch(benchmark, torch_threads, digits, sklearn_accuracy):
     import torch
 
     X_train, X_test, y_train, y_test = digits
     start = fastmlp.MLP([64, 128, 10], activation="relu", loss="cross_entropy", init="glorot",
                         seed=0)
-    torch.set_num_threads(1)
+    torch.set_num_threads(torch_threads)
 
     def train(model):
         torch_train(model, X_train, y_train, EPOCHS, LR, BATCH, "cross_entropy", "adam")

@@ -5,7 +5,7 @@ Playground initialisation. fastmlp against the numpy mini-batch reference and Py
 import numpy as np
 import pytest
 from baselines import NumpyMLP, torch_network, torch_train
-from conftest import requires_torch, spiral, timed, timed_fit
+from conftest import THREAD_IDS, TORCH_THREADS, requires_torch, spiral, timed, timed_fit
 
 import fastmlp
 
@@ -63,11 +63,12 @@ def bench_numpy(benchmark, data, start, reference):
 
 
 @requires_torch
-def bench_pytorch(benchmark, data, start, reference):
+@pytest.mark.parametrize("torch_threads", TORCH_THREADS, ids=THREAD_IDS)
+def bench_pytorch(benchmark, torch_threads, data, start, reference):
     import torch
 
     X, Y = data
-    torch.set_num_threads(1)
+    torch.set_num_threads(torch_threads)
     benchmark.group = GROUP
     curve = timed(
         benchmark,

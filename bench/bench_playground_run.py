@@ -7,7 +7,7 @@ second); the targets are under 20 ms (400x the app) and 50x PyTorch."""
 
 import numpy as np
 import pytest
-from conftest import requires_torch, timed
+from conftest import THREAD_IDS, TORCH_THREADS, requires_torch, timed
 
 from fastmlp.playground import Playground
 
@@ -68,10 +68,11 @@ def torch_playground(weights, biases, X_train, y_train, X_test, y_test):
 
 
 @requires_torch
-def bench_pytorch(benchmark, reference):
+@pytest.mark.parametrize("torch_threads", TORCH_THREADS, ids=THREAD_IDS)
+def bench_pytorch(benchmark, torch_threads, reference):
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(torch_threads)
     start = Playground(**settings())
     data = (start.X_train, start.y_train, start.X_test, start.y_test)
     benchmark.group = GROUP

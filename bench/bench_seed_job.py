@@ -5,7 +5,7 @@ PyTorch, all started from the same weights and checked to reach the same loss cu
 import numpy as np
 import pytest
 from baselines import NumpyMLP, sklearn_fit, sklearn_from_weights, torch_network, torch_train
-from conftest import requires_torch, timed, timed_fit
+from conftest import THREAD_IDS, TORCH_THREADS, requires_torch, timed, timed_fit
 
 import fastmlp
 
@@ -64,12 +64,13 @@ def bench_sklearn(benchmark, moons, start, reference):
 
 
 @requires_torch
-def bench_pytorch(benchmark, moons, start, reference):
+@pytest.mark.parametrize("torch_threads", TORCH_THREADS, ids=THREAD_IDS)
+def bench_pytorch(benchmark, torch_threads, moons, start, reference):
     import torch
 
     X, y = moons
     Y = y[:, None].astype(np.float64)
-    torch.set_num_threads(1)  # its fastest setting for a network this small
+    torch.set_num_threads(torch_threads)
     benchmark.group = GROUP
     curve = timed(
         benchmark,

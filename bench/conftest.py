@@ -11,6 +11,11 @@ from baselines import torch_available
 
 requires_torch = pytest.mark.skipif(not torch_available(), reason="PyTorch is not installed")
 
+#: PyTorch runs every small workload with one thread and with two; the report compares
+#: fastmlp with the faster of the two, measured in the same run.
+TORCH_THREADS = (1, 2)
+THREAD_IDS = ("1-thread", "2-threads")
+
 
 def pytest_benchmark_update_machine_info(config, machine_info):
     """Record, from the benchmark process itself, what its times depend on: the CPU's vector
