@@ -38,21 +38,14 @@ cut to its first 10,000 rows so the file runs in well under a minute; the group 
 give the shapes timed with ``--benchmark-enable``.
 """
 
-import importlib
 from functools import cache
 
 import numpy as np
 import pytest
-from baselines import sklearn_fit, torch_available, torch_network
+from baselines import sklearn_fit, torch_network
 from conftest import requires_torch, timed
 
 import fastmlp
-
-if torch_available():
-    # Imported after Numba's OpenMP threading layer has started, PyTorch finds a libgomp
-    # already loaded and shares it instead of loading its own; its training then ran at
-    # half speed here. Imported first (as a script's imports would be), it does not.
-    importlib.import_module("torch")
 
 ALPHA, LR, BATCH, SEED, ROUNDS, CI_ROWS = 1e-4, 1e-3, 200, 0, 3, 10_000
 # name: (rows, features, classes (0: regression), hidden layers, epochs)

@@ -11,6 +11,13 @@ from baselines import torch_available
 
 requires_torch = pytest.mark.skipif(not torch_available(), reason="PyTorch is not installed")
 
+if torch_available():
+    # Imported after Numba's OpenMP threading layer has started, PyTorch finds a libgomp
+    # already loaded and shares it instead of loading its own; its training then ran at
+    # half speed. Imported before any benchmark runs (as a script's imports would be), it
+    # does not, so every PyTorch figure in the suite is PyTorch at its own speed.
+    import torch  # noqa: F401
+
 #: PyTorch runs every small workload with one thread and with two; the report compares
 #: fastmlp with the faster of the two, measured in the same run.
 TORCH_THREADS = (1, 2)

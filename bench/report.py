@@ -50,6 +50,9 @@ TARGETS = [
     ("7 ", "bench_fastmlp", "bench_pytorch", 50),
     ("8 ", "bench_threads[fastmlp-two-threads]", "bench_threads[fastmlp-one-after-another]",
      1.5),
+    *((f"9 table {table}", f"bench_fastmlp[{dtype}]", "bench_sklearn", target)
+      for table in ("covertype", "higgs", "regression", "deep")
+      for dtype, target in (("float64", 5), ("float32", 10))),
 ]
 
 
