@@ -216,8 +216,8 @@ def _playground(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     with CompileWatch(on_first_compile=lambda: _announce_compiling("inference")) as watch:
-        Playground(seed=0, **settings).run(1)  # loads (or, the first time, compiles) them
-        Playground(seed=0, **settings).predict(np.zeros((1, 2)))
+        warm_up = Playground(seed=0, **settings).run(1)  # loads (or first compiles) them
+        warm_up.predict(np.zeros((1, 2)))
     _join_background()
     print(_kernel_report(watch, time.perf_counter() - start))
     if args.seeds is None:

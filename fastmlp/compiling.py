@@ -231,28 +231,25 @@ def compile(dtypes: Sequence[str] = ("float64", "float32"), processes: int | Non
             if dtype in dtypes and (threads or not path.needs_threads)]
     if not jobs:
         return []
-    jobs.sort(key=lambda job: PATHS[job[0]].needs_threads, reverse=True)  # longest first
     workers = min(processes or os.cpu_count() or 1, len(jobs))
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(jobs), desc="compiling fastmlp", unit="path")
-    rows = []
+    results = {}
     try:
         # "spawn": a forked child would inherit Numba's thread pool in an unusable state.
         with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(_run_path, *job): job for job in jobs}
+            # The threaded paths take longest: submitted first, they finish soonest.
+            submitted = sorted(jobs, key=lambda job: PATHS[job[0]].needs_threads, reverse=True)
+            futures = {pool.submit(_run_path, *job): job for job in submitted}
             for future in as_completed(futures):
-                index, dtype = futures[future]
-                compiled, seconds = future.result()
-                rows.append({"path": PATHS[index].name, "dtype": dtype,
-                             "compiled": compiled, "seconds": seconds})
+                results[futures[future]] = future.result()
                 if bar is not None:
                     bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-    order = {job: position for position, job in enumerate(
-        (path.name, dtype) for path in PATHS for dtype in path.dtypes)}
-    return sorted(rows, key=lambda row: order[(row["path"], row["dtype"])])
+    return [{"path": PATHS[index].name, "dtype": dtype, "compiled": results[index, dtype][0],
+             "seconds": results[index, dtype][1]} for index, dtype in jobs]

@@ -4,7 +4,7 @@ import numba
 import numpy as np
 import pytest
 
-from fastmlp._kernels.views import as_matrix, as_vector
+from fastmlp._kernels.views import as_matrix, as_vector, copy_vector
 
 
 @numba.njit
@@ -38,3 +38,13 @@ def test_as_vector_flattens_in_c_order_and_is_a_view():
 def test_views_keep_their_memory_alive():
     view = matrix_of(np.arange(10.0), 0, 2, 5)  # the source array is gone after the call
     np.testing.assert_array_equal(view, np.arange(10.0).reshape(2, 5))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_copy_vector_copies_every_element_and_leaves_the_source(dtype, rng):
+    source = rng.normal(size=37).astype(dtype)
+    kept = source.copy()
+    target = np.full(37, np.nan, dtype=dtype)
+    copy_vector(source, target)
+    np.testing.assert_array_equal(target, kept)
+    np.testing.assert_array_equal(source, kept)

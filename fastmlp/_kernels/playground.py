@@ -25,7 +25,7 @@ import numpy as np
 from .._config import jit, jit_variant
 from . import network
 from .network import batch_loss_and_gradient, threaded_batch_loss_and_gradient
-from .views import as_vector
+from .views import as_vector, copy_vector
 
 NO_REGULARIZATION, L1, L2 = 0, 1, 2
 
@@ -63,8 +63,7 @@ def apply_update(theta, accumulated, count, dead, w_offsets, sizes, lr, reg_code
         db = network.bias_view(accumulated, w_offsets, sizes, layer)
         for i in range(b.size):
             b[i] -= step * db[i]
-    for i in range(accumulated.size):
-        accumulated[i] = zero
+    accumulated.fill(zero)
 
 
 @jit
@@ -132,8 +131,7 @@ def playground_epochs(
     with_gradient = np.bool_(True)
     gathered = np.bool_(False)
     for epoch in range(n_epochs):
-        for i in range(theta.size):
-            backup[i] = theta[i]
+        copy_vector(theta, backup)
         for start in range(0, n_train, batch_size):
             m = min(batch_size, n_train - start)
             batch_loss_and_gradient(
@@ -159,8 +157,7 @@ def playground_epochs(
             train_losses[epoch] = np.nan
             test_losses[epoch] = np.nan
             test_accuracy[epoch] = np.nan
-            for i in range(theta.size):
-                theta[i] = backup[i]
+            copy_vector(backup, theta)
             return epoch, True
         train_losses[epoch] = train_loss
         test_losses[epoch] = test_loss

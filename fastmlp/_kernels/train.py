@@ -34,7 +34,7 @@ from .network import (
     part_count,
     threaded_batch_loss_and_gradient,
 )
-from .views import as_matrix
+from .views import as_matrix, copy_vector
 
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -131,8 +131,7 @@ def train_epochs(
                           layer_view(acts[0], a_offsets, sizes, 0, n_samples))
         gather_transposed(Y, order, 0, n_samples, as_matrix(y_buffer[0], n_outputs, n_samples))
     for epoch in range(n_epochs):
-        for i in range(theta.size):
-            backup[i] = theta[i]
+        copy_vector(theta, backup)
         if shuffle:
             shuffle_in_place(order, rng_state)
         total = 0.0  # bookkeeping only: accumulated in float64 for any dtype
@@ -158,8 +157,7 @@ def train_epochs(
                        lr, momentum, nesterov, beta_1, beta_2, epsilon)
         epoch_loss = total / n_samples
         if not (np.isfinite(epoch_loss) and all_finite(theta)):
-            for i in range(theta.size):
-                theta[i] = backup[i]
+            copy_vector(backup, theta)
             return epoch, True
         epoch_losses[epoch] = epoch_loss
     return n_epochs, False

@@ -12,6 +12,8 @@ from numba.core.imputils import impl_ret_borrowed
 from numba.extending import intrinsic
 from numba.np.arrayobj import make_array, populate_array
 
+from .._config import jit_inline
+
 
 def _contiguous(array_type):
     return isinstance(array_type, types.Array) and array_type.layout == "C"
@@ -66,3 +68,15 @@ def as_vector(typingctx, array):
         return _view(context, builder, array, args[0], result_type, [source.nitems])
 
     return result_type(array), codegen
+
+
+@jit_inline
+def copy_vector(source, target):
+    """``target[:] = source`` for 1-D arrays of one size (the caller guarantees it).
+
+    Written as a loop because Numba's slice assignment brings in its shape-mismatch error
+    path, whose message formatting alone took over a second to compile in every loop
+    that used it.
+    """
+    for i in range(source.size):
+        target[i] = source[i]
