@@ -1,5 +1,7 @@
 """Accuracy and limits of the vectorised elementary functions against numpy."""
 
+import re
+
 import numpy as np
 import pytest
 import scipy.special
@@ -99,3 +101,28 @@ def test_exp_rounds_subnormal_results_like_numpy():
     x = np.linspace(-745.0, -708.5, 1001)
     np.testing.assert_allclose(mathfn.exp_array(x, np.empty_like(x)), np.exp(x), rtol=1e-12,
                                atol=5e-324)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_loops_use_the_widest_vectors_the_cpu_has(dtype):
+    """Kernels are compiled asking LLVM for 512-bit vectors: on an AVX-512 CPU the
+    elementwise loops run in zmm registers (8 float64 / 16 float32 lanes), elsewhere in
+    the widest the CPU has. A fresh, uncached compile, so that its code can be inspected."""
+    import llvmlite.binding
+    import numba
+
+    from fastmlp._config import JIT_OPTIONS, WIDE_VECTORS
+
+    kernel = numba.njit(**{**JIT_OPTIONS, "cache": False})(mathfn.tanh_array.py_func)
+    x = np.linspace(-4.0, 4.0, 1001, dtype=dtype)
+    out = np.empty_like(x)
+    kernel(x, out)
+    assert relative_error(out, np.tanh(x.astype(np.float64)), dtype) <= BOUND[dtype]
+    signature = kernel.signatures[0]
+    assert WIDE_VECTORS in kernel.inspect_llvm(signature)
+    registers = set(re.findall(r"%([xyz]mm)\d+", kernel.inspect_asm(signature)))
+    features = llvmlite.binding.get_host_cpu_features()
+    if features.get("avx512f", False):
+        assert "zmm" in registers
+    elif features.get("avx", False):
+        assert "ymm" in registers and "zmm" not in registers
