@@ -38,7 +38,7 @@ import hashlib
 import threading
 import types
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 try:
@@ -232,18 +232,53 @@ def thread_safe_layer() -> bool:
     return _LAYER[0] != "workqueue"
 
 
-@contextmanager
-def parallel_calls():
-    """Wrap every call into a kernel that may start threads.
+_BLAS_LIMIT_LOCK = threading.Lock()
+_BLAS_LIMIT = {"users": 0, "limiter": None, "controller": None}
 
-    Under a thread-safe layer this does nothing; under ``workqueue`` it serialises such
-    calls across Python threads, so concurrent fits run one at a time instead of crashing.
+
+@contextmanager
+def _single_threaded_blas():
+    """Hold BLAS to one thread while our own threads call it.
+
+    Threads of our own that each call a multi-threaded BLAS would run four threads on two
+    cores (and OpenBLAS warns that it may hang inside an OpenMP loop). The limit is
+    process-wide, as BLAS's thread count is: it is set by the first of any concurrent
+    callers and lifted by the last, so that one fit ending never lifts it under another.
     """
-    if thread_safe_layer():
+    with _BLAS_LIMIT_LOCK:
+        if _BLAS_LIMIT["controller"] is None:
+            import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba calls: loaded first)
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS_LIMIT["controller"] = ThreadpoolController()
+        if _BLAS_LIMIT["users"] == 0:
+            _BLAS_LIMIT["limiter"] = _BLAS_LIMIT["controller"].limit(limits=1, user_api="blas")
+        _BLAS_LIMIT["users"] += 1
+    try:
         yield
-    else:
-        with _WORKQUEUE_LOCK:
-            yield
+    finally:
+        with _BLAS_LIMIT_LOCK:
+            _BLAS_LIMIT["users"] -= 1
+            if _BLAS_LIMIT["users"] == 0:
+                _BLAS_LIMIT["limiter"].restore_original_limits()
+                _BLAS_LIMIT["limiter"] = None
+
+
+@contextmanager
+def parallel_calls(threaded):
+    """Wrap every call into a compiled training or loss kernel.
+
+    For a ``threaded`` kernel (one that splits batches across threads, each calling BLAS),
+    BLAS is held to one thread meanwhile; and under ``workqueue`` such calls are
+    serialised across Python threads, so concurrent fits run one at a time instead of
+    crashing. Otherwise this does nothing.
+    """
+    with ExitStack() as stack:
+        if threaded and not thread_safe_layer():
+            stack.enter_context(_WORKQUEUE_LOCK)
+        if threaded:
+            stack.enter_context(_single_threaded_blas())
+        yield
 
 
 _PACKAGE = Path(__file__).resolve().parent

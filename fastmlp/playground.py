@@ -205,7 +205,7 @@ class Playground:
                          else kernel.playground_epochs)
 
         def run(first, count):
-            with parallel_calls():
+            with parallel_calls(work["threaded"]):
                 return epochs_kernel(
                     net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
                     net._activation_codes, net._head, X_train, Y_train, X_test, Y_test, count,

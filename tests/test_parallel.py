@@ -25,11 +25,15 @@ import fastmlp
 CHILD_MARKER = "FASTMLP_TEST_THREADS_CHILD"
 
 
-@pytest.fixture
-def big_batch(rng):
-    """Enough samples for several parts per slot; layers small enough to be split."""
+@pytest.fixture(params=[[4, 12, 6, 3], [8, 16, 8, 3]])
+def big_batch(rng, request):
+    """Enough samples for several parts per slot. On two threads, parts of 1,500 or more
+    samples (batches of 3,000 and the whole set) hand the products of the first two layers
+    to BLAS (65,536 multiply-adds or more) and compute the last with the threads' own
+    loops; the second network also splits batches of 1,000, into parts of 500 whose
+    products all run as loops."""
     head = ("cross_entropy", "softmax")
-    net, X, Y = make_problem([4, 12, 6, 3], "tanh", head, "float64", rng, n_samples=9000)
+    net, X, Y = make_problem(request.param, "tanh", head, "float64", rng, n_samples=9000)
     return net, X, Y
 
 
@@ -121,3 +125,30 @@ def test_parallel_training_matches_serial_training_to_rounding(big_batch, reques
     net.parameters[...] = start
     net.fit(X, Y, epochs=2, lr=0.1, batch_size=3000, shuffle=False)
     np.testing.assert_allclose(parallel, net.parameters, rtol=1e-10, atol=1e-12)
+
+
+def test_blas_is_held_to_one_thread_while_threaded_kernels_run():
+    """Threads of our own each call BLAS, so BLAS must not start threads of its own
+    meanwhile; the limit is lifted by the last of concurrent callers, never under another."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from fastmlp._config import parallel_calls
+
+    def blas_threads():
+        return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info()
+                if lib["user_api"] == "blas"}
+
+    with threadpool_limits(2, user_api="blas"):
+        before = blas_threads()
+        if not before or min(before.values()) < 2:
+            pytest.skip(f"BLAS cannot run two threads on this machine: {before}")
+        with parallel_calls(False):
+            assert blas_threads() == before
+        first, second = parallel_calls(True), parallel_calls(True)
+        first.__enter__()
+        second.__enter__()
+        assert set(blas_threads().values()) == {1}
+        first.__exit__(None, None, None)
+        assert set(blas_threads().values()) == {1}
+        second.__exit__(None, None, None)
+        assert blas_threads() == before

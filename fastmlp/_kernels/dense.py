@@ -13,10 +13,8 @@ from .._config import jit
 
 #: Multiply-adds (fan_out * fan_in * batch) from which a product is handed to BLAS.
 BLAS_MIN_WORK = 1 << 16
-#: A threshold no product reaches: for work already split across threads, where BLAS's
-#: own threads would oversubscribe the cores.
+#: A threshold no product reaches: every product runs as the loops here.
 NO_BLAS = 1 << 62
-
 
 @jit
 def affine_forward(W, b, z_in, z_tilde_out, blas_min_work):

@@ -268,9 +268,10 @@ def threaded_batch_loss_and_gradient(
     ``s, s + n_slots, ...`` in a ``prange`` loop, accumulating its loss and gradient in its
     own buffers; the slots are then summed in order into ``slot_grads[0]``. The split and
     every sum's order depend only on ``m`` and ``n_slots``: a given thread count gives
-    bit-identical results. Parts computed in threads never call BLAS, whose own threads
-    would oversubscribe the cores. A batch that makes a single part runs in the calling
-    thread, exactly as in :func:`batch_loss_and_gradient`.
+    bit-identical results. Each thread hands its large products to BLAS, which the caller
+    holds to one thread meanwhile (:func:`fastmlp._config.parallel_calls`): BLAS's own
+    threads would oversubscribe the cores. A batch that makes a single part runs in the
+    calling thread, exactly as in :func:`batch_loss_and_gradient`.
     """
     n_slots = slot_grads.shape[0]
     capacity = y_buffer.shape[1] // sizes[sizes.shape[0] - 1]
@@ -288,12 +289,12 @@ def threaded_batch_loss_and_gradient(
             scratch[0], gathered, dense.BLAS_MIN_WORK,
         )
         return slot_losses[0]
-    for slot in numba.prange(used):  # BLAS's threads stay off inside ours
+    for slot in numba.prange(used):
         slot_losses[slot] = threaded_slot_loss_and_gradient(
             np.int64(slot), used, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
             head_code, X, Y, sample_weight, order, start, m, scale, with_gradient,
             slot_grads[slot], part_grads[slot], acts[slot], deltas[slot], y_buffer[slot],
-            scratch[slot], gathered, dense.NO_BLAS,
+            scratch[slot], gathered, dense.BLAS_MIN_WORK,
         )
     total = slot_losses[0]
     for slot in range(1, used):
