@@ -1,6 +1,6 @@
 """The implementations fastmlp races against, each set up to do exactly the same work.
 
-* :class:`NumpyMLP`: the seed sheet's plain-numpy MLP (Exercise 2's algorithm:
+* :class:`NumpyMLP`: the exercise sheet's plain-numpy MLP (its two-moons algorithm:
   vectorised numpy in the column layout, one matrix product per layer and direction),
   generalised to any depth and to mini-batches.
 * scikit-learn's ``MLPClassifier`` / ``MLPRegressor`` started from the same weights.
@@ -25,7 +25,7 @@ def _sigmoid(a):
 
 
 def _sigmoid_bce(z_tilde, Y):
-    """Seed head: sigmoid output, BCE on clipped probabilities, delta y_hat - y."""
+    """The sheet's head: sigmoid output, BCE on clipped probabilities, delta y_hat - y."""
     y_hat = _sigmoid(z_tilde)
     clipped = np.clip(y_hat, 1e-15, 1 - 1e-15)
     loss = -np.mean(np.sum(Y * np.log(clipped) + (1 - Y) * np.log(1 - clipped), axis=0))
@@ -43,7 +43,7 @@ HEADS = {"sigmoid_bce": _sigmoid_bce, "tanh_squared_error": _tanh_squared_error}
 
 
 class NumpyMLP:
-    """Plain-numpy MLP trained by (mini-)batch gradient descent, the seed's way.
+    """Plain-numpy MLP trained by (mini-)batch gradient descent, as the exercise sheet does.
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """Per-element cost of the compiled elementary functions against numpy's ufuncs.
 
-The array has 3,500 elements: the hidden-layer size of the seed experiment
+The array has 3,500 elements: the hidden-layer size of the two-moons experiment
 (350 training points x 10 hidden units).
 """
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import timed
 
 ROUNDS = 5
-GROUP = "6 start-up: fresh process, import + seed job"
+GROUP = "6 start-up: fresh process, import + two-moons job"
 
 JOBS = {
     "fastmlp": """

@@ -56,7 +56,7 @@ def timed_fit(benchmark, net, initial, rounds, X, y, **fit_settings):
 
 @pytest.fixture(scope="session")
 def moons():
-    """The seed experiment's training set: make_moons(500, noise 0.2, seed 42), 70%."""
+    """The two-moons experiment's training set: make_moons(500, noise 0.2, seed 42), 70%."""
     from sklearn.datasets import make_moons
     from sklearn.model_selection import train_test_split
 

@@ -37,10 +37,10 @@ FIRST_RUN_HEADING = "## First run: empty compile cache"
 
 # (group prefix, fastmlp entry, peer entry, the target: peer time / fastmlp time >= this)
 TARGETS = [
-    ("1 ", "bench_fastmlp[float64]", "bench_seed_numpy", 6),
+    ("1 ", "bench_fastmlp[float64]", "bench_sheet_numpy", 6),
     ("1 ", "bench_fastmlp[float64]", "bench_sklearn", 20),
     ("1 ", "bench_fastmlp[float64]", "bench_pytorch", 40),
-    ("1 ", "bench_fastmlp[float32]", "bench_seed_numpy", 10),
+    ("1 ", "bench_fastmlp[float32]", "bench_sheet_numpy", 10),
     ("2 ", "bench_fastmlp", "bench_numpy", 50),
     ("2 ", "bench_fastmlp", "bench_pytorch", 50),
     ("3 ", "bench_fastmlp", "bench_sklearn", 5),
@@ -92,7 +92,7 @@ def format_seconds(seconds):
 
 
 def short_group(group):
-    """'1 seed job: moons ...' -> '1 seed job'; 'tanh float64 (3500 elements)' -> 'tanh float64'."""
+    """'1 two-moons job: 2-10-1 ...' -> '1 two-moons job'; 'tanh float64 (3500 elements)' -> 'tanh float64'."""
     return group.split(":")[0].split(" (")[0]
 
 

@@ -1,5 +1,5 @@
-"""Workload 1, the seed job: moons, 2-10-1 tanh, sigmoid + BCE, full batch, lr 0.5,
-1000 epochs. fastmlp (float64, float32) against the seed's numpy MLP, scikit-learn and
+"""Workload 1, the two-moons job: 2-10-1 tanh, sigmoid + BCE, full batch, lr 0.5,
+1000 epochs. fastmlp (float64, float32) against the exercise sheet's numpy MLP, scikit-learn and
 PyTorch, all started from the same weights and checked to reach the same loss curve."""
 
 import numpy as np
@@ -10,7 +10,7 @@ from conftest import THREAD_IDS, TORCH_THREADS, requires_torch, timed, timed_fit
 import fastmlp
 
 EPOCHS, LR, ROUNDS = 1000, 0.5, 7
-GROUP = "1 seed job: moons 2-10-1 tanh, full batch, 1000 epochs"
+GROUP = "1 two-moons job: 2-10-1 tanh, full batch, 1000 epochs"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def bench_fastmlp(benchmark, moons, start, reference, dtype):
     np.testing.assert_allclose(net.history["loss"], reference, rtol=tolerance)
 
 
-def bench_seed_numpy(benchmark, moons, start, reference):
+def bench_sheet_numpy(benchmark, moons, start, reference):
     X, y = moons
     benchmark.group = GROUP
     curve = timed(
