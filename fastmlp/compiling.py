@@ -224,9 +224,9 @@ def compile(dtypes: Sequence[str] = ("float64", "float32"), processes: int | Non
     dtypes = [check.dtype(dtype).__name__ for dtype in dtypes]
     if processes is not None:
         check.positive_int("processes", processes)
-    import numba
+    from ._config import launch_threads
 
-    threads = numba.get_num_threads() > 1
+    threads = launch_threads() > 1
     jobs = [(index, dtype) for index, path in enumerate(PATHS) for dtype in path.dtypes
             if dtype in dtypes and (threads or not path.needs_threads)]
     if not jobs:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
-from ._config import parallel_calls
+from ._config import launch_threads, parallel_calls
 from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
 from ._kernels import network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
@@ -353,7 +352,7 @@ class MLP:
         """
         products = self._sizes[:-1] * self._sizes[1:]
         min_part = -(-MIN_PART_WORK // int(products.sum()))  # samples, rounded up
-        n_threads = numba.get_num_threads()
+        n_threads = launch_threads()
         if parallel and n_threads > 1 and batch >= 2 * min_part:
             n_slots = n_threads
         else:

@@ -130,6 +130,7 @@ def test_parallel_training_matches_serial_training_to_rounding(big_batch, reques
 def test_blas_is_held_to_one_thread_while_threaded_kernels_run():
     """Threads of our own each call BLAS, so BLAS must not start threads of its own
     meanwhile; the limit is lifted by the last of concurrent callers, never under another."""
+    import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba calls)
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from fastmlp._config import parallel_calls
@@ -152,3 +153,43 @@ def test_blas_is_held_to_one_thread_while_threaded_kernels_run():
         assert set(blas_threads().values()) == {1}
         second.__exit__(None, None, None)
         assert blas_threads() == before
+
+
+LAUNCH_SPY = """
+import json, os, sys
+from numba.np.ufunc import parallel
+
+seen = []
+launch = parallel._launch_threads
+def spy():
+    seen.append(os.environ.get("GOMP_SPINCOUNT"))
+    launch()
+parallel._launch_threads = spy
+
+import numpy as np
+import fastmlp
+
+rng = np.random.default_rng(0)
+fastmlp.MLPClassifier(max_iter=1).fit(rng.standard_normal((300, 4)), rng.integers(0, 2, 300))
+print(json.dumps({"at_launch": seen[0], "after": os.environ.get("GOMP_SPINCOUNT")}))
+"""
+
+
+@pytest.mark.parametrize("own", [None, "777"])
+def test_threads_start_with_a_short_openmp_spin_unless_the_user_chose_one(own):
+    """libgomp reads GOMP_SPINCOUNT once, when Numba starts its threads: fastmlp sets its
+    short spin for that moment only, and never over a user's own setting."""
+    import json
+
+    from fastmlp._config import OMP_SPIN_COUNT
+
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("GOMP_SPINCOUNT", "OMP_WAIT_POLICY")}
+    if own is not None:
+        environment["GOMP_SPINCOUNT"] = own
+    child = subprocess.run([sys.executable, "-c", LAUNCH_SPY], env=environment,
+                           capture_output=True, text=True, timeout=900)
+    assert child.returncode == 0, child.stderr
+    seen = json.loads(child.stdout.strip().splitlines()[-1])
+    assert seen["at_launch"] == (own or str(OMP_SPIN_COUNT))
+    assert seen["after"] == own
