@@ -5,17 +5,32 @@ Every benchmark runs its function once before timing (compile time excluded) and
 side in one process. Each also asserts that the implementations agree on the result.
 """
 
+import os
+
 import numpy as np
 import pytest
 from baselines import torch_available
 
 requires_torch = pytest.mark.skipif(not torch_available(), reason="PyTorch is not installed")
 
-if torch_available():
-    # Imported after Numba's OpenMP threading layer has started, PyTorch finds a libgomp
-    # already loaded and shares it instead of loading its own; its training then ran at
-    # half speed. Imported before any benchmark runs (as a script's imports would be), it
-    # does not, so every PyTorch figure in the suite is PyTorch at its own speed.
+
+def pytest_configure(config):
+    """Import PyTorch before any benchmark runs, as a script's imports would.
+
+    Imported after Numba's OpenMP threading layer has started, PyTorch finds a libgomp
+    already loaded and shares it instead of loading its own; its training then ran at half
+    speed. Imported first, it loads libgomp with libgomp's own settings, and every PyTorch
+    figure in the suite is PyTorch at its own speed. When the suite only checks results
+    (timing disabled, as in the test run), libgomp gets the short spin fastmlp gives it when
+    it loads libgomp itself (``fastmlp._config.OMP_SPIN_COUNT``): with the default, the
+    threaded benchmarks ran up to 100x slower on a machine busy with other work.
+    """
+    if not torch_available():
+        return
+    if not config.getoption("benchmark_enable"):
+        from fastmlp._config import OMP_SPIN_COUNT
+
+        os.environ.setdefault("GOMP_SPINCOUNT", str(OMP_SPIN_COUNT))
     import torch  # noqa: F401
 
 #: PyTorch runs every small workload with one thread and with two; the report compares
