@@ -17,18 +17,15 @@ threads (:func:`fastmlp._kernels.network.threaded_batch_loss_and_gradient`), and
 Threaded code is slow to compile, so only runs that use threads compile it.
 :func:`jit_inline` marks the few kernels inlined into their callers to save compile time.
 
-The kernels that apply an elementary function to a whole buffer (activations, output heads,
-the ``*_array`` functions) are compiled through :class:`_WideVectorCompiler`
-(:func:`jit_wide`): Numba's own pipeline, asking LLVM for the widest vectors the CPU has.
-On AVX-512 machines LLVM's default is 256-bit vectors (4 float64 / 8 float32 lanes), chosen
-for CPUs whose clock drops under 512-bit instructions, and the polynomial ``tanh``, ``exp``
-and ``log`` then run at half the width the hardware offers. The other kernels keep LLVM's
-default: their loops run along the batch, and with 8 float64 lanes (interleaved 2 to 4
-times) a loop over a batch of 10 never reaches its vector body. Measured on an AVX-512
-Xeon: the two-moons job (full batch of 350) trains 5-10% faster, the Playground job
-(batches of 10) within 4% of its speed with 256-bit vectors everywhere, where 512-bit
-vectors everywhere made it 10% slower. On CPUs without AVX-512 the request changes
-nothing.
+The array versions of the elementary functions (``mathfn.*_array``) are compiled through
+:class:`_WideVectorCompiler`: Numba's own pipeline, asking LLVM for the widest vectors the
+CPU has. On AVX-512 machines LLVM's default is 256-bit vectors (4 float64 / 8 float32
+lanes), chosen for CPUs whose clock drops under 512-bit instructions; with 512-bit ones the
+polynomial ``tanh``, ``exp`` and ``log`` use all 8 float64 / 16 float32 lanes. The training
+kernels keep LLVM's default, by measurement on an AVX-512 Xeon: with 512-bit vectors in
+the activations and output heads, the two-moons job (3,500 values per layer) trained 8%
+faster, but the Playground job (batches of 10) 4-7% slower; with 512-bit vectors in every
+kernel, 15% faster and 10% slower. On CPUs without AVX-512 the request changes nothing.
 
 Compiled code is cached on disk (``cache=True``): a second process loads it
 instead of compiling. Numba checks a cached function against its own source file only,
@@ -104,7 +101,6 @@ class _WideVectorCompiler(compiler.CompilerBase):
 
 _COMMON = {"cache": True, "nogil": True, "error_model": "numpy"}
 JIT_OPTIONS = {**_COMMON, "fastmath": set(FAST_MATH_FLAGS)}
-WIDE_JIT_OPTIONS = {**JIT_OPTIONS, "pipeline_class": _WideVectorCompiler}
 EXACT_JIT_OPTIONS = {**_COMMON, "fastmath": set(EXACT_MATH_FLAGS),
                      "pipeline_class": _WideVectorCompiler}
 # For helpers built per float format inside factories: compiled into (and cached with)
@@ -177,12 +173,6 @@ def jit(function):
     return _njit(function, **JIT_OPTIONS)
 
 
-def jit_wide(function):
-    """:func:`jit`, asking LLVM for the widest vectors the CPU has (see the module's
-    docstring): for the kernels that apply an elementwise function to a whole flat buffer."""
-    return _njit(function, **WIDE_JIT_OPTIONS)
-
-
 def jit_inline(function):
     """:func:`jit`, and inlined into its compiled callers before they are compiled.
 
@@ -222,8 +212,8 @@ def jit_variant(kernel, name, **replacements):
 
 
 def jit_exact(function):
-    """Compile ``function`` without reassociation (for the elementary functions), with the
-    widest vectors, as :func:`jit_wide`."""
+    """Compile ``function`` without reassociation and with the widest vectors (for the
+    elementary functions' array versions)."""
     return _njit(function, **EXACT_JIT_OPTIONS)
 
 

@@ -105,8 +105,8 @@ def test_exp_rounds_subnormal_results_like_numpy():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_loops_use_the_widest_vectors_the_cpu_has(dtype):
-    """The elementwise kernels are compiled asking LLVM for 512-bit vectors: on an AVX-512
-    CPU their loops run in zmm registers (8 float64 / 16 float32 lanes), elsewhere in the
+    """The array functions are compiled asking LLVM for 512-bit vectors: on an AVX-512 CPU
+    their loops run in zmm registers (8 float64 / 16 float32 lanes), elsewhere in the
     widest the CPU has. A fresh, uncached compile with tanh_array's own options, so that
     its code can be inspected."""
     import llvmlite.binding
@@ -128,16 +128,3 @@ def test_loops_use_the_widest_vectors_the_cpu_has(dtype):
     elif features.get("avx", False):
         assert "ymm" in registers and "zmm" not in registers
 
-
-def test_the_elementwise_kernels_of_training_ask_for_the_widest_vectors():
-    """The activations and output heads, which run the elementary functions over whole
-    buffers, use the wide-vector pipeline; the batch-axis loops of the dense layers keep
-    LLVM's default (wider vectors left batches of 10 in scalar code)."""
-    from fastmlp._config import _WideVectorCompiler
-    from fastmlp._kernels import activations, dense, heads
-
-    for kernel in (activations.activate, activations.multiply_by_derivative,
-                   heads.loss_and_delta, heads.apply_output, mathfn.tanh_array):
-        assert kernel._compiler.pipeline_class is _WideVectorCompiler, kernel
-    for kernel in (dense.affine_forward, dense.weight_gradient, dense.backpropagate):
-        assert kernel._compiler.pipeline_class is not _WideVectorCompiler, kernel

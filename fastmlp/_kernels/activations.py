@@ -20,7 +20,7 @@ LEAKY_RELU    z_tilde if > 0 else a z      1 if z > 0 else a  (a = LEAKY_SLOPE)
 Derivations: docs page "Derivations", sections on the recursion, ReLU and tanh.
 """
 
-from .._config import jit_wide
+from .._config import jit
 from . import mathfn
 from .views import as_vector
 
@@ -39,7 +39,7 @@ ACTIVATION_CODES = {
 LEAKY_SLOPE = 0.01
 
 
-@jit_wide
+@jit
 def activate(code, z):
     """Apply the activation ``code`` in place: ``z <- phi(z)``.
 
@@ -68,7 +68,7 @@ def activate(code, z):
             flat[i] = value if value > zero else slope * value
 
 
-@jit_wide
+@jit
 def multiply_by_derivative(code, z, delta):
     """``delta <- delta * phi'(z_tilde)``, with ``phi'`` written in terms of ``z``.
 

@@ -26,7 +26,7 @@ Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Deriva
 "Derivations" (softmax + cross-entropy, sigmoid + binary cross-entropy).
 """
 
-from .._config import jit_wide
+from .._config import jit
 from . import mathfn
 
 SIGMOID_BCE, SOFTMAX_CE, IDENTITY_SE, TANH_SE = 0, 1, 2, 3
@@ -47,7 +47,7 @@ CANONICAL_OUTPUT = {
 }
 
 
-@jit_wide
+@jit
 def loss_and_delta(code, z_tilde, y, delta, scratch):
     """Summed loss over the batch, each sample's loss, and the output delta.
 
@@ -129,7 +129,7 @@ def loss_and_delta(code, z_tilde, y, delta, scratch):
     return total
 
 
-@jit_wide
+@jit
 def apply_output(code, z, scratch):
     """Turn output pre-activations into outputs in place: ``z <- y_hat``.
 
