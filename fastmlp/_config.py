@@ -51,7 +51,6 @@ except ImportError:  # no advisory locks on this platform: processes share the c
 import numba
 from numba.core import caching, compiler, lowering, typed_passes
 from numba.core.compiler_machinery import register_pass
-from numba.parfors.parfor_lowering import ParforLower
 
 FAST_MATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 EXACT_MATH_FLAGS = frozenset({"nsz", "contract"})
@@ -82,9 +81,7 @@ def _wide_vector_pass(native_pass, lower_class):
 
 
 _LOWERING_SWAPS = {
-    native_pass: _wide_vector_pass(native_pass, lower_class)
-    for native_pass, lower_class in ((typed_passes.NativeLowering, lowering.Lower),
-                                     (typed_passes.NativeParforLowering, ParforLower))
+    typed_passes.NativeLowering: _wide_vector_pass(typed_passes.NativeLowering, lowering.Lower),
 }
 
 
