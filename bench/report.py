@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+from first_run import format_seconds
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -89,14 +90,6 @@ def medians(results):
 
 def find_group(groups, prefix):
     return next((group for group in groups if group.startswith(prefix)), None)
-
-
-def format_seconds(seconds):
-    if seconds >= 1:
-        return f"{seconds:.2f} s"
-    if seconds >= 1e-3:
-        return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds * 1e6:.0f} µs"
 
 
 def short_group(group):

@@ -220,6 +220,8 @@ _WORKQUEUE_LOCK = threading.Lock()
 #: Spins of an idle OpenMP (libgomp) thread before it sleeps, while Numba starts its
 #: threads; a user's own ``GOMP_SPINCOUNT`` or ``OMP_WAIT_POLICY`` wins.
 OMP_SPIN_COUNT = 3000
+_LAUNCH_LOCK = threading.Lock()
+_LAUNCHED = []
 
 
 def launch_threads():
@@ -235,16 +237,19 @@ def launch_threads():
     reads the setting once, when Numba loads it: the variable is set for that moment
     only, so that no other program or library started later inherits it.
     """
-    from numba.np.ufunc import parallel
+    with _LAUNCH_LOCK:  # the environment is the process's: one launch at a time, once
+        if not _LAUNCHED:
+            from numba.np.ufunc import parallel
 
-    own_setting = "GOMP_SPINCOUNT" in os.environ or "OMP_WAIT_POLICY" in os.environ
-    if not own_setting:
-        os.environ["GOMP_SPINCOUNT"] = str(OMP_SPIN_COUNT)
-    try:
-        parallel._launch_threads()
-    finally:
-        if not own_setting:
-            del os.environ["GOMP_SPINCOUNT"]
+            own_setting = "GOMP_SPINCOUNT" in os.environ or "OMP_WAIT_POLICY" in os.environ
+            if not own_setting:
+                os.environ["GOMP_SPINCOUNT"] = str(OMP_SPIN_COUNT)
+            try:
+                parallel._launch_threads()
+            finally:
+                if not own_setting:
+                    del os.environ["GOMP_SPINCOUNT"]
+            _LAUNCHED.append(True)
     return numba.get_num_threads()
 
 

@@ -64,16 +64,23 @@ def handler_restored():
     assert signal.getsignal(signal.SIGINT) is before
 
 
-def test_ctrl_c_stops_mlp_fit_after_a_completed_epoch(data):
-    X, y = data
-    settings = dict(lr=0.05, batch_size=32, optimizer="adam")
-    net = fastmlp.MLP([10, 32, 32, 1], activation="relu", init="glorot", seed=0)
+def fit_until_ctrl_c(net, X, y, **settings):
+    """``net.fit`` for a million epochs, with Ctrl-C pressed once training has changed the
+    weights; checks the interruption warning and returns the number of epochs completed."""
     watcher = press_ctrl_c_once(weights_changed(net.parameters))
     with pytest.warns(UserWarning, match="interrupted by the user after epoch"):
         net.fit(X, y, epochs=1_000_000, **settings)
     watcher.join()
     completed = net.history["loss"].size
     assert 0 < completed < 1_000_000
+    return completed
+
+
+def test_ctrl_c_stops_mlp_fit_after_a_completed_epoch(data):
+    X, y = data
+    settings = dict(lr=0.05, batch_size=32, optimizer="adam")
+    net = fastmlp.MLP([10, 32, 32, 1], activation="relu", init="glorot", seed=0)
+    completed = fit_until_ctrl_c(net, X, y, **settings)
     assert np.isfinite(net.history["loss"]).all()
     replay = fastmlp.MLP([10, 32, 32, 1], activation="relu", init="glorot", seed=0)
     replay.fit(X, y, epochs=completed, **settings)
@@ -85,12 +92,7 @@ def test_ctrl_c_stops_a_fit_with_validation_after_a_completed_epoch(data):
     X, y = data
     settings = dict(lr=0.05, batch_size=256, validation_data=(X[:500], y[:500]))
     net = fastmlp.MLP([10, 16, 1], activation="tanh", init="glorot", seed=1)
-    watcher = press_ctrl_c_once(weights_changed(net.parameters))
-    with pytest.warns(UserWarning, match="interrupted by the user after epoch"):
-        net.fit(X, y, epochs=1_000_000, **settings)
-    watcher.join()
-    completed = net.history["loss"].size
-    assert 0 < completed < 1_000_000
+    completed = fit_until_ctrl_c(net, X, y, **settings)
     assert {key: values.size for key, values in net.history.items()} == {
         "loss": completed, "val_loss": completed, "val_accuracy": completed}
     assert np.isfinite(net.history["val_loss"]).all()

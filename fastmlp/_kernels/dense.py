@@ -30,7 +30,7 @@ def affine_forward(W, b, z_in, z_tilde_out, blas_min_work):
         Overwritten with the pre-activations.
     blas_min_work : int
         Multiply-adds from which the product goes to BLAS (:data:`BLAS_MIN_WORK`, or
-        :data:`NO_BLAS` inside threads of our own).
+        :data:`NO_BLAS` to keep every product in the loops here).
     """
     fan_out, fan_in = W.shape
     batch = z_in.shape[1]
