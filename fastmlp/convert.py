@@ -47,8 +47,6 @@ def from_sklearn(estimator):
         target = MLPClassifier
     elif isinstance(estimator, SkRegressor):
         target = MLPRegressor
-        if estimator.loss != "squared_error":
-            raise ValueError(f"fastmlp has no {estimator.loss!r} loss; only 'squared_error'")
     else:
         raise TypeError(
             "from_sklearn needs a scikit-learn MLPClassifier or MLPRegressor, got "
@@ -58,6 +56,8 @@ def from_sklearn(estimator):
         raise ValueError("the scikit-learn estimator is not fitted; call its fit first")
     params = {name: getattr(estimator, name) for name in _SKLEARN_PARAMS}
     params["random_state"] = copy.deepcopy(params["random_state"])
+    if target is MLPRegressor:
+        params["loss"] = estimator.loss
     model = target(activation=estimator.activation, solver=estimator.solver, **params)
     dtype = estimator.coefs_[0].dtype
     sizes = [estimator.coefs_[0].shape[0]] + [c.shape[1] for c in estimator.coefs_]
@@ -113,7 +113,8 @@ def to_sklearn(model: _BaseMLP):
         estimator._label_binarizer = copy.deepcopy(model._label_binarizer)
         estimator.classes_ = estimator._label_binarizer.classes_
     else:
-        estimator = SkRegressor(activation=activation, solver=solver, **params)
+        estimator = SkRegressor(loss=model.loss, activation=activation, solver=solver,
+                                **params)
     estimator.coefs_ = [np.array(W.T) for W in net.weights]
     estimator.intercepts_ = [np.array(b) for b in net.biases]
     for name in _FITTED_SHARED + ("feature_names_in_",):

@@ -67,7 +67,10 @@ OUTPUT_LOSSES = {
     "logistic": "binary_cross_entropy",
     "softmax": "cross_entropy",
     "identity": "squared_error",
+    "exp": "poisson",
 }
+#: MLPRegressor's losses (scikit-learn's names) -> output activation (scikit-learn's name).
+REGRESSION_OUTPUTS = {"squared_error": "identity", "poisson": "exp"}
 
 
 def _dense(X):
@@ -737,9 +740,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, compiled.
 
-    Identity outputs with half squared error, one output per target column. Parameters
-    and attributes as :class:`MLPClassifier` (without ``classes_``), plus ``loss``
-    (``"squared_error"``, the only loss offered).
+    One output per target column. Parameters and attributes as :class:`MLPClassifier`
+    (without ``classes_``), plus ``loss``:
+
+    * ``"squared_error"`` (default): identity outputs, half the squared error;
+    * ``"poisson"``: exponential outputs (a log link), half the Poisson deviance
+      ``y log(y / y_hat) - y + y_hat`` summed over the outputs, for targets ``>= 0``
+      (counts, rates); ``predict`` returns the predicted means.
     """
 
     def __init__(
@@ -786,17 +793,22 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         self.loss = loss
 
     def _check_hyperparameters(self):
-        check.choice("loss", self.loss, ("squared_error",))
+        check.choice("loss", self.loss, tuple(REGRESSION_OUTPUTS))
         return super()._check_hyperparameters()
 
     def _output_name(self):
-        return "identity"
+        return REGRESSION_OUTPUTS[self.loss]
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, _dense(X), y, multi_output=True, y_numeric=True,
                              dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and y.size and y.min() < 0:
+            raise ValueError(
+                "loss='poisson' needs targets y >= 0 (counts, rates); y has a minimum of "
+                f"{y.min()}. Use loss='squared_error' for targets of either sign."
+            )
         return X, y
 
     def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):

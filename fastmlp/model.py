@@ -17,10 +17,17 @@ from ._config import launch_threads, parallel_calls
 from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
 from ._kernels import network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
-from ._kernels.heads import CANONICAL_OUTPUT, HEAD_CODES, SIGMOID_BCE, SOFTMAX_CE, TANH_SE
+from ._kernels.heads import (
+    CANONICAL_OUTPUT,
+    EXP_POISSON,
+    HEAD_CODES,
+    SIGMOID_BCE,
+    SOFTMAX_CE,
+    TANH_SE,
+)
 
 LOSSES = tuple(CANONICAL_OUTPUT)
-OUTPUTS = ("sigmoid", "softmax", "identity", "tanh")
+OUTPUTS = ("sigmoid", "softmax", "identity", "tanh", "exp")
 INITS = ("normal", "glorot", "he", "playground")
 OPTIMIZERS = tuple(optim.OPTIMIZER_CODES)
 
@@ -135,12 +142,13 @@ class MLP:
         Hidden activation: ``"tanh"``, ``"relu"``, ``"sigmoid"``, ``"linear"`` or
         ``"leaky_relu"`` (slope 0.01), for all hidden layers or one name per hidden layer.
     loss : str
-        ``"binary_cross_entropy"``, ``"cross_entropy"`` or ``"squared_error"``
-        (``1/2 ||y_hat - y||^2`` per sample). The objective is the mean loss over the
-        samples plus the penalties.
+        ``"binary_cross_entropy"``, ``"cross_entropy"``, ``"squared_error"``
+        (``1/2 ||y_hat - y||^2`` per sample) or ``"poisson"`` (half the Poisson deviance
+        ``sum y log(y / y_hat) - y + y_hat`` per sample, for counts and other targets
+        ``>= 0``). The objective is the mean loss over the samples plus the penalties.
     output : str or None
         Output activation; ``None`` picks the loss's canonical one (sigmoid, softmax,
-        identity). The only other pairing accepted is ``"tanh"`` with squared error
+        identity, exp). The only other pairing accepted is ``"tanh"`` with squared error
         (targets in [-1, 1], as in the Neural Network Playground).
     init : str
         ``"normal"``: standard normal weights times ``init_scale``, zero biases (the seed
@@ -274,7 +282,7 @@ class MLP:
     @property
     def is_classifier(self) -> bool:
         """True for the cross-entropy losses (labels, probabilities, accuracy)."""
-        return self.loss_name != "squared_error"
+        return self.loss_name in ("binary_cross_entropy", "cross_entropy")
 
     def __repr__(self):
         return (
@@ -318,9 +326,16 @@ class MLP:
         if array.ndim == 1:
             array = array.reshape(-1, 1)
         if array.shape[1] != n_outputs:
+            hint = ""
+            if self._head == SIGMOID_BCE and np.ndim(y) == 1:
+                hint = (
+                    f". For {n_outputs} classes given as 1-D class ids 0..{n_outputs - 1}, use "
+                    "loss='cross_entropy' (softmax outputs); binary_cross_entropy takes one "
+                    "0/1 column per output"
+                )
             raise ValueError(
                 f"{name} has {array.shape[1]} column(s) but the network has {n_outputs} "
-                f"output(s)"
+                f"output(s){hint}"
             )
         targets = np.ascontiguousarray(array, dtype=self.dtype)
         if self._head == SOFTMAX_CE:
@@ -335,6 +350,11 @@ class MLP:
                     f"{name} for binary_cross_entropy must be labels 0/1 (or probabilities in "
                     f"[0, 1]); got values in [{array.min()}, {array.max()}]"
                 )
+        elif self._head == EXP_POISSON and targets.min() < 0:
+            raise ValueError(
+                f"{name} for the poisson loss must be non-negative (counts, rates); got a "
+                f"minimum of {array.min()}"
+            )
         elif self._head == TANH_SE and np.abs(targets).max() > 1:
             raise ValueError(
                 f"{name} for a tanh output must lie in [-1, 1] (e.g. labels -1/+1); got values "
@@ -666,7 +686,7 @@ class MLP:
         if not self.is_classifier:
             raise TypeError(
                 "predict_proba needs a classification loss ('binary_cross_entropy' or "
-                "'cross_entropy'); use predict for squared_error"
+                f"'cross_entropy'); use predict for {self.loss_name}"
             )
         return self._outputs(self._features(X), apply_head=True)
 
@@ -676,8 +696,9 @@ class MLP:
         * ``cross_entropy``: class ids, shape ``(n_samples,)``.
         * ``binary_cross_entropy``: 0/1 labels (probability >= 0.5), shape
           ``(n_samples,)`` for one output, ``(n_samples, n_outputs)`` otherwise.
-        * ``squared_error``: the network's outputs, shape ``(n_samples,)`` for one
-          output, ``(n_samples, n_outputs)`` otherwise.
+        * ``squared_error`` and ``poisson``: the network's outputs (for ``poisson``
+          the predicted means ``e^z``), shape ``(n_samples,)`` for one output,
+          ``(n_samples, n_outputs)`` otherwise.
         """
         X = self._features(X)
         if self._head == SOFTMAX_CE:

@@ -38,7 +38,13 @@ def softmax(a):
     return shifted / shifted.sum(axis=0, keepdims=True)
 
 
-OUTPUTS = {"sigmoid": sigmoid, "softmax": softmax, "identity": lambda a: a, "tanh": np.tanh}
+OUTPUTS = {
+    "sigmoid": sigmoid,
+    "softmax": softmax,
+    "identity": lambda a: a,
+    "tanh": np.tanh,
+    "exp": np.exp,
+}
 
 
 def per_sample_loss(loss, y_hat, Y):
@@ -47,6 +53,10 @@ def per_sample_loss(loss, y_hat, Y):
         return -(Y * np.log(y_hat) + (1.0 - Y) * np.log(1.0 - y_hat)).sum(axis=0)
     if loss == "cross_entropy":
         return -(Y * np.log(y_hat)).sum(axis=0)
+    if loss == "poisson":
+        # Half the Poisson deviance; y log(y / y_hat) is 0 where y is 0.
+        ratio_term = np.where(Y > 0, Y * np.log(np.where(Y > 0, Y, 1.0) / y_hat), 0.0)
+        return (ratio_term - Y + y_hat).sum(axis=0)
     return 0.5 * ((y_hat - Y) ** 2).sum(axis=0)
 
 
@@ -56,6 +66,8 @@ def loss_gradient_wrt_output(loss, y_hat, Y):
         return -Y / y_hat + (1.0 - Y) / (1.0 - y_hat)
     if loss == "cross_entropy":
         return -Y / y_hat
+    if loss == "poisson":
+        return 1.0 - Y / y_hat
     return y_hat - Y
 
 
@@ -72,6 +84,8 @@ def output_delta(loss, output, z_tilde, Y):
             jacobian = np.diag(p * (1.0 - p))
         elif output == "tanh":
             jacobian = np.diag(1.0 - p**2)
+        elif output == "exp":
+            jacobian = np.diag(p)
         else:
             jacobian = np.eye(p.size)
         delta[:, j] = jacobian.T @ upstream[:, j]

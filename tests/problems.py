@@ -10,6 +10,7 @@ HEADS = (
     ("cross_entropy", "softmax"),
     ("squared_error", "identity"),
     ("squared_error", "tanh"),
+    ("poisson", "exp"),
 )
 DTYPES = ("float64", "float32")
 # Relative tolerance of a comparison with the float64 reference, per dtype.
@@ -23,6 +24,8 @@ def make_targets(loss, output, n_samples, n_outputs, rng):
         return np.eye(n_outputs)[rng.integers(0, n_outputs, n_samples)]
     if loss == "binary_cross_entropy":
         return rng.integers(0, 2, (n_samples, n_outputs)).astype(float)
+    if loss == "poisson":
+        return rng.poisson(1.5, (n_samples, n_outputs)).astype(float)  # counts, zeros too
     if output == "tanh":
         return rng.uniform(-1, 1, (n_samples, n_outputs))
     return rng.normal(size=(n_samples, n_outputs))

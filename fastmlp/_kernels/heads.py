@@ -1,26 +1,31 @@
 """Output heads: an output activation paired with the loss that makes its delta simple.
 
 With the canonical pairings below, the gradient of the loss with respect to the output
-pre-activation ``z_tilde`` needs no Jacobian: for the first three it is ``y_hat - y``.
+pre-activation ``z_tilde`` needs no Jacobian: for all but ``TANH_SE`` it is ``y_hat - y``.
 Any other pairing is refused by the Python layer (:data:`HEAD_CODES`), so the kernels
 never compute a delta that does not belong to their loss.
 
-============  ==========================  ===============================  =======================
-code          output y_hat                loss per sample                  delta = dL/dz_tilde
-============  ==========================  ===============================  =======================
-SIGMOID_BCE   1 / (1 + e^-z) per output   -sum y log y_hat                 y_hat - y
+============  ==========================  ================================  =======================
+code          output y_hat                loss per sample                   delta = dL/dz_tilde
+============  ==========================  ================================  =======================
+SIGMOID_BCE   1 / (1 + e^-z) per output   -sum y log y_hat                  y_hat - y
                                           + (1 - y) log(1 - y_hat)
-SOFTMAX_CE    e^z_i / sum_m e^z_m         -sum_i y_i log y_hat_i           (sum_i y_i) y_hat - y
-IDENTITY_SE   z                           1/2 ||y_hat - y||^2              y_hat - y
-TANH_SE       tanh(z)                     1/2 ||y_hat - y||^2              (y_hat - y)(1 - y_hat^2)
-============  ==========================  ===============================  =======================
+SOFTMAX_CE    e^z_i / sum_m e^z_m         -sum_i y_i log y_hat_i            (sum_i y_i) y_hat - y
+IDENTITY_SE   z                           1/2 ||y_hat - y||^2               y_hat - y
+TANH_SE       tanh(z)                     1/2 ||y_hat - y||^2               (y_hat - y)(1 - y_hat^2)
+EXP_POISSON   e^z per output              sum y log(y / y_hat) - y + y_hat  y_hat - y
+============  ==========================  ================================  =======================
+
+The Poisson loss is half the Poisson deviance (the log link's canonical loss, as in
+scikit-learn's ``MLPRegressor(loss="poisson")``); its term ``y log y`` (0 where ``y = 0``)
+does not depend on the weights and only makes a perfect fit score 0.
 
 For one-hot (or any probability-vector) targets ``sum_i y_i = 1`` and the softmax delta
 is the familiar ``y_hat - y``; the general form keeps the gradient exact for any target.
 
 The losses are computed from ``z_tilde`` in a form that cannot overflow:
-``BCE = max(z, 0) - y z + log1p(e^-|z|)`` and ``CE = logsumexp(z) sum_i y_i - sum_i y_i z_i``
-(log-sum-exp shifted by the column maximum).
+``BCE = max(z, 0) - y z + log1p(e^-|z|)``, ``CE = logsumexp(z) sum_i y_i - sum_i y_i z_i``
+(log-sum-exp shifted by the column maximum) and ``Poisson = y log y - y z - y + e^z``.
 
 Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Derivations: docs page
 "Derivations" (softmax + cross-entropy, sigmoid + binary cross-entropy).
@@ -29,7 +34,7 @@ Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Deriva
 from .._config import jit
 from . import mathfn
 
-SIGMOID_BCE, SOFTMAX_CE, IDENTITY_SE, TANH_SE = 0, 1, 2, 3
+SIGMOID_BCE, SOFTMAX_CE, IDENTITY_SE, TANH_SE, EXP_POISSON = 0, 1, 2, 3, 4
 
 #: (loss name, output name) -> kernel code: the only pairings fastmlp accepts.
 HEAD_CODES = {
@@ -37,6 +42,7 @@ HEAD_CODES = {
     ("cross_entropy", "softmax"): SOFTMAX_CE,
     ("squared_error", "identity"): IDENTITY_SE,
     ("squared_error", "tanh"): TANH_SE,
+    ("poisson", "exp"): EXP_POISSON,
 }
 
 #: The output activation used when ``output=None``.
@@ -44,6 +50,7 @@ CANONICAL_OUTPUT = {
     "binary_cross_entropy": "sigmoid",
     "cross_entropy": "softmax",
     "squared_error": "identity",
+    "poisson": "exp",
 }
 
 
@@ -123,6 +130,14 @@ def loss_and_delta(code, z_tilde, y, delta, scratch):
                 difference = y_hat - y[i, j]
                 sample_loss[j] += half * difference * difference
                 delta[i, j] = difference * (one - y_hat * y_hat)
+    elif code == EXP_POISSON:
+        for i in range(n_outputs):
+            for j in range(batch):
+                target = y[i, j]
+                y_hat = mathfn.exp(z_tilde[i, j])
+                own = target * mathfn.log(target) if target > zero else zero
+                sample_loss[j] += own - target * z_tilde[i, j] - target + y_hat
+                delta[i, j] = y_hat - target
     total = zero
     for j in range(batch):
         total += sample_loss[j]
@@ -151,6 +166,10 @@ def apply_output(code, z, scratch):
         for i in range(n_outputs):
             for j in range(batch):
                 z[i, j] = mathfn.tanh(z[i, j])
+    elif code == EXP_POISSON:
+        for i in range(n_outputs):
+            for j in range(batch):
+                z[i, j] = mathfn.exp(z[i, j])
     elif code == SOFTMAX_CE:
         column_max = scratch[0]
         column_sum = scratch[1]
