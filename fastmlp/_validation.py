@@ -108,7 +108,17 @@ def features(X, n_features, float_type, name="X"):
     """``X`` as a finite, C-contiguous ``(n_samples, n_features)`` array of ``float_type``."""
     array = numeric_array(name, X, float_type)
     if array.ndim != 2:
-        hint = " (use X.reshape(-1, 1) for a single feature)" if array.ndim == 1 else ""
+        hint = ""
+        if array.ndim == 1:
+            one_sample = f"{name}.reshape(1, -1) for a single sample of {n_features} features"
+            one_feature = f"{name}.reshape(-1, 1) for one value per sample"
+            if array.size == n_features != 1:
+                hint = f" (use {one_sample})"
+            elif n_features == 1:
+                hint = f" (use {one_feature})"
+            else:
+                hint = (f" (the network takes {n_features} features per sample: pass one row "
+                        "per sample)")
         raise ValueError(
             f"{name} must be 2-D (n_samples, n_features), got shape {array.shape}{hint}"
         )

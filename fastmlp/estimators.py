@@ -17,7 +17,9 @@ Where fastmlp differs on purpose:
   path is the same, ``loss_curve_`` differs by the factor ``n_outputs``.
 * Sparse input is refused (the kernels are dense): call ``X.toarray()`` if it fits.
 * A diverging fit raises ``ValueError`` as soon as an epoch turns non-finite and keeps
-  the last finite weights, so the model stays usable.
+  the last finite weights, so the model stays usable. With ``early_stopping`` it stops
+  there instead, with a ``ConvergenceWarning``, and keeps the best validated weights, as
+  scikit-learn ends such a run.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -54,6 +57,7 @@ ACTIVATION_NAMES = {
     "leaky_relu": "leaky_relu",
 }
 SOLVERS = ("adam", "sgd", "gd", "lbfgs")
+STOCHASTIC_SOLVERS = ("adam", "sgd", "gd")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
 INITS = ("glorot", "he", "normal", "playground")
 #: Fitted attributes that scikit-learn's estimators have too.
@@ -117,6 +121,7 @@ class _BaseMLP(BaseEstimator):
         l1=0.0,
         dtype=None,
         init="glorot",
+        progress_bar=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -144,6 +149,7 @@ class _BaseMLP(BaseEstimator):
         self.l1 = l1
         self.dtype = dtype
         self.init = init
+        self.progress_bar = progress_bar
 
     # ------------------------------------------------------------ hyper-parameters
     def _hidden_sizes(self):
@@ -199,9 +205,12 @@ class _BaseMLP(BaseEstimator):
         check.real("beta_1", self.beta_1, minimum=0.0, exclusive_maximum=1.0)
         check.real("beta_2", self.beta_2, minimum=0.0, exclusive_maximum=1.0)
         check.real("epsilon", self.epsilon, exclusive_minimum=0.0)
-        check.positive_int("n_iter_no_change", self.n_iter_no_change)
+        if not (isinstance(self.n_iter_no_change, numbers.Real)
+                and self.n_iter_no_change == np.inf):
+            check.positive_int("n_iter_no_change", self.n_iter_no_change)
         check.positive_int("max_fun", self.max_fun)
         check.choice("init", self.init, INITS)
+        check.boolean("progress_bar", self.progress_bar)
         if self.dtype is not None:
             check.dtype(self.dtype)
         if self.random_state is not None and not isinstance(
@@ -310,13 +319,19 @@ class _BaseMLP(BaseEstimator):
         with deferred_interrupt():
             return self._fit_uninterrupted(X, y, sample_weight, incremental)
 
-    def _fit_uninterrupted(self, X, y, sample_weight, incremental):
-        hidden, activations = self._check_hyperparameters()
-        if incremental and self.solver == "lbfgs":
+    def _check_solver(self):
+        """True when ``partial_fit`` is available (scikit-learn's ``available_if`` test)."""
+        if self.solver not in STOCHASTIC_SOLVERS:
             raise AttributeError(
                 "partial_fit is only available for the stochastic solvers ('sgd', 'adam', "
-                "'gd'); lbfgs is not stochastic"
+                f"'gd'); {self.solver} is not stochastic"
             )
+        return True
+
+    def _fit_uninterrupted(self, X, y, sample_weight, incremental):
+        hidden, activations = self._check_hyperparameters()
+        if incremental:
+            self._check_solver()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
@@ -467,11 +482,16 @@ class _BaseMLP(BaseEstimator):
                     runner.order[:] = runner.order[permutation]
                 _, diverged = runner.run(1, loss, self._learning_rate)
                 if diverged:
-                    self._diverged()
+                    if validation is None:
+                        self._diverged()
+                    self._diverged_with_validation(n_samples)
+                    break
                 self.n_iter_ += 1
                 self.loss_ = float(loss[0])
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{self.loss_:.6g}")
@@ -479,7 +499,7 @@ class _BaseMLP(BaseEstimator):
                 if self.solver != "adam" and self.learning_rate == "invscaling":
                     self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
                 if self._no_improvement_count > self.n_iter_no_change:
-                    if self._stop_or_slow_down():
+                    if self._stop_or_slow_down(validation is not None):
                         break
                     self._no_improvement_count = 0
                 if not incremental and self.n_iter_ == self.max_iter:
@@ -496,21 +516,51 @@ class _BaseMLP(BaseEstimator):
 
     def _diverged(self):
         message = (
-            f"training diverged in epoch {self.n_iter_ + 1} (non-finite loss or weights); "
-            f"the weights after epoch {self.n_iter_} were kept. Lower learning_rate_init or "
-            "scale the input data."
+            "Solver produced non-finite parameter weights. The input data may contain large "
+            f"values and need to be preprocessed. Training diverged in epoch {self.n_iter_ + 1} "
+            f"(non-finite loss or weights) and the weights after epoch {self.n_iter_} were "
+            "kept: lower learning_rate_init or scale the input data."
         )
         if self.n_iter_ == 0 and not hasattr(self, "loss_"):
             self.loss_ = float("nan")
         raise ValueError(message)
 
-    def _stop_or_slow_down(self):
+    def _diverged_with_validation(self, n_samples):
+        """End a diverging epoch under early stopping as scikit-learn does: no exception.
+
+        The epoch is recorded with a non-finite loss and a NaN validation score, and
+        training stops; the best validated weights are restored by the caller.
+        """
+        self.n_iter_ += 1
+        self.t_ += n_samples
+        self.loss_ = float("nan")
+        self.loss_curve_.append(self.loss_)
+        self.val_loss_curve_.append(float("nan"))
+        self.validation_scores_.append(float("nan"))
+        warnings.warn(
+            f"training diverged in epoch {self.n_iter_} (non-finite loss or weights); it "
+            "stopped there and kept the weights with the best validation score. Lower "
+            "learning_rate_init or scale the input data.",
+            ConvergenceWarning, stacklevel=7,
+        )
+
+    def _stop_or_slow_down(self, validated):
         """scikit-learn's rule once the loss (or score) stops improving: True stops."""
+        if self.verbose:
+            what = "Validation score" if validated else "Training loss"
+            message = (f"{what} did not improve more than tol={self.tol:f} for "
+                       f"{self.n_iter_no_change} consecutive epochs.")
         if self.solver == "adam" or self.learning_rate != "adaptive":
+            if self.verbose:
+                print(f"{message} Stopping.")
             return True
         if self._learning_rate <= 1e-6:
+            if self.verbose:
+                print(f"{message} Learning rate too small. Stopping.")
             return True
         self._learning_rate /= 5.0
+        if self.verbose:
+            print(f"{message} Setting learning rate to {self._learning_rate:f}")
         return False
 
     def _validates(self):
@@ -522,7 +572,8 @@ class _BaseMLP(BaseEstimator):
         # targets only); multi-label rows are too varied to stratify.
         single_label = (is_classifier(self)
                         and self._label_binarizer.y_type_ != "multilabel-indicator")
-        stratify = Y if single_label else None
+        # Booleans, as scikit-learn passes them: the split and its messages are the same.
+        stratify = Y.astype(bool) if single_label else None
         arrays = (X, Y) if weights.size == 0 else (X, Y, weights)
         parts = train_test_split(*arrays, random_state=self._random_state,
                                  test_size=self.validation_fraction, stratify=stratify)
@@ -533,8 +584,8 @@ class _BaseMLP(BaseEstimator):
             val_weights = None
         if X_val.shape[0] < 2:
             raise ValueError(
-                "the validation set is too small (fewer than 2 samples): increase "
-                "validation_fraction or use more data"
+                "The validation set is too small (fewer than 2 samples). Increase "
+                "'validation_fraction' or the size of your dataset."
             )
         self._best_parameters = self._net.parameters.copy()
         work = self._net._workspace(X_val.shape[0])
@@ -564,7 +615,7 @@ class _BaseMLP(BaseEstimator):
             self._best_parameters[:] = net.parameters
 
     def _progress_bar(self, total):
-        if not self.verbose:
+        if not self.progress_bar:
             return None
         from tqdm.auto import tqdm
 
@@ -638,8 +689,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose,
     warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
     beta_1, beta_2, epsilon, n_iter_no_change, max_fun :
-        As in scikit-learn. ``verbose=True`` shows a progress bar with the epoch and
-        the loss.
+        As in scikit-learn. ``verbose`` prints scikit-learn's ``Iteration N, loss = ...``
+        line after every epoch and its messages when training stops or slows down;
+        ``n_iter_no_change`` may be ``np.inf`` (never stop before ``max_iter``).
     l1 : float, default 0
         L1 penalty ``l1 / S sum |W|`` per batch, scaled like ``alpha``.
     dtype : {None, "float32", "float64"}, default None
@@ -648,6 +700,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     init : {"glorot", "he", "normal", "playground"}, default "glorot"
         ``"glorot"`` is scikit-learn's initialisation, drawn from ``random_state``
         exactly as scikit-learn draws it; the others are :class:`fastmlp.MLP`'s schemes.
+    progress_bar : bool, default False
+        Show a progress bar (tqdm) with the epoch and the loss while fitting.
 
     Attributes
     ----------
@@ -677,8 +731,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             if self.warm_start:
                 if set(classes) != set(self.classes_):
                     raise ValueError(
-                        "warm_start can only be used where y has the same classes as in the "
-                        f"previous call to fit: previously {self.classes_}, now {classes}"
+                        "warm_start can only be used where `y` has the same classes as in "
+                        f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                        f"{classes}"
                     )
             elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
                 raise ValueError(
@@ -687,6 +742,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 )
         return X, self._label_binarizer.transform(y)
 
+    @available_if(_BaseMLP._check_solver)
     def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
                     classes: ArrayLike | None = None):
         """One epoch over ``X``, ``y``, continuing the model (and its optimizer state).
@@ -779,6 +835,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         l1=0.0,
         dtype=None,
         init="glorot",
+        progress_bar=False,
     ):
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
@@ -788,7 +845,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun, l1=l1, dtype=dtype, init=init,
+            max_fun=max_fun, l1=l1, dtype=dtype, init=init, progress_bar=progress_bar,
         )
         self.loss = loss
 
@@ -800,6 +857,18 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return REGRESSION_OUTPUTS[self.loss]
 
     def _validate_input(self, X, y, incremental, reset):
+        targets = np.asarray(y) if not hasattr(y, "dtype") else y
+        if getattr(targets, "dtype", None) is not None and targets.dtype.kind in "OSU":
+            try:
+                np.asarray(targets, dtype=np.float64)
+            except (TypeError, ValueError):
+                example = next((v for v in np.ravel(targets) if isinstance(v, (str, bytes))),
+                               np.ravel(targets)[:1])
+                raise ValueError(
+                    f"MLPRegressor needs numeric targets, but y holds values such as "
+                    f"'{example}'. For class labels use MLPClassifier; for numbers stored as "
+                    "text, convert them first, e.g. y.astype(float)."
+                ) from None
         X, y = validate_data(self, _dense(X), y, multi_output=True, y_numeric=True,
                              dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
@@ -811,6 +880,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             )
         return X, y
 
+    @available_if(_BaseMLP._check_solver)
     def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):
         """One epoch over ``X``, ``y``, continuing the model (and its optimizer state)."""
         return self._fit(X, y, sample_weight, incremental=True)

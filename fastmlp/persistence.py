@@ -167,6 +167,13 @@ def load(path):
     """
     path = os.fspath(path)
     damaged = f"{path} is not a fastmlp model file, or it is damaged or truncated"
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):
+        raise ValueError(
+            f"{path} is not a fastmlp model file (or one damaged or truncated): model files "
+            "are zip archives written by fastmlp.save or a model's save method, and this "
+            "file is not a zip archive. (A pickle or joblib file of a model is read with "
+            "pickle.load or joblib.load, and only from a source you trust.)"
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
             names = set(archive.files)

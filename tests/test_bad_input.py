@@ -1,5 +1,7 @@
 """Bad input gets a ValueError/TypeError that says what to do, before compiled code runs."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -65,7 +67,7 @@ FIT = {
 }
 
 DATA = {
-    "X 1-D": (lambda m: m.fit(X[:, 0], Y), ValueError, "reshape"),
+    "X 1-D": (lambda m: m.fit(X[:, 0], Y), ValueError, "one row per sample"),
     "X wrong width": (lambda m: m.fit(X[:, :1], Y), ValueError, "has 1 features"),
     "X empty": (lambda m: m.fit(np.empty((0, 2)), np.empty(0)), ValueError, "empty"),
     "X nan": (lambda m: m.fit(with_nan(X), Y), ValueError, "NaN or infinite"),
@@ -224,3 +226,46 @@ def test_other_entry_points(case):
     call, error, message = OTHER_ENTRY_POINTS[case]
     with pytest.raises(error, match=message):
         call()
+
+
+def test_one_sample_given_1d_gets_the_reshape_that_fits():
+    """A 1-D row of as many values as the network has inputs is one sample."""
+    two_inputs = fastmlp.MLP([2, 3, 1])
+    with pytest.raises(ValueError, match=re.escape("X.reshape(1, -1) for a single sample")):
+        two_inputs.predict(np.array([0.1, 0.2]))
+    one_input = fastmlp.MLP([1, 3, 1])
+    with pytest.raises(ValueError, match=re.escape("X.reshape(-1, 1) for one value per sample")):
+        one_input.predict(np.array([0.1, 0.2]))
+    with pytest.raises(ValueError, match="takes 2 features per sample") as error:
+        two_inputs.predict(np.array([0.1, 0.2, 0.3]))
+    assert "reshape" not in str(error.value)
+
+
+def test_binary_cross_entropy_given_class_ids_for_3_outputs_suggests_cross_entropy():
+    net = fastmlp.MLP([2, 3, 3], loss="binary_cross_entropy")
+    with pytest.raises(ValueError, match="use loss='cross_entropy'"):
+        net.fit(X, np.arange(len(X)) % 3, epochs=1)
+
+
+def test_regressor_given_string_targets_points_to_the_classifier():
+    with pytest.raises(ValueError, match="numeric targets.*'low'.*MLPClassifier"):
+        fastmlp.MLPRegressor(max_iter=1).fit(X, np.array(["low", "high"] * 10))
+    with pytest.raises(ValueError, match="numeric targets"):
+        fastmlp.MLPRegressor(max_iter=1).fit(X, ["low", "high"] * 10)
+
+
+def test_files_that_are_not_model_files_are_named_so(tmp_path):
+    """Not numpy's advice to load with allow_pickle: these are simply not model files."""
+    import pickle
+
+    files = {"model.pkl": pickle.dumps({"weights": [1, 2]}),
+             "array.npy": b"", "notes.txt": b"hello"}
+    for name, content in files.items():
+        path = tmp_path / name
+        if name.endswith(".npy"):
+            np.save(path, np.arange(3))
+        else:
+            path.write_bytes(content)
+        with pytest.raises(ValueError, match="is not a fastmlp model file") as error:
+            fastmlp.load(path)
+        assert "allow_pickle" not in str(error.value)

@@ -332,6 +332,30 @@ def test_diverging_fit_raises_value_error_and_keeps_a_usable_model():
     assert len(model.loss_curve_) == model.n_iter_
 
 
+def test_diverging_fit_with_early_stopping_keeps_the_best_validated_weights():
+    """As scikit-learn: no exception, and the weights of the best validation score."""
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    params = dict(hidden_layer_sizes=100, activation="identity", solver="sgd",
+                  learning_rate_init=0.03, max_iter=20, early_stopping=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # r2_score of huge predictions
+        theirs = SkRegressor(**params).fit(X, y)
+        with pytest.warns(ConvergenceWarning, match="diverged in epoch"):
+            ours = MLPRegressor(**params).fit(X, y)
+    scores = ours.validation_scores_
+    assert np.isnan(scores[-1]) and np.isnan(ours.loss_curve_[-1])
+    assert len(scores) == len(ours.loss_curve_) == len(ours.val_loss_curve_) == ours.n_iter_
+    # scikit-learn runs on through NaN epochs; the scores up to the divergence are equal.
+    np.testing.assert_allclose(scores[:-1], theirs.validation_scores_[:len(scores) - 1],
+                               rtol=1e-9)
+    assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_,
+                                                        rel=1e-12)
+    for got, want in zip(all_parameters(ours), all_parameters(theirs), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+
+
 def test_float32_input_trains_in_float32_unless_told_otherwise():
     X, y = classification(2)
     model = MLPClassifier(hidden_layer_sizes=(6,), max_iter=5).fit(X.astype(np.float32), y)
@@ -385,13 +409,29 @@ def test_string_labels_and_predict_log_proba():
     np.testing.assert_allclose(np.exp(model.predict_log_proba(X)), model.predict_proba(X))
 
 
-def test_verbose_shows_a_progress_bar_with_the_loss(capsys):
+def test_progress_bar_shows_the_epoch_and_the_loss(capsys):
     X, y = classification(2)
-    MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, verbose=True, tol=0.0).fit(X, y)
-    err = capsys.readouterr().err
-    assert "MLPClassifier" in err and "loss=" in err and "3/3" in err
+    MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, progress_bar=True, tol=0.0).fit(X, y)
+    captured = capsys.readouterr()
+    assert "MLPClassifier" in captured.err and "loss=" in captured.err and "3/3" in captured.err
+    assert captured.out == ""
     MLPClassifier(hidden_layer_sizes=(4,), max_iter=3).fit(X, y)
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr() == ("", "")
+    with pytest.raises(TypeError, match="progress_bar must be True or False"):
+        MLPClassifier(progress_bar="yes").fit(X, y)
+
+
+def test_verbose_prints_sklearns_lines_with_the_same_figures(capsys):
+    """Scripts that read scikit-learn's verbose output read fastmlp's the same way."""
+    X, y = classification(2)
+    params = dict(hidden_layer_sizes=(4,), solver="sgd", learning_rate="adaptive", tol=0.5,
+                  n_iter_no_change=2, max_iter=30, verbose=True, random_state=0)
+    SkClassifier(**params).fit(X, y)
+    theirs = capsys.readouterr().out
+    MLPClassifier(**params).fit(X, y)
+    ours = capsys.readouterr().out
+    assert "Iteration 1, loss = " in ours and "Setting learning rate to" in ours
+    assert ours.splitlines() == theirs.splitlines()
 
 
 BAD_HYPERPARAMETERS = {
@@ -457,3 +497,35 @@ def test_fit_does_not_modify_the_callers_data():
     MLPClassifier(max_iter=3, early_stopping=True).fit(X, y, sample_weight=weights)
     for original, copy in zip((X, y, weights), copies, strict=True):
         np.testing.assert_array_equal(original, copy)
+
+
+def test_sklearns_hand_worked_sgd_step():
+    """scikit-learn's worked example (its test_fit, which sets private state): one SGD step
+    of a 3-2-1 logistic network from given weights, with alpha 0.1 and lr 0.1."""
+    X, y = np.array([[0.6, 0.8, 0.7]]), np.array([0])
+    model = MLPClassifier(solver="sgd", learning_rate_init=0.1, alpha=0.1,
+                          activation="logistic", random_state=1, hidden_layer_sizes=2,
+                          momentum=0)
+    model.partial_fit(X, y, classes=[0, 1])
+    model.coefs_ = [np.array([[0.1, 0.2], [0.3, 0.1], [0.5, 0.0]]), np.array([[0.1], [0.2]])]
+    model.intercepts_ = [np.array([0.1, 0.1]), np.array([1.0])]
+    model.partial_fit(X, y)
+    # The figures worked out by hand in scikit-learn's test, to its 3 decimals.
+    np.testing.assert_almost_equal(
+        model.coefs_[0], [[0.098, 0.195756], [0.2956664, 0.096008], [0.4939998, -0.002244]],
+        decimal=3)
+    np.testing.assert_almost_equal(model.coefs_[1], [[0.04706], [0.154089]], decimal=3)
+    np.testing.assert_almost_equal(model.intercepts_[0], [0.098333, 0.09626], decimal=3)
+    np.testing.assert_almost_equal(model.intercepts_[1], [0.9235], decimal=3)
+    np.testing.assert_almost_equal(model.predict_proba(X)[0, 1], 0.739, decimal=3)
+    # The same step by the same arithmetic, done in numpy: sigmoid layers, delta = p - y,
+    # gradients plus alpha * W (batch of one), lr 0.1.
+    W0, W1 = np.array([[0.1, 0.2], [0.3, 0.1], [0.5, 0.0]]), np.array([[0.1], [0.2]])
+    b0, b1 = np.array([0.1, 0.1]), np.array([1.0])
+    hidden = 1 / (1 + np.exp(-(X @ W0 + b0)))
+    delta1 = 1 / (1 + np.exp(-(hidden @ W1 + b1))) - y[:, None]
+    delta0 = (delta1 @ W1.T) * hidden * (1 - hidden)
+    expected = [W0 - 0.1 * (X.T @ delta0 + 0.1 * W0), W1 - 0.1 * (hidden.T @ delta1 + 0.1 * W1),
+                b0 - 0.1 * delta0.sum(axis=0), b1 - 0.1 * delta1.sum(axis=0)]
+    for got, want in zip(all_parameters(model), expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
