@@ -37,9 +37,10 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 from . import _validation as check
 from ._interrupt import deferred_interrupt, warn_interrupted
@@ -276,6 +277,10 @@ class _BaseMLP(BaseEstimator):
         if "_net" in state:
             self._set_network(self._net)
 
+    def _weights_with_classes(self, weights, Y, incremental):
+        """Sample weights after any class weights (a classifier's ``class_weight``)."""
+        return weights
+
     def _initial_network(self, sizes, activations, dtype):
         """A new network initialised as scikit-learn does (for ``init="glorot"``).
 
@@ -313,11 +318,11 @@ class _BaseMLP(BaseEstimator):
         return net._outputs(X, apply_head=True)
 
     # ------------------------------------------------------------ training
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, validation_data=(None, None, None)):
         # Ctrl-C from here on stops training cleanly (before the first epoch, if it comes
         # while the data are prepared) instead of leaving a half-reset estimator.
         with deferred_interrupt():
-            return self._fit_uninterrupted(X, y, sample_weight, incremental)
+            return self._fit_uninterrupted(X, y, sample_weight, incremental, validation_data)
 
     def _check_solver(self):
         """True when ``partial_fit`` is available (scikit-learn's ``available_if`` test)."""
@@ -328,20 +333,53 @@ class _BaseMLP(BaseEstimator):
             )
         return True
 
-    def _fit_uninterrupted(self, X, y, sample_weight, incremental):
+    def _check_validation_data(self, validation_data, incremental):
+        """True when the caller gave a validation set (checked against the settings)."""
+        X_val, y_val, sample_weight_val = validation_data
+        given = X_val is not None or y_val is not None
+        if given and (X_val is None or y_val is None):
+            raise ValueError("X_val and y_val go together: pass both, or neither")
+        if sample_weight_val is not None and not given:
+            raise ValueError("sample_weight_val needs X_val and y_val")
+        if given and not self._validates():
+            raise ValueError(
+                "X_val and y_val are for early stopping: set early_stopping=True (with a "
+                "stochastic solver: 'adam', 'sgd' or 'gd') to use them, or leave them out"
+            )
+        if incremental and self._validates() and not given:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True without a validation set "
+                "of your own: pass X_val and y_val (the same ones on every call), since a "
+                "part of each block would be a different validation set every time"
+            )
+        return given
+
+    def _fit_uninterrupted(self, X, y, sample_weight, incremental, validation_data):
         hidden, activations = self._check_hyperparameters()
         if incremental:
             self._check_solver()
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
+        own_validation = self._check_validation_data(validation_data, incremental)
+        if incremental and getattr(self, "_early_stopped", False):
+            warnings.warn(
+                f"early stopping ended training after epoch {len(self.loss_curve_)}, when the "
+                f"validation score had not improved for {self.n_iter_no_change} epochs, and "
+                "restored the best weights; this partial_fit call changes nothing. Call fit "
+                "to train afresh.", UserWarning, stacklevel=4,
+            )
+            return self
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._settings_dtype(X) if first_pass else self._net.dtype
         X = np.ascontiguousarray(X, dtype=dtype)
         Y = np.ascontiguousarray(Y.reshape(len(Y), -1), dtype=dtype)
-        weights = check.sample_weights(sample_weight, X.shape[0], dtype)
+        weights = self._weights_with_classes(
+            check.sample_weights(sample_weight, X.shape[0], dtype), Y, incremental)
         sizes = (X.shape[1], *hidden, Y.shape[1])
         self._random_state = check_random_state(self.random_state)
+        if own_validation:
+            validation_data = self._validation_arrays(validation_data, dtype, Y.shape[1])
+        else:
+            validation_data = None
         if first_pass:
             self.n_outputs_ = Y.shape[1]
             self.n_layers_ = len(sizes)
@@ -351,6 +389,7 @@ class _BaseMLP(BaseEstimator):
             self.t_ = 0
             self.loss_curve_ = []
             self._no_improvement_count = 0
+            self._early_stopped = False
             if self._validates():
                 self.validation_scores_ = []
                 self.val_loss_curve_ = []
@@ -373,8 +412,29 @@ class _BaseMLP(BaseEstimator):
         if self.solver == "lbfgs":
             self._fit_lbfgs(X, Y, weights)
         else:
-            self._fit_stochastic(X, Y, weights, incremental)
+            self._fit_stochastic(X, Y, weights, incremental, validation_data)
         return self
+
+    def _validation_arrays(self, validation_data, dtype, n_outputs):
+        """The caller's X_val, y_val, sample_weight_val, checked like X, y, sample_weight."""
+        X_val, y_val, sample_weight_val = validation_data
+        X_val = validate_data(self, _dense(X_val), reset=False, dtype=(np.float64, np.float32))
+        Y_val = self._validation_targets(y_val)
+        if Y_val.shape[0] != X_val.shape[0]:
+            raise ValueError(
+                f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}"
+            )
+        if X_val.shape[0] < 1:
+            raise ValueError("X_val is empty: the validation set needs at least one sample")
+        X_val = np.ascontiguousarray(X_val, dtype=dtype)
+        Y_val = np.ascontiguousarray(Y_val.reshape(len(Y_val), -1), dtype=dtype)
+        if Y_val.shape[1] != n_outputs:
+            raise ValueError(
+                f"y_val has {Y_val.shape[1]} output(s) but y has {n_outputs}"
+            )
+        weights = check.sample_weights(sample_weight_val, X_val.shape[0], dtype)
+        weights = self._weights_with_classes(weights, Y_val, incremental=False)
+        return X_val, Y_val, (weights if weights.size else None)
 
     def _fit_lbfgs(self, X, Y, weights):
         """scikit-learn's L-BFGS: scipy's minimiser on the full-batch objective."""
@@ -439,13 +499,18 @@ class _BaseMLP(BaseEstimator):
             )
         return min(self.batch_size, n_samples)
 
-    def _fit_stochastic(self, X, Y, weights, incremental):
+    def _fit_stochastic(self, X, Y, weights, incremental, validation_data):
         net = self._network()
         if not incremental or not hasattr(self, "_optimizer_state"):
             self._optimizer_state = OptimizerState(net.parameters.size, net.dtype)
             self._learning_rate = float(self.learning_rate_init)
         validation = None
-        if self._validates():
+        if validation_data is not None:
+            if not incremental or getattr(self, "_best_parameters", None) is None:
+                self._best_parameters = net.parameters.copy()
+            X_val, Y_val, val_weights = validation_data
+            validation = (X_val, Y_val, val_weights, net._workspace(X_val.shape[0]))
+        elif self._validates():
             X, Y, weights, validation = self._split_validation(X, Y, weights)
         n_samples = X.shape[0]
         batch = self._batch(n_samples)
@@ -485,6 +550,7 @@ class _BaseMLP(BaseEstimator):
                     if validation is None:
                         self._diverged()
                     self._diverged_with_validation(n_samples)
+                    self._early_stopped = True
                     break
                 self.n_iter_ += 1
                 self.loss_ = float(loss[0])
@@ -500,6 +566,7 @@ class _BaseMLP(BaseEstimator):
                     self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
                 if self._no_improvement_count > self.n_iter_no_change:
                     if self._stop_or_slow_down(validation is not None):
+                        self._early_stopped = validation is not None
                         break
                     self._no_improvement_count = 0
                 if not incremental and self.n_iter_ == self.max_iter:
@@ -511,7 +578,8 @@ class _BaseMLP(BaseEstimator):
         finally:
             if bar is not None:
                 bar.close()
-            if validation is not None:
+            # fit ends on the best validated weights; partial_fit only once it stops.
+            if validation is not None and (not incremental or self._early_stopped):
                 net.parameters[:] = self._best_parameters
 
     def _diverged(self):
@@ -622,7 +690,9 @@ class _BaseMLP(BaseEstimator):
         return tqdm(total=total, desc=type(self).__name__, unit="epoch")
 
     # ------------------------------------------------------------ public API
-    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None, *,
+            X_val: ArrayLike | None = None, y_val: ArrayLike | None = None,
+            sample_weight_val: ArrayLike | None = None):
         """Fit the model to ``X`` and ``y``.
 
         Parameters
@@ -633,6 +703,14 @@ class _BaseMLP(BaseEstimator):
         sample_weight : array-like, shape (n_samples,), optional
             Non-negative weights: each batch's loss is the weighted mean and the penalty
             is divided by the batch's weight sum, as in scikit-learn.
+        X_val, y_val : array-like, optional
+            A validation set of your own for ``early_stopping=True`` (the convention of
+            scikit-learn's ``HistGradientBoosting`` estimators): all of ``X`` trains,
+            and the score on ``X_val`` after every epoch fills ``validation_scores_``,
+            its loss ``val_loss_curve_``, and decides when to stop. Without them,
+            ``validation_fraction`` of ``X`` is held out, as in scikit-learn.
+        sample_weight_val : array-like, shape (n_val,), optional
+            Weights of the validation samples in its score and loss.
 
         Returns
         -------
@@ -644,7 +722,8 @@ class _BaseMLP(BaseEstimator):
             On invalid input or hyper-parameters, and when training diverges (the
             weights of the last finite epoch are kept and the model stays usable).
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False,
+                         validation_data=(X_val, y_val, sample_weight_val))
 
     def save(self, path) -> None:
         """Write the fitted model to ``path`` in fastmlp's safe format (:func:`fastmlp.load`)."""
@@ -692,6 +771,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         As in scikit-learn. ``verbose`` prints scikit-learn's ``Iteration N, loss = ...``
         line after every epoch and its messages when training stops or slows down;
         ``n_iter_no_change`` may be ``np.inf`` (never stop before ``max_iter``).
+    class_weight : None, "balanced" or dict, default None
+        Classifier only. Each sample's weight (1, or its ``sample_weight``) is multiplied
+        by its class's weight, as in scikit-learn's other classifiers: a dict maps class
+        labels to weights (missing classes weigh 1); ``"balanced"`` weighs each class by
+        ``n_samples / (n_classes * count)`` from the labels passed to ``fit``. It also
+        weights the early-stopping validation score. Not for multi-label targets, and
+        ``"balanced"`` not in ``partial_fit`` (pass the weights as a dict).
     l1 : float, default 0
         L1 penalty ``l1 / S sum |W|`` per batch, scaled like ``alpha``.
     dtype : {None, "float32", "float64"}, default None
@@ -714,8 +800,95 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         after every epoch.
     """
 
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        class_weight=None,
+        l1=0.0,
+        dtype=None,
+        init="glorot",
+        progress_bar=False,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
+            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun, l1=l1, dtype=dtype, init=init, progress_bar=progress_bar,
+        )
+        self.class_weight = class_weight
+
     def _output_name(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _weights_with_classes(self, weights, Y, incremental):
+        """Each sample's weight times its class's weight (``class_weight``)."""
+        class_weight = self.class_weight
+        if class_weight is None:
+            return weights
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            raise ValueError(
+                "class_weight is not supported for multi-label targets (each sample has "
+                "several classes); weight the samples with sample_weight instead"
+            )
+        classes = self.classes_
+        index = Y[:, 0].astype(np.int64) if Y.shape[1] == 1 else Y.argmax(axis=1)
+        if isinstance(class_weight, str) and class_weight == "balanced":
+            if incremental:
+                raise ValueError(
+                    "class_weight='balanced' is not supported in partial_fit: a block of data "
+                    "does not show the classes' overall frequencies. Compute the weights once "
+                    "with sklearn.utils.class_weight.compute_class_weight('balanced', "
+                    "classes=classes, y=y) on all the labels and pass them as a dict."
+                )
+            per_class = compute_class_weight("balanced", classes=classes,
+                                             y=classes[index])
+        elif isinstance(class_weight, dict):
+            unknown = [key for key in class_weight if key not in set(classes.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"class_weight has keys {unknown} that are not classes; the classes are "
+                    f"{classes.tolist()}"
+                )
+            per_class = np.array([check.real(f"class_weight[{c!r}]", class_weight.get(c, 1.0),
+                                             minimum=0.0) for c in classes.tolist()])
+        else:
+            raise ValueError(
+                "class_weight must be None, 'balanced' or a dict {class label: weight}, got "
+                f"{class_weight!r}"
+            )
+        by_sample = per_class[index].astype(weights.dtype)
+        if weights.size:
+            by_sample *= weights
+        if not by_sample.any():
+            raise ValueError("class_weight and sample_weight leave every sample with weight 0")
+        return np.ascontiguousarray(by_sample)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, _dense(X), y, multi_output=True,
@@ -744,10 +917,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     @available_if(_BaseMLP._check_solver)
     def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
-                    classes: ArrayLike | None = None):
+                    classes: ArrayLike | None = None, *, X_val: ArrayLike | None = None,
+                    y_val: ArrayLike | None = None, sample_weight_val: ArrayLike | None = None):
         """One epoch over ``X``, ``y``, continuing the model (and its optimizer state).
 
         ``classes`` (every class that will ever appear) is required on the first call.
+
+        With ``early_stopping=True``, pass a validation set of your own, the same
+        ``X_val``, ``y_val`` (and ``sample_weight_val``) on every call: after each call's
+        epoch the validation score is recorded, ``n_iter_no_change`` counts across calls,
+        and when it runs out the best validated weights are restored and later calls
+        change nothing (with a warning).
         """
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
@@ -755,7 +935,20 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True,
+                         validation_data=(X_val, y_val, sample_weight_val))
+
+    def _validation_targets(self, y_val):
+        y_val = check_array(y_val, ensure_2d=False, dtype=None, input_name="y_val")
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val)
+        if self._label_binarizer.y_type_ != "multilabel-indicator":
+            unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y_val has classes not in classes_ {self.classes_}: {unseen}"
+                )
+        return self._label_binarizer.transform(y_val)
 
     def _validation_score(self, X_val, Y_val, weights):
         probabilities = self._net._outputs(X_val, apply_head=True)
@@ -856,34 +1049,50 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     def _output_name(self):
         return REGRESSION_OUTPUTS[self.loss]
 
-    def _validate_input(self, X, y, incremental, reset):
-        targets = np.asarray(y) if not hasattr(y, "dtype") else y
+    def _check_targets(self, y, name="y"):
+        """Refuse text targets and, for the Poisson loss, negative ones, with advice."""
+        targets = y if hasattr(y, "dtype") else np.asarray(y)
         if getattr(targets, "dtype", None) is not None and targets.dtype.kind in "OSU":
             try:
-                np.asarray(targets, dtype=np.float64)
+                targets = np.asarray(targets, dtype=np.float64)
             except (TypeError, ValueError):
                 example = next((v for v in np.ravel(targets) if isinstance(v, (str, bytes))),
                                np.ravel(targets)[:1])
                 raise ValueError(
-                    f"MLPRegressor needs numeric targets, but y holds values such as "
+                    f"MLPRegressor needs numeric targets, but {name} holds values such as "
                     f"'{example}'. For class labels use MLPClassifier; for numbers stored as "
-                    "text, convert them first, e.g. y.astype(float)."
+                    f"text, convert them first, e.g. {name}.astype(float)."
                 ) from None
+        if self.loss == "poisson" and np.size(targets) and np.nanmin(targets) < 0:
+            raise ValueError(
+                f"loss='poisson' needs targets {name} >= 0 (counts, rates); {name} has a "
+                f"minimum of {np.nanmin(targets)}. Use loss='squared_error' for targets of "
+                "either sign."
+            )
+
+    def _validate_input(self, X, y, incremental, reset):
+        self._check_targets(y)
         X, y = validate_data(self, _dense(X), y, multi_output=True, y_numeric=True,
                              dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if self.loss == "poisson" and y.size and y.min() < 0:
-            raise ValueError(
-                "loss='poisson' needs targets y >= 0 (counts, rates); y has a minimum of "
-                f"{y.min()}. Use loss='squared_error' for targets of either sign."
-            )
         return X, y
 
+    def _validation_targets(self, y_val):
+        self._check_targets(y_val, "y_val")
+        return check_array(y_val, ensure_2d=False, dtype=np.float64, input_name="y_val")
+
     @available_if(_BaseMLP._check_solver)
-    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None):
-        """One epoch over ``X``, ``y``, continuing the model (and its optimizer state)."""
-        return self._fit(X, y, sample_weight, incremental=True)
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+                    *, X_val: ArrayLike | None = None, y_val: ArrayLike | None = None,
+                    sample_weight_val: ArrayLike | None = None):
+        """One epoch over ``X``, ``y``, continuing the model (and its optimizer state).
+
+        With ``early_stopping=True``, pass the same ``X_val``, ``y_val`` on every call (see
+        :meth:`MLPClassifier.partial_fit`).
+        """
+        return self._fit(X, y, sample_weight, incremental=True,
+                         validation_data=(X_val, y_val, sample_weight_val))
 
     def _validation_score(self, X_val, Y_val, weights):
         predicted = self._net._outputs(X_val, apply_head=True)

@@ -6,7 +6,14 @@ A model file is a zip archive that ``numpy.load(path, allow_pickle=False)`` can 
   architecture, the estimator's parameters and fitted attributes, and a SHA-256 digest
   of the parameters;
 * ``parameters.npy``: every weight and bias in one vector (:attr:`fastmlp.MLP.parameters`);
-* ``classes.npy``: the class labels of a classifier (numbers, booleans or strings).
+* ``classes.npy``: the class labels of a classifier (numbers, booleans or strings);
+* ``best_parameters.npy``: with early stopping in ``partial_fit``, the best validated
+  weights so far, which the next calls may still restore.
+
+Version 2 of the format added the estimators' newer parameters (``class_weight``,
+``progress_bar``, the Poisson loss, ``n_iter_no_change=np.inf``) and the early-stopping
+state of ``partial_fit``; version-1 files still load, with those parameters at their
+defaults.
 
 Loading reads JSON and plain numeric or string arrays only; nothing in a file can run
 code. A file that is truncated, altered, written by an unknown format version, or
@@ -32,14 +39,20 @@ import numpy as np
 from .estimators import _FITTED_SHARED
 
 FORMAT = "fastmlp"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions this release reads.
+READABLE_VERSIONS = (1, 2)
 _METADATA = "metadata.json"
 # Array members are stored as "<name>.npy"; numpy.load lists them as "<name>".
 _PARAMETERS = "parameters"
 _CLASSES = "classes"
+_BEST = "best_parameters"
+_MEMBERS = {_METADATA, _PARAMETERS, _CLASSES, _BEST}
 
 #: Fitted attributes of the estimators stored in the metadata (JSON numbers and lists).
-_FITTED = (*_FITTED_SHARED, "val_loss_curve_", "_no_improvement_count")
+_FITTED = (*_FITTED_SHARED, "val_loss_curve_", "_no_improvement_count", "_early_stopped")
+#: How a dict whose keys are not all strings (``class_weight``) is written in JSON.
+_ITEMS = "__items__"
 
 
 def _digest(parameters):
@@ -48,6 +61,8 @@ def _digest(parameters):
 
 def _plain(value):
     """``value`` with numpy scalars and tuples turned into JSON types."""
+    if isinstance(value, dict):
+        return {_ITEMS: [[_plain(key), _plain(item)] for key, item in value.items()]}
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     if isinstance(value, np.ndarray):
@@ -56,6 +71,16 @@ def _plain(value):
         return value.item()
     if isinstance(value, type) and issubclass(value, np.generic):
         return np.dtype(value).name
+    return value
+
+
+def _from_plain(value):
+    """Undo :func:`_plain`'s encoding of dicts (keys of any JSON scalar type)."""
+    if isinstance(value, dict):
+        _require(set(value) == {_ITEMS} and isinstance(value[_ITEMS], list)
+                 and all(isinstance(pair, list) and len(pair) == 2 for pair in value[_ITEMS]),
+                 "invalid dict in the parameters")
+        return {key: _from_plain(item) for key, item in value[_ITEMS]}
     return value
 
 
@@ -102,7 +127,9 @@ def save(model, path) -> None:
         fitted = {name: _plain(getattr(model, name)) for name in _FITTED if hasattr(model, name)}
         if hasattr(model, "feature_names_in_"):
             fitted["feature_names_in_"] = [str(n) for n in model.feature_names_in_]
-        metadata = {"kind": type(model).__name__, "params": _plain(params), "fitted": fitted}
+        metadata = {"kind": type(model).__name__,
+                    "params": {name: _plain(value) for name, value in params.items()},
+                    "fitted": fitted}
         if hasattr(model, "classes_"):
             classes = np.asarray(model.classes_)
             if classes.dtype == object:
@@ -126,6 +153,10 @@ def save(model, path) -> None:
     arrays = {_PARAMETERS: net.parameters}
     if classes is not None:
         arrays[_CLASSES] = classes
+    best = getattr(model, "_best_parameters", None)
+    if isinstance(model, _BaseMLP) and best is not None and model.early_stopping:
+        arrays[_BEST] = best
+        metadata["best_parameters_sha256"] = _digest(best)
     path = os.fspath(path)
     temporary = f"{path}.tmp-{os.getpid()}"
     try:
@@ -179,11 +210,11 @@ def load(path):
             names = set(archive.files)
             _require(_METADATA in names and _PARAMETERS in names,
                      f"missing {_METADATA} or {_PARAMETERS}.npy")
-            _require(names <= {_METADATA, _PARAMETERS, _CLASSES},
-                     f"unexpected members {sorted(names - {_METADATA, _PARAMETERS, _CLASSES})}")
+            _require(names <= _MEMBERS, f"unexpected members {sorted(names - _MEMBERS)}")
             metadata = json.loads(archive[_METADATA])
             parameters = archive[_PARAMETERS]
             classes = archive[_CLASSES] if _CLASSES in names else None
+            best = archive[_BEST] if _BEST in names else None
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except _RefusedError as error:
@@ -191,23 +222,23 @@ def load(path):
     except Exception as error:  # any failure to parse untrusted bytes means a bad file
         raise ValueError(f"{damaged} ({type(error).__name__}: {error})") from None
     try:
-        return _build(metadata, parameters, classes)
+        return _build(metadata, parameters, classes, best)
     except _RefusedError as error:
         raise ValueError(f"{path} is not a usable fastmlp model file: {error}") from None
     except (AttributeError, KeyError, TypeError, ValueError) as error:
         raise ValueError(f"{damaged} ({type(error).__name__}: {error})") from None
 
 
-def _build(metadata, parameters, classes):
+def _build(metadata, parameters, classes, best=None):
     from .estimators import MLPClassifier, MLPRegressor
     from .model import MLP
 
     _require(isinstance(metadata, dict) and metadata.get("format") == FORMAT,
              "it does not declare the fastmlp format")
     version = metadata.get("format_version")
-    _require(version == FORMAT_VERSION,
-             f"format_version {version!r} is not supported (this fastmlp reads version "
-             f"{FORMAT_VERSION}); use the fastmlp release that wrote it")
+    _require(version in READABLE_VERSIONS,
+             f"format_version {version!r} is not supported (this fastmlp reads versions "
+             f"{', '.join(map(str, READABLE_VERSIONS))}); use the fastmlp release that wrote it")
     network = metadata.get("network")
     _require(isinstance(network, dict), "no network description")
     try:
@@ -234,6 +265,7 @@ def _build(metadata, parameters, classes):
     _require(kind in estimators, f"unknown model kind {kind!r}")
     params = metadata.get("params")
     _require(isinstance(params, dict), "no estimator parameters")
+    params = {name: _from_plain(value) for name, value in params.items()}
     if isinstance(params.get("hidden_layer_sizes"), list):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
     try:
@@ -252,6 +284,12 @@ def _build(metadata, parameters, classes):
              "fitted attributes do not match the network")
     if kind == "MLPClassifier":
         _restore_labels(model, classes, metadata.get("label_type"), net.sizes[-1])
+    if best is not None:
+        _require(best.dtype == parameters.dtype and best.shape == parameters.shape
+                 and metadata.get("best_parameters_sha256") == _digest(best)
+                 and bool(np.isfinite(best).all()),
+                 "the best validated parameters do not match the network or their checksum")
+        model._best_parameters = best.copy()
     model._set_network(net)
     return model
 

@@ -5,6 +5,7 @@ import json
 import pickle
 import warnings
 import zipfile
+from pathlib import Path
 
 import joblib
 import numpy as np
@@ -44,6 +45,11 @@ def fitted_models(X, y):
         "regressor": (fastmlp.MLPRegressor(hidden_layer_sizes=(6,), activation="tanh",
                                            max_iter=5, random_state=0).fit(Xr, yr / 100), Xr),
         "mlp": (net, X),
+        "classifier-weighted": (fastmlp.MLPClassifier(
+            hidden_layer_sizes=(7,), max_iter=5, random_state=0, n_iter_no_change=np.inf,
+            class_weight={"setosa": 2.0, "virginica": 0.5}).fit(X, labels), X),
+        "poisson": (fastmlp.MLPRegressor(loss="poisson", hidden_layer_sizes=(6,), max_iter=5,
+                                         random_state=0).fit(X, np.abs(Xr[:, :2]).round()), X),
     }
 
 
@@ -53,7 +59,7 @@ def outputs(model, X):
     return model.predict_proba(X)
 
 
-MODELS = ("classifier", "binary-float32", "regressor", "mlp")
+MODELS = ("classifier", "binary-float32", "regressor", "mlp", "classifier-weighted", "poisson")
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -222,9 +228,41 @@ def test_parameters_of_the_wrong_shape_or_dtype_are_refused(saved):
             fastmlp.load(saved)
 
 
+@pytest.mark.parametrize("kind", ["classifier", "regressor", "mlp"])
+def test_files_of_format_version_1_still_load(kind, tmp_path):
+    """Files written by the release before format 2, for models trained the same way here:
+    the loaded model is that model, and it saves again in the current format."""
+    X, y = make_classification(120, 5, n_informative=3, n_classes=3, random_state=0)
+    Xr, yr = make_regression(120, 5, random_state=0)
+    if kind == "classifier":
+        trained = fastmlp.MLPClassifier(hidden_layer_sizes=(6,), max_iter=5, random_state=0)
+        trained.fit(X, np.array(["ant", "bee", "cow"])[y])
+    elif kind == "regressor":
+        trained = fastmlp.MLPRegressor(hidden_layer_sizes=(6,), max_iter=5, random_state=0,
+                                       early_stopping=True).fit(Xr, yr / 100)
+    else:
+        trained = fastmlp.MLP([5, 4, 1], loss="squared_error", seed=0)
+        trained.fit(Xr, yr / 100, epochs=3, lr=0.01)
+    path = Path(__file__).parent / "data" / f"format1-{kind}.fastmlp"
+    with zipfile.ZipFile(path) as archive:
+        assert json.loads(archive.read("metadata.json"))["format_version"] == 1
+    loaded = fastmlp.load(path)
+    inputs = X if kind == "classifier" else Xr
+    if kind == "mlp":
+        np.testing.assert_array_equal(loaded.predict(inputs), trained.predict(inputs))
+    else:
+        np.testing.assert_array_equal(outputs(loaded, inputs), outputs(trained, inputs))
+    if kind != "mlp":
+        assert loaded.get_params() == trained.get_params()
+        assert loaded.loss_curve_ == trained.loss_curve_
+    loaded.save(tmp_path / "again.fastmlp")
+    with zipfile.ZipFile(tmp_path / "again.fastmlp") as archive:
+        assert json.loads(archive.read("metadata.json"))["format_version"] == 2
+
+
 def test_unknown_format_version_is_refused(saved):
-    rewrite(saved, lambda m: m.update(format_version=2))
-    with pytest.raises(ValueError, match="format_version 2 is not supported"):
+    rewrite(saved, lambda m: m.update(format_version=3))
+    with pytest.raises(ValueError, match="format_version 3 is not supported"):
         fastmlp.load(saved)
 
 
