@@ -198,19 +198,27 @@ def _floats(values: np.ndarray, decimals: int | None = None) -> list:
     return [float(v) if np.isfinite(v) else None for v in values.ravel()]
 
 
-def _snapshot(playground, points: np.ndarray, n_output: int) -> dict[str, Any]:
-    layers = playground.neuron_outputs(points)
+def _snapshot(drawing, parameters: np.ndarray, dead: list[np.ndarray], epoch: int,
+              points: np.ndarray, n_output: int) -> dict[str, Any]:
+    """The weights and every neuron's map at one epoch of a run.
+
+    ``drawing`` is a second Playground with the run's settings; its network takes the
+    snapshot's ``parameters``, so that the run itself can train on meanwhile.
+    """
+    network = drawing.network
+    network.parameters[...] = parameters
+    layers = drawing.neuron_outputs(points)
     weights = []
-    for W, dead in zip(playground.network.weights, playground.dead, strict=True):
+    for W, mask in zip(network.weights, dead, strict=True):
         rows = np.round(W, 5).tolist()
-        for j, i in zip(*np.nonzero(dead), strict=True):
+        for j, i in zip(*np.nonzero(mask), strict=True):
             rows[j][i] = None
         weights.append(rows)
-    neurons = np.concatenate([_neuron_maps(layer[n_output:]) for layer in layers[1:]])
+    neurons = _neuron_maps(np.concatenate([layer[n_output:] for layer in layers[1:]], axis=1))
     return {
-        "epoch": playground.epoch,
+        "epoch": epoch,
         "weights": weights,
-        "biases": [_floats(b, 5) for b in playground.network.biases],
+        "biases": [_floats(b, 5) for b in network.biases],
         "neurons": _bytes(neurons),
         "output": _bytes(np.nan_to_num(layers[-1][:n_output, 0], nan=0.0)),
     }
@@ -226,8 +234,9 @@ def train_run(settings: Mapping[str, Any], epochs: int,
     """Train one run and describe it for the page.
 
     The run trains in parts of ``ceil(epochs / SNAPSHOTS)`` epochs (the same result as
-    one call: leftover gradients carry over between calls), and after each part the
-    weights and every neuron's output over the plane are kept.
+    one call: leftover gradients carry over between calls). After each part a copy of
+    the weights goes to a second thread, which computes every neuron's output over the
+    plane with them while the next part trains.
 
     Parameters
     ----------
@@ -254,21 +263,30 @@ def train_run(settings: Mapping[str, Any], epochs: int,
     from .playground import Playground
 
     start = time.perf_counter()
-    playground = Playground(**settings)
+    playground, drawing = Playground(**settings), Playground(**settings)
     output_points, neuron_points = _plane(OUTPUT_RESOLUTION), _plane(NEURON_RESOLUTION)
     points = np.concatenate([output_points, neuron_points])
     n_output = output_points.shape[0]
     every = -(-epochs // SNAPSHOTS)
     initial = {"train_loss": _app_loss(playground, playground.X_train, playground.y_train),
                "test_loss": _app_loss(playground, playground.X_test, playground.y_test)}
-    snapshots = [_snapshot(playground, points, n_output)]
-    while playground.epoch < epochs and not playground.diverged:
-        if superseded():
-            raise SupersededError
-        playground.run(min(every, epochs - playground.epoch))
-        snapshots.append(_snapshot(playground, points, n_output))
-    if playground.diverged:
-        snapshots.pop()  # the weights did not change in the epoch that diverged
+    with ThreadPoolExecutor(max_workers=1) as drawer:
+
+        def draw():
+            return drawer.submit(_snapshot, drawing, playground.network.parameters.copy(),
+                                 [mask.copy() for mask in playground.dead], playground.epoch,
+                                 points, n_output)
+
+        drawn = [draw()]
+        while playground.epoch < epochs and not playground.diverged:
+            if superseded():
+                drawer.shutdown(cancel_futures=True)
+                raise SupersededError
+            before = playground.epoch
+            playground.run(min(every, epochs - playground.epoch))
+            if playground.epoch > before:  # not when the part's first epoch diverged
+                drawn.append(draw())
+        snapshots = [future.result() for future in drawn]
     inputs = _neuron_maps(playground.features(neuron_points))
     return {
         "settings": {**settings, "epochs": epochs},

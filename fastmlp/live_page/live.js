@@ -11,7 +11,7 @@ const MAX_HIDDEN_LAYERS = 6;
 const $ = (id) => document.getElementById(id);
 const state = {request: 0, run: null, spread: null, choices: null, hidden: []};
 // Timings of the last result shown, read by the browser test and bench/live_latency.py.
-window.fastmlpLive = {latency: null, shown: 0, settings: null};
+window.fastmlpLive = {latency: null, seconds: null, shown: 0, settings: null};
 
 // ---------------------------------------------------------------- colours
 function colour(value) {  // -1 orange, 0 grey, +1 blue, linear in between
@@ -169,9 +169,10 @@ async function post(path, settings) {
   return {status: response.status, body: await response.json()};
 }
 
-function showMessage(text) {
+function showMessage(text) {  // an error: the picture is of the last good settings
   $("message").textContent = text;
   $("message").hidden = !text;
+  document.body.classList.toggle("refused", Boolean(text));
 }
 
 async function update() {
@@ -199,8 +200,8 @@ async function update() {
   showRun(answer.body);
   await new Promise((resolve) => requestAnimationFrame(resolve));
   const latency = performance.now() - start;
-  window.fastmlpLive = {latency, shown: window.fastmlpLive.shown + 1,
-                        settings: answer.body.settings};
+  window.fastmlpLive = {latency, seconds: answer.body.seconds,
+                        shown: window.fastmlpLive.shown + 1, settings: answer.body.settings};
   $("status").textContent = `trained ${answer.body.trained} epochs in ` +
     `${(answer.body.seconds * 1000).toFixed(0)} ms; shown ${latency.toFixed(0)} ms after ` +
     "the change";
