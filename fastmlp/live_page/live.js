@@ -70,7 +70,7 @@ function readSettings() {
     noise: Number($("noise").value) / 100,
     train_ratio: Number($("train_ratio").value) / 100,
     batch_size: numberOrText("batch_size"),
-    features: state.choices.features.filter((name) => $(`feature-${name}`).checked),
+    features: state.choices.features.filter((_, k) => $(`feature-${k}`).checked),
     hidden: state.hidden.map((_, layer) => numberOrText(`width-${layer}`)),
     activation: $("activation").value,
     learning_rate: numberOrText("learning_rate"),
@@ -87,9 +87,9 @@ function showSettings(settings) {
   $("noise").value = Math.round(settings.noise * 100);
   $("train_ratio").value = Math.round(settings.train_ratio * 100);
   $("batch_size").value = settings.batch_size;
-  for (const name of state.choices.features) {
-    $(`feature-${name}`).checked = settings.features.includes(name);
-  }
+  state.choices.features.forEach((name, k) => {
+    $(`feature-${k}`).checked = settings.features.includes(name);
+  });
   state.hidden = settings.hidden.slice();
   buildWidths();
   $("activation").value = settings.activation;
@@ -131,10 +131,10 @@ function setUpControls(defaults) {
   $("regularization-rates").replaceChildren(
     ...defaults.choices.regularization_rate.map((rate) => new Option(rate)));
   $("epochs").max = defaults.limits.max_epochs;
-  $("features").replaceChildren(...defaults.choices.features.map((name) => {
+  $("features").replaceChildren(...defaults.choices.features.map((name, k) => {
     const label = document.createElement("label");
     const box = Object.assign(document.createElement("input"),
-                              {type: "checkbox", id: `feature-${name}`, value: name});
+                              {type: "checkbox", id: `feature-${k}`, value: name});
     box.addEventListener("change", update);
     label.append(box, pretty(name));
     return label;
@@ -259,9 +259,14 @@ function lossesAt(run, epoch) {
           test_loss: run.history.test_loss[epoch - 1]};
 }
 
+function formatLoss(value) {  // 3 decimals as in the app; a diverging run's in powers of 10
+  if (value === null) return "NaN";
+  return Math.abs(value) < 1000 ? value.toFixed(3) : value.toExponential(2);
+}
+
 function showLoss(id, value) {
   $(id).dataset.value = value === null ? "NaN" : String(value);
-  $(id).textContent = value === null ? "NaN" : value.toFixed(3);
+  $(id).textContent = formatLoss(value);
 }
 
 function showSnapshot(index) {
@@ -374,10 +379,14 @@ function drawLoss(run, epoch) {
     test: [run.initial.test_loss, ...run.history.test_loss],
   };
   const finite = [...series.train, ...series.test].filter((v) => v !== null);
-  const largest = Math.max(1e-12, ...finite);
+  const smallest = Math.min(...finite), largest = Math.max(1e-12, ...finite);
+  // logarithmic when the losses span more than two decades, as fastmlp.plotting does
+  const logarithmic = smallest > 0 && largest > 100 * smallest;
+  const scale = logarithmic ? Math.log10 : (v) => v;
+  const low = logarithmic ? scale(smallest) : 0, high = scale(largest);
   const last = Math.max(1, series.test.length - 1);
   const px = (e) => pad + e / last * (width - 2 * pad);
-  const py = (v) => height - pad - v / largest * (height - 2 * pad - 12);
+  const py = (v) => height - pad - (scale(v) - low) / (high - low || 1) * (height - 2 * pad - 12);
   for (const [name, stroke] of [["train", "#999"], ["test", "#000"]]) {
     context.strokeStyle = stroke;
     context.lineWidth = 1.5;
@@ -406,12 +415,12 @@ function drawLoss(run, epoch) {
   context.fillText("train", width - pad - 30, 2);
   context.fillStyle = "#555";
   context.textAlign = "left";
-  context.fillText(`max ${largest.toFixed(3)}`, pad, 2);
+  context.fillText(`max ${formatLoss(largest)}${logarithmic ? ", log scale" : ""}`, pad, 2);
 }
 
 function drawSpread() {
   const spread = state.spread;
-  const fmt = (v) => v === null ? "–" : v.toFixed(3);
+  const fmt = (v) => v === null ? "–" : formatLoss(v);
   const diverged = spread.diverged.filter(Boolean).length;
   const summary = $("seed-summary");
   summary.textContent = `test loss over seeds ${spread.seeds[0]}–${spread.seeds.at(-1)}: ` +
