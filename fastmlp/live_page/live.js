@@ -431,8 +431,11 @@ function drawSpread() {
   const width = canvas.width, height = canvas.height, pad = 12;
   context.clearRect(0, 0, width, height);
   if (spread.min === null) return;
-  const span = Math.max(spread.max - spread.min, 1e-9);
-  const px = (v) => pad + (v - spread.min) / span * (width - 2 * pad);
+  // logarithmic when the losses span more than two decades, as the loss chart
+  const logarithmic = spread.min > 0 && spread.max > 100 * spread.min;
+  const scale = logarithmic ? Math.log10 : (v) => v;
+  const span = Math.max(scale(spread.max) - scale(spread.min), 1e-9);
+  const px = (v) => pad + (scale(v) - scale(spread.min)) / span * (width - 2 * pad);
   context.strokeStyle = "#ccc";
   context.beginPath();
   context.moveTo(pad, 22);
@@ -461,7 +464,8 @@ function drawSpread() {
   context.textAlign = "right";
   context.fillText(fmt(spread.max), width - pad, height - 2);
   context.textAlign = "center";
-  context.fillText(`median (seed ${state.run?.settings.seed} is black)`, width / 2, height - 2);
+  context.fillText(`median (seed ${state.run?.settings.seed} is black)` +
+                   (logarithmic ? ", log scale" : ""), width / 2, height - 2);
 }
 
 // ---------------------------------------------------------------- start
