@@ -22,8 +22,8 @@ an event loop and an executor around a call that blocks anyway. Flask is maintai
 the Pallets project, has a test client for exercising the endpoints without a browser,
 and is the one dependency it adds (the ``web`` extra), so the core install stays lean.
 
-Runs never pile up: one worker lock lets one run train at a time, and a generation
-counter makes every request supersede the ones before it (:class:`LatestWins`). A
+Runs never pile up: one worker lock lets one job train at a time, and generation
+counters make every run supersede the requests before it (:class:`LatestWins`). A
 superseded run stops at its next snapshot and is answered with status 409; the page
 also drops any answer to a request that is no longer its latest.
 """
@@ -81,51 +81,54 @@ class SupersededError(Exception):
 
 
 class LatestWins:
-    """One run at a time, and only the latest request's.
+    """One job at a time, and only the latest request's.
 
-    Every :meth:`submit` takes a new ticket. A job waits for the worker; once it has it,
-    it runs only if no newer ticket was taken meanwhile, and the job itself is given a
-    ``superseded()`` callable to check between parts of its work.
+    Every :meth:`submit` takes a ticket. A job waits for the worker; once it has it, it
+    runs only if it has not been superseded meanwhile, and the job itself is given a
+    ``superseded()`` callable to check between parts of its work. A ``"run"`` job is
+    superseded by any newer run; a ``"seeds"`` job by any newer request, run or seeds.
+    The page asks for the seeds after its run, so the seeds of a setting the user has
+    just left never cancel the run of the new one.
     """
+
+    KINDS = ("run", "seeds")
 
     def __init__(self) -> None:
         self._tickets = threading.Lock()
         self._worker = threading.Lock()
-        self._latest = 0
-        self.running = threading.Event()
+        self._latest = {"run": 0, "any": 0}
 
     @property
     def latest(self) -> int:
-        """The newest ticket handed out."""
-        return self._latest
+        """How many requests were submitted."""
+        return self._latest["any"]
 
-    def submit(self, job: Callable[[Callable[[], bool]], Any]) -> Any:
+    def submit(self, job: Callable[[Callable[[], bool]], Any], kind: str = "run") -> Any:
         """Run ``job(superseded)`` when the worker is free, unless superseded first.
 
         Raises
         ------
         SupersededError
-            When a newer request was submitted before the job finished (raised by the
-            job itself at its next check, or here before it starts).
+            When the job was superseded before it finished (raised by the job itself at
+            its next check, or here before it starts).
         """
+        rival = {"run": "run", "seeds": "any"}[check.choice("kind", kind, self.KINDS)]
         with self._tickets:
-            self._latest += 1
-            ticket = self._latest
+            self._latest["any"] += 1
+            if kind == "run":
+                self._latest["run"] += 1
+            ticket = self._latest[rival]
 
         def superseded() -> bool:
-            return self._latest != ticket
+            return self._latest[rival] != ticket
 
         with self._worker:
             if superseded():
                 raise SupersededError
-            self.running.set()
-            try:
-                with warnings.catch_warnings():
-                    # a diverging run is reported in the answer, not on the console
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    return job(superseded)
-            finally:
-                self.running.clear()
+            with warnings.catch_warnings():
+                # a diverging run is reported in the answer, not on the console
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return job(superseded)
 
 
 # ------------------------------------------------------------------ settings
@@ -376,7 +379,7 @@ def create_app(opening: Mapping[str, Any] | None = None, runs: LatestWins | None
         and limits), ``POST /api/run`` (:func:`train_run`) and ``POST /api/seeds``
         (:func:`seed_spread`), both taking a JSON object of settings. Bad settings are
         answered with status 400 and ``{"error": message}``; a request superseded by a
-        newer one with 409 and ``{"superseded": true}``.
+        newer one (:class:`LatestWins`) with 409 and ``{"superseded": true}``.
 
     Raises
     ------
@@ -407,24 +410,24 @@ def create_app(opening: Mapping[str, Any] | None = None, runs: LatestWins | None
             "limits": {"max_epochs": MAX_EPOCHS, "seeds": SEEDS},
         }
 
-    def answer(job):
+    def answer(job, kind):
         body = flask.request.get_json(silent=True)
         try:
             settings, epochs = parse_settings(body)
         except (ValueError, TypeError) as exc:
             return {"error": str(exc)}, 400
         try:
-            return runs.submit(lambda superseded: job(settings, epochs, superseded))
+            return runs.submit(lambda superseded: job(settings, epochs, superseded), kind)
         except SupersededError:
             return {"superseded": True}, 409
 
     @app.post("/api/run")
     def run():
-        return answer(train_run)
+        return answer(train_run, "run")
 
     @app.post("/api/seeds")
     def seeds():
-        return answer(seed_spread)
+        return answer(seed_spread, "seeds")
 
     return app
 

@@ -237,6 +237,53 @@ def test_waiting_requests_that_were_superseded_never_run():
     assert ran == ["first", "third"]
 
 
+def _hold_first_job(runs, first_kind, second_kind):
+    """Submit a job of ``first_kind`` that waits, then one of ``second_kind`` while it
+    waits; returns what each submit gave (its job's name, or "superseded")."""
+    started, release = threading.Event(), threading.Event()
+    results = {}
+
+    def work(name):
+        def job(superseded):
+            if name == "first":
+                started.set()
+                assert release.wait(60)
+            if superseded():
+                raise live.SupersededError
+            return name
+        return job
+
+    def submit(name, kind):
+        try:
+            results[name] = runs.submit(work(name), kind)
+        except live.SupersededError:
+            results[name] = "superseded"
+
+    first = threading.Thread(target=submit, args=("first", first_kind))
+    first.start()
+    assert started.wait(60)
+    second = threading.Thread(target=submit, args=("second", second_kind))
+    second.start()
+    deadline = time.monotonic() + 60
+    while runs.latest < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    first.join(60)
+    second.join(60)
+    return results
+
+
+def test_seeds_asked_after_a_run_never_cancel_it_but_a_new_run_cancels_seeds():
+    assert _hold_first_job(live.LatestWins(), "run", "seeds") == {
+        "first": "first", "second": "second"}
+    assert _hold_first_job(live.LatestWins(), "seeds", "run") == {
+        "first": "superseded", "second": "second"}
+    assert _hold_first_job(live.LatestWins(), "seeds", "seeds") == {
+        "first": "superseded", "second": "second"}
+    with pytest.raises(ValueError, match="kind"):
+        live.LatestWins().submit(lambda superseded: None, "sweep")
+
+
 def test_a_superseded_run_stops_at_its_next_snapshot():
     checks = count()
     with pytest.raises(live.SupersededError):

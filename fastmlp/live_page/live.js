@@ -214,6 +214,7 @@ async function update() {
 }
 
 async function updateSpread(request, settings) {
+  if (request !== state.request) return;  // a newer change is on its way
   $("seed-summary").textContent = "training over seeds…";
   $("spread").hidden = false;
   let answer;
