@@ -4,7 +4,8 @@ Subcommands:
 
 * ``demo``: train a small network on two moons and plot it (:func:`fastmlp.demo.run_demo`).
 * ``playground``: one Neural Network Playground run, or one per seed
-  (:class:`fastmlp.playground.Playground`), with the app's picture.
+  (:class:`fastmlp.playground.Playground`), with the app's picture; with ``--serve``, the
+  live page of :mod:`fastmlp.live`.
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def _add_playground_parser(commands) -> None:
         description="One run of the TensorFlow Neural Network Playground with its data, "
         "features and training semantics: prints the train and test loss every 100 epochs "
         "and the wall time, and saves the app's picture (network, output, loss curves). "
-        "With --seeds, one run per seed and the median, min and max test loss.",
+        "With --seeds, one run per seed and the median, min and max test loss. With "
+        "--serve, a live page with the app's controls instead: every change retrains and "
+        "redraws.",
     )
     playground.add_argument("--dataset", choices=PLAYGROUND_DATASETS, default="spiral",
                             help="data set (default: %(default)s)")
@@ -107,6 +110,17 @@ def _add_playground_parser(commands) -> None:
     playground.add_argument("--out", default="playground.png", metavar="PATH",
                             help="picture file, format from the extension "
                             "(default: %(default)s)")
+    live = playground.add_argument_group(
+        "live page", "--serve opens on the app's defaults (circle, layers 4,2, lr 0.03, "
+        "500 epochs); the settings above that are given override them")
+    live.add_argument("--serve", action="store_true",
+                      help="serve the live Playground page (needs the 'web' extra)")
+    live.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default: %(default)s, this machine only)")
+    live.add_argument("--port", type=int, default=8050,
+                      help="port, 0 for any free one (default: %(default)s)")
+    live.add_argument("--no-browser", action="store_true",
+                      help="do not open the page in a web browser")
     playground.set_defaults(handler=_playground, command_parser=playground)
 
 
@@ -191,8 +205,63 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+#: ``fastmlp playground`` options that set the live page's opening settings.
+_LIVE_SETTINGS = {
+    "dataset": "dataset", "features": "features", "layers": "hidden",
+    "activation": "activation", "lr": "learning_rate", "epochs": "epochs", "noise": "noise",
+    "train_ratio": "train_ratio", "batch_size": "batch_size",
+    "regularization": "regularization", "reg_rate": "regularization_rate",
+    "problem": "problem", "seed": "seed",
+}
+
+
+def _given(argv: Sequence[str]) -> dict:
+    """The ``playground`` options written in ``argv`` (those left at a default are absent)."""
+    parser = build_parser()
+    command_parser = parser.parse_args(argv).command_parser
+    for action in command_parser._actions:
+        action.default = argparse.SUPPRESS
+    return vars(parser.parse_args(argv))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Serve the live page, opening on the app's defaults and the options given."""
+    parser = args.command_parser
+    given = _given(args.argv)
+    for option in ("seeds", "out"):
+        if option in given:
+            parser.error(f"--{option} does not apply with --serve (the page has a 'seeds' "
+                         "switch and draws in the browser)")
+    opening = {setting: given[option] for option, setting in _LIVE_SETTINGS.items()
+               if option in given}
+    from . import live
+
+    try:
+        live.create_app(opening)  # checks Flask and the settings before anything is loaded
+    except ModuleNotFoundError as exc:
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    from .compiling import CompileWatch
+
+    start = time.perf_counter()
+    with CompileWatch(on_first_compile=lambda: _announce_compiling("inference")) as watch:
+        live.warm_up()
+    _join_background()
+    print(_kernel_report(watch, time.perf_counter() - start))
+    try:
+        live.serve(host=args.host, port=args.port, open_browser=not args.no_browser,
+                   **opening)
+    except OSError as exc:
+        parser.exit(1, f"{parser.prog}: error: cannot listen on {args.host}:{args.port} "
+                    f"({exc}); pass another --port, or --port 0 for any free one\n")
+    return 0
+
+
 def _playground(args: argparse.Namespace) -> int:
     """Run one Playground per seed, print its figures, and save a picture."""
+    if args.serve:
+        return _serve(args)
     from .playground import Playground, sweep
 
     settings = dict(
@@ -357,7 +426,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         an image that cannot be written raise ``SystemExit(1)``.
     """
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     if args.command is None:
         parser.print_help(sys.stderr)
         parser.exit(2)

@@ -1,0 +1,514 @@
+"""The live Playground page (``fastmlp playground --serve``): its endpoints, and the page
+itself driven in Chromium.
+
+The endpoint tests use Flask's test client. The browser tests need Debian's ``chromium``
+and the ``playwright`` package (the ``dev`` extra); without them they are skipped, unless
+``FASTMLP_REQUIRE_BROWSER=1`` (set by CI) makes that a failure. They save screenshots
+under ``build/screenshots`` (printed by the test).
+"""
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Mapping
+from itertools import count
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fastmlp import live
+from fastmlp.cli import main
+from fastmlp.playground import Playground
+
+pytest.importorskip("flask")
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+#: Seconds a browser wait may take on a loaded machine (the first run may compile).
+PATIENCE_MS = 300_000
+
+
+def playground_settings(**changes):
+    """The app's defaults as Playground keyword arguments, with ``changes``."""
+    settings = {**live.APP_DEFAULTS, **changes}
+    settings.pop("epochs")
+    return settings
+
+
+@pytest.fixture
+def client():
+    return live.create_app().test_client()
+
+
+# ------------------------------------------------------------------ endpoints
+def test_page_opens_on_the_apps_defaults(client):
+    defaults = client.get("/api/defaults").get_json()
+    assert defaults["settings"] == {
+        "dataset": "circle", "noise": 0.0, "train_ratio": 0.5, "features": ["x1", "x2"],
+        "hidden": [4, 2], "activation": "tanh", "learning_rate": 0.03, "regularization": None,
+        "regularization_rate": 0.0, "batch_size": 10, "problem": None, "seed": 0,
+        "epochs": 500,
+    }
+    assert defaults["choices"]["features"] == [
+        "x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+    page = client.get("/")
+    assert page.status_code == 200 and b"live.js" in page.data
+    assert client.get("/static/live.js").status_code == 200
+
+
+def test_opening_settings_replace_the_defaults_they_name():
+    defaults = live.create_app({"dataset": "xor", "hidden": "8,8"}).test_client().get(
+        "/api/defaults").get_json()["settings"]
+    assert (defaults["dataset"], defaults["hidden"], defaults["learning_rate"]) == (
+        "xor", [8, 8], 0.03)
+
+
+def test_defaults_agree_with_the_playgrounds_own_where_it_has_them():
+    app_defaults = getattr(Playground, "app_defaults", None)
+    if app_defaults is None:
+        pytest.skip("this Playground has no app_defaults()")
+    theirs = app_defaults()
+    if isinstance(theirs, Mapping):  # settings, perhaps with more than a Playground takes
+        theirs = Playground(**{key: value for key, value in theirs.items()
+                               if key in playground_settings()})
+    assert theirs.settings() == Playground(**playground_settings()).settings()
+
+
+def test_a_run_is_the_playgrounds_run_with_snapshots(client):
+    settings = playground_settings(dataset="xor", hidden=[3], learning_rate=0.1, batch_size=7)
+    answer = client.post("/api/run", json={**settings, "epochs": 250})
+    assert answer.status_code == 200
+    run = answer.get_json()
+    reference = Playground(**settings).run(250)
+    # trained in parts of ceil(250 / 100) = 3 epochs, with leftover gradients carried over
+    for key in ("train_loss", "test_loss", "test_accuracy"):
+        assert run["history"][key] == reference.history[key].tolist(), key
+    assert run["trained"] == 250 and not run["diverged"]
+    epochs = [snapshot["epoch"] for snapshot in run["snapshots"]]
+    assert epochs == [*range(0, 250, 3), 250]
+    assert run["sizes"] == [2, 3, 1]
+    fresh = Playground(**settings)
+    assert run["initial"]["test_loss"] == pytest.approx(
+        np.mean(0.5 * (fresh.predict(fresh.X_test) - fresh.y_test) ** 2), rel=1e-12)
+
+    # the last snapshot shows the trained network's output, one byte per pixel
+    resolution = run["resolution"]["output"]
+    shown = np.frombuffer(base64.b64decode(run["snapshots"][-1]["output"]), dtype=np.uint8)
+    centres = -6 + (np.arange(resolution) + 0.5) * 12 / resolution
+    x1, x2 = np.meshgrid(centres, centres[::-1])
+    output = reference.predict(np.column_stack([x1.ravel(), x2.ravel()]))
+    expected = np.rint((np.clip(output, -1, 1) + 1) * 127.5)
+    np.testing.assert_array_equal(shown, expected)
+    final = run["snapshots"][-1]["weights"]
+    np.testing.assert_allclose(np.array(final[0]), reference.network.weights[0], atol=1e-5)
+
+
+def test_links_killed_by_l1_are_sent_as_none(client):
+    settings = playground_settings(dataset="spiral", hidden=[6, 6], regularization="l1",
+                                   regularization_rate=0.03)
+    run = client.post("/api/run", json={**settings, "epochs": 100}).get_json()
+    reference = Playground(**settings).run(100)
+    dead = sum(int(mask.sum()) for mask in reference.dead)
+    assert dead > 0
+    sent = sum(row.count(None) for W in run["snapshots"][-1]["weights"] for row in W)
+    assert sent == dead
+
+
+@pytest.mark.parametrize("bad, name", [
+    ({"learning_rate": -1}, "learning_rate"),
+    ({"hidden": [4, 0]}, "hidden[1]"),
+    ({"features": []}, "features"),
+    ({"batch_size": "ten"}, "batch_size"),
+    ({"dataset": "moons"}, "dataset"),
+])
+def test_bad_settings_get_400_with_the_playgrounds_message(client, bad, name):
+    with pytest.raises((ValueError, TypeError)) as refused:
+        Playground(**playground_settings(**bad))
+    for path in ("/api/run", "/api/seeds"):
+        answer = client.post(path, json=bad)
+        assert answer.status_code == 400
+        assert answer.get_json() == {"error": str(refused.value)}
+        assert name in str(refused.value)
+    assert client.post("/api/run", json={"epochs": 5}).status_code == 200
+
+
+@pytest.mark.parametrize("body, says", [
+    ({"epochs": 0}, "epochs"),
+    ({"epochs": live.MAX_EPOCHS + 1}, f"at most {live.MAX_EPOCHS}"),
+    ({"learning_rte": 0.1}, "unknown settings ['learning_rte']"),
+    ([1, 2], "JSON object"),
+])
+def test_requests_that_are_not_settings_get_400(client, body, says):
+    answer = client.post("/api/run", json=body)
+    assert answer.status_code == 400
+    assert says in answer.get_json()["error"]
+
+
+def test_a_body_that_is_not_json_gets_400(client):
+    answer = client.post("/api/run", data="dataset=xor", content_type="text/plain")
+    assert answer.status_code == 400
+    assert "JSON object" in answer.get_json()["error"]
+
+
+def test_a_newer_request_supersedes_a_running_one(monkeypatch):
+    app = live.create_app()
+    runs = app.config["FASTMLP_RUNS"]
+    held, release = threading.Event(), threading.Event()
+    real = live.train_run
+
+    def hold_xor(settings, epochs, superseded):
+        if settings["dataset"] == "xor":
+            held.set()
+            assert release.wait(60)
+        return real(settings, epochs, superseded)
+
+    monkeypatch.setattr(live, "train_run", hold_xor)
+    answers = {}
+
+    def post(name, body):
+        answers[name] = app.test_client().post("/api/run", json=body)
+
+    first = threading.Thread(target=post, args=("xor", {"dataset": "xor", "epochs": 50}))
+    first.start()
+    assert held.wait(60)
+    before = runs.latest
+    second = threading.Thread(target=post, args=("gauss", {"dataset": "gauss", "epochs": 50}))
+    second.start()
+    deadline = time.monotonic() + 60
+    while runs.latest == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert runs.latest == before + 1  # the second request took its ticket and waits
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert answers["xor"].status_code == 409
+    assert answers["xor"].get_json() == {"superseded": True}
+    assert answers["gauss"].status_code == 200
+    assert answers["gauss"].get_json()["settings"]["dataset"] == "gauss"
+
+
+def test_waiting_requests_that_were_superseded_never_run():
+    runs = live.LatestWins()
+    started, release = threading.Event(), threading.Event()
+    ran, results = [], {}
+
+    def job(name):
+        def work(superseded):
+            ran.append(name)
+            if name == "first":
+                started.set()
+                assert release.wait(60)
+            if superseded():
+                raise live.SupersededError
+            return name
+        return work
+
+    def submit(name):
+        try:
+            results[name] = runs.submit(job(name))
+        except live.SupersededError:
+            results[name] = "superseded"
+
+    threads = [threading.Thread(target=submit, args=("first",))]
+    threads[0].start()
+    assert started.wait(60)
+    for name in ("second", "third"):  # both wait for the worker; the third is the latest
+        threads.append(threading.Thread(target=submit, args=(name,)))
+        threads[-1].start()
+        deadline = time.monotonic() + 60
+        while runs.latest < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert runs.latest == 3
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    assert results == {"first": "superseded", "second": "superseded", "third": "third"}
+    assert ran == ["first", "third"]
+
+
+def _hold_first_job(runs, first_kind, second_kind):
+    """Submit a job of ``first_kind`` that waits, then one of ``second_kind`` while it
+    waits; returns what each submit gave (its job's name, or "superseded")."""
+    started, release = threading.Event(), threading.Event()
+    results = {}
+
+    def work(name):
+        def job(superseded):
+            if name == "first":
+                started.set()
+                assert release.wait(60)
+            if superseded():
+                raise live.SupersededError
+            return name
+        return job
+
+    def submit(name, kind):
+        try:
+            results[name] = runs.submit(work(name), kind)
+        except live.SupersededError:
+            results[name] = "superseded"
+
+    first = threading.Thread(target=submit, args=("first", first_kind))
+    first.start()
+    assert started.wait(60)
+    second = threading.Thread(target=submit, args=("second", second_kind))
+    second.start()
+    deadline = time.monotonic() + 60
+    while runs.latest < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    first.join(60)
+    second.join(60)
+    return results
+
+
+def test_seeds_asked_after_a_run_never_cancel_it_but_a_new_run_cancels_seeds():
+    assert _hold_first_job(live.LatestWins(), "run", "seeds") == {
+        "first": "first", "second": "second"}
+    assert _hold_first_job(live.LatestWins(), "seeds", "run") == {
+        "first": "superseded", "second": "second"}
+    assert _hold_first_job(live.LatestWins(), "seeds", "seeds") == {
+        "first": "superseded", "second": "second"}
+    with pytest.raises(ValueError, match="kind"):
+        live.LatestWins().submit(lambda superseded: None, "sweep")
+
+
+def test_a_superseded_run_stops_at_its_next_snapshot():
+    checks = count()
+    with pytest.raises(live.SupersededError):
+        live.train_run(playground_settings(), 500, superseded=lambda: next(checks) >= 3)
+    assert next(checks) == 4  # stopped at the fourth check, before the fourth part
+
+
+def test_seeds_give_the_spread_of_the_playgrounds_test_loss(client):
+    settings = playground_settings(dataset="xor", hidden=[3], seed=4)
+    spread = client.post("/api/seeds", json={**settings, "epochs": 40}).get_json()
+    assert spread["seeds"] == list(range(4, 4 + live.SEEDS))
+    losses = [Playground(**{**settings, "seed": seed}).run(40).test_loss
+              for seed in spread["seeds"]]
+    assert spread["test_loss"] == losses
+    assert (spread["min"], spread["median"], spread["max"]) == (
+        min(losses), float(np.median(losses)), max(losses))
+    assert spread["diverged"] == [False] * live.SEEDS
+
+
+# ------------------------------------------------------------------ the command
+def test_serve_without_flask_says_how_to_install_it(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "flask", None)  # makes `import flask` fail
+    with pytest.raises(SystemExit) as exited:
+        main(["playground", "--serve", "--no-browser"])
+    assert exited.value.code == 1
+    error = capsys.readouterr().err
+    assert "needs Flask" in error and 'pip install -e ".[web]"' in error
+
+
+@pytest.mark.parametrize("options, says", [
+    (["--seeds", "0-3"], "--seeds does not apply with --serve"),
+    (["--out", "x.png"], "--out does not apply with --serve"),
+    (["--lr", "-1"], "learning_rate must be > 0.0"),
+])
+def test_serve_refuses_options_it_cannot_use(options, says, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["playground", "--serve", "--no-browser", *options])
+    assert exited.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+def test_the_command_serves_on_localhost_and_prints_the_url(tmp_path):
+    command = [sys.executable, "-m", "fastmlp", "playground", "--serve", "--port", "0",
+               "--no-browser", "--dataset", "xor", "--epochs", "200"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, cwd=tmp_path, env=env)
+    try:
+        lines = []
+        for line in server.stdout:
+            lines.append(line)
+            found = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+            if found:
+                break
+        assert found, "".join(lines) + server.stderr.read()
+        url = found.group(1)
+        with urllib.request.urlopen(url + "api/defaults", timeout=60) as answer:
+            settings = json.load(answer)["settings"]
+        assert (settings["dataset"], settings["epochs"], settings["hidden"]) == ("xor", 200,
+                                                                                [4, 2])
+    finally:
+        server.terminate()
+        server.wait(60)
+        server.stdout.close()
+        server.stderr.close()
+
+
+# ------------------------------------------------------------------ in a browser
+def _require_browser():
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = "the playwright package"
+    else:
+        missing = None if CHROMIUM else "chromium (apt-get install chromium)"
+    if missing is None:
+        return
+    if os.environ.get("FASTMLP_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"the live page test needs {missing}")
+    pytest.skip(f"the live page test needs {missing}")
+
+
+@pytest.fixture(scope="module")
+def server():
+    _require_browser()
+    from werkzeug.serving import make_server
+
+    live.warm_up()
+    httpd = make_server("127.0.0.1", 0, live.create_app(), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+    thread.join(60)
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.set_default_timeout(PATIENCE_MS)
+        errors, outside, runs = [], [], []
+
+        def record(request):
+            if request.url.endswith("/api/run"):
+                runs.append(request.url)
+            if not request.url.startswith((server, "data:")):
+                outside.append(request.url)
+
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("request", record)
+        page.goto(server)
+        page.wait_for_function("window.fastmlpLive.shown >= 1")
+        yield page, runs
+        browser.close()
+    assert not errors, errors
+    assert not outside, f"requests left 127.0.0.1: {outside[:5]}"
+
+
+def _shown(page):
+    """The run on the page: settings, losses shown, canvases."""
+    return page.evaluate("""() => ({
+        settings: window.fastmlpLive.settings,
+        shown: window.fastmlpLive.shown,
+        test_text: document.querySelector('#test-loss').textContent,
+        test_value: Number(document.querySelector('#test-loss').dataset.value),
+        train_value: Number(document.querySelector('#train-loss').dataset.value),
+        epoch: Number(document.querySelector('#shown-epoch').textContent),
+        output: document.querySelector('#output').toDataURL(),
+        network: document.querySelector('#network').toDataURL(),
+        message: document.querySelector('#message').hidden ? null
+                 : document.querySelector('#message').textContent,
+    })""")
+
+
+def _wait_for_settings(page, **expected):
+    page.wait_for_function(
+        """(expected) => { const s = window.fastmlpLive.settings;
+             return s !== null && Object.entries(expected).every(
+                 ([key, value]) => JSON.stringify(s[key]) === JSON.stringify(value)); }""",
+        arg=expected)
+
+
+def test_changes_retrain_and_the_slider_scrubs_the_stored_run(page):
+    page, runs = page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    start = _shown(page)
+    defaults = Playground(**playground_settings()).run(500)
+    assert start["test_value"] == defaults.test_loss
+    assert start["test_text"] == f"{defaults.test_loss:.3f}"
+    assert start["epoch"] == 500
+
+    page.select_option("#dataset", "xor")
+    _wait_for_settings(page, dataset="xor")
+    page.fill("#width-0", "6")
+    page.dispatch_event("#width-0", "change")
+    page.fill("#learning_rate", "0.1")  # sent at once: supersedes the width's run
+    page.dispatch_event("#learning_rate", "change")
+    _wait_for_settings(page, dataset="xor", hidden=[6, 2], learning_rate=0.1)
+    changed = _shown(page)
+    page.screenshot(path=str(SCREENSHOTS / "live-playground.png"))
+    settings = playground_settings(dataset="xor", hidden=[6, 2], learning_rate=0.1)
+    reference = Playground(**settings).run(500)
+    assert changed["test_value"] == reference.test_loss
+    assert changed["test_text"] == f"{reference.test_loss:.3f}"
+    assert changed["train_value"] == reference.train_loss
+    assert changed["test_value"] != start["test_value"]
+    assert changed["output"] != start["output"]
+    assert changed["network"] != start["network"]
+
+    # the slider shows the stored snapshots: no request, the history's figures
+    requests = len(runs)
+    every = -(-500 // live.SNAPSHOTS)
+    for index in (20, 1, 0, 57):
+        page.evaluate("""(index) => { const slider = document.querySelector('#epoch-slider');
+                                     slider.value = index;
+                                     slider.dispatchEvent(new Event('input')); }""", index)
+        scrubbed = _shown(page)
+        epoch = index * every
+        assert scrubbed["epoch"] == epoch
+        if epoch == 0:
+            fresh = Playground(**settings)
+            expected = np.mean(0.5 * (fresh.predict(fresh.X_test) - fresh.y_test) ** 2)
+            assert scrubbed["test_value"] == pytest.approx(expected, rel=1e-12)
+        else:
+            assert scrubbed["test_value"] == reference.history["test_loss"][epoch - 1]
+            assert scrubbed["train_value"] == reference.history["train_loss"][epoch - 1]
+        assert scrubbed["output"] != changed["output"]
+    page.screenshot(path=str(SCREENSHOTS / "live-playground-scrubbed.png"))
+    assert len(runs) == requests
+
+    page.check("#seeds-switch")
+    page.wait_for_function("document.querySelector('#seed-summary').dataset.median")
+    spread = page.evaluate("({...document.querySelector('#seed-summary').dataset})")
+    losses = [Playground(**{**settings, "seed": seed}).run(500).test_loss
+              for seed in range(live.SEEDS)]
+    assert float(spread["min"]) == min(losses)
+    assert float(spread["median"]) == float(np.median(losses))
+    assert float(spread["max"]) == max(losses)
+    page.screenshot(path=str(SCREENSHOTS / "live-playground-seeds.png"))
+    print(f"screenshots in {SCREENSHOTS}")
+
+
+def test_a_bad_setting_shows_the_message_and_the_server_goes_on(page, server):
+    page, _ = page
+    with pytest.raises(ValueError) as refused:
+        Playground(**playground_settings(learning_rate=-1))
+    before = _shown(page)
+    page.fill("#learning_rate", "-1")
+    page.dispatch_event("#learning_rate", "change")
+    page.wait_for_function("!document.querySelector('#message').hidden")
+    refused_shown = _shown(page)
+    assert refused_shown["message"] == str(refused.value)
+    assert refused_shown["output"] == before["output"]  # the last good run stays
+    page.screenshot(path=str(SCREENSHOTS / "live-playground-error.png"))
+
+    with urllib.request.urlopen(server + "api/defaults", timeout=60) as answer:
+        assert answer.status == 200
+    page.fill("#learning_rate", "0.3")
+    page.dispatch_event("#learning_rate", "change")
+    _wait_for_settings(page, learning_rate=0.3)
+    after = _shown(page)
+    assert after["message"] is None
+    assert after["test_value"] == Playground(**playground_settings(learning_rate=0.3)).run(
+        500).test_loss
