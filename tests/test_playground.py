@@ -317,11 +317,11 @@ def test_a_diverged_epoch_puts_back_the_dead_links_with_the_weights():
         assert np.all(W[mask] == 0.0)
 
 
-# ---------------------------------------------------------------- the seed's experiments
+# ------------------------------------------------ the exercise sheet's spiral experiments
 
 
-def test_seed_task_1_spiral_reaches_test_loss_0_1_within_500_epochs_for_most_seeds():
-    """Exercise 3, Task 1: spiral, X1 and X2, 3 x 8 tanh, lr 0.1, batch 10, 500 epochs."""
+def test_spiral_with_8_8_8_tanh_reaches_test_loss_0_1_within_500_epochs_for_most_seeds():
+    """The exercise sheet's spiral: X1 and X2, 3 x 8 tanh, lr 0.1, batch 10, 500 epochs."""
     rows = sweep({}, seeds=range(12), epochs=500, dataset="spiral", hidden=(8, 8, 8),
                  learning_rate=0.1)
     assert [row["seed"] for row in rows] == list(range(12))
@@ -335,8 +335,9 @@ def test_seed_task_1_spiral_reaches_test_loss_0_1_within_500_epochs_for_most_see
     assert sum(reached) > len(reached) / 2
 
 
-def test_seed_task_2_regularisation_comparison():
-    """Exercise 3, Task 2: all 7 features, 6 x 8 relu, lr 0.03, 20 % training data."""
+def test_spiral_regularisation_comparison_l1_kills_links_and_l2_shrinks_weights():
+    """The exercise sheet's regularisation task on the spiral: all 7 features, 6 x 8 relu,
+    lr 0.03, 20 % training data; none, L1 0.003, L2 0.001."""
     settings = dict(features=ALL_FEATURES, hidden=(8,) * 6, activation="relu",
                     learning_rate=0.03, train_ratio=0.2, seed=0)
     runs = {
