@@ -242,13 +242,8 @@ class Playground:
         shown = {key: "Infinity" if np.isinf(value) else "NaN" if np.isnan(value)
                  else f"{value:.3f}" for key, value in losses.items()}
         failed = self.epoch + 1
-        if not weights_finite:
-            cause = "its weights stopped being finite"
-        elif any(np.isnan(value) for value in losses.values()):
-            cause = ("its outputs became NaN while the weights were still finite (sums "
-                     "inside the network overflowed)")
-        else:
-            cause = "its loss overflowed while the weights were still finite"
+        cause = ("its loss overflowed while the weights were still finite" if weights_finite
+                 else "its weights stopped being finite")
         return (f"the run diverged in epoch {failed}: {cause}, so the Playground shows train "
                 f"loss {shown['train_loss']} and test loss {shown['test_loss']}. The weights "
                 f"after epoch {self.epoch} are kept; lower learning_rate.")
