@@ -72,7 +72,8 @@ def _add_playground_parser(commands) -> None:
         help="train as the Neural Network Playground does, and draw its picture",
         description="One run of the TensorFlow Neural Network Playground with its data, "
         "features and training semantics: prints the train and test loss every 100 epochs "
-        "and the wall time, and saves the app's picture (network, output, loss curves). "
+        "(from epoch 0, the initial weights) and the wall time, and saves the app's picture "
+        "(network, output, loss curves). "
         "With --seeds, one run per seed and the median, min and max test loss. The defaults "
         "are the exercise sheet's spiral (the spiral task of the exercise sheet fastmlp grew "
         "from: inputs x1 and x2, three hidden layers of 8 tanh neurons, learning rate 0.1, "
@@ -231,12 +232,15 @@ def _playground(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RuntimeWarning)
             done = 0
-            while done < epochs and not playground.diverged:
+            while True:  # epoch 0 (the initial weights), then every 100 epochs
+                shown = playground.history["test_loss"].size - 1  # a failed epoch is shown
+                print(f"epoch {shown:>5}  train loss {playground.train_loss:.3f}  "
+                      f"test loss {playground.test_loss:.3f}")
+                if done == epochs or playground.diverged:
+                    break
                 chunk = min(100, epochs - done)
                 playground.run(chunk)
                 done += chunk
-                print(f"epoch {playground.epoch:>5}  train loss {playground.train_loss:.3f}  "
-                      f"test loss {playground.test_loss:.3f}")
         seconds = time.perf_counter() - start
         for warning in caught:
             print(f"warning: {warning.message}")

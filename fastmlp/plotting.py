@@ -54,6 +54,9 @@ SMOOTHING = "bilinear"
 MAX_LINK_WIDTH = 4.0
 MIN_LINK_WIDTH = 0.3
 
+# The highest power of ten a logarithmic loss axis reaches: floats end near 1.8e308, and
+# matplotlib places a tick up to one tick step (dozens of decades) beyond the limit.
+_LOG_TOP_DECADE = 200.0
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUPERSCRIPTS = {"2": "²", "3": "³"}
 
@@ -401,11 +404,16 @@ def plot_loss(history: Mapping[str, ArrayLike] | Any, ax: Axes | None = None,
     curves = _loss_curves(history)
     figure, ax = _axes_or_new(ax, (5.0, 3.5))
     for key, values in curves.items():
-        ax.plot(np.arange(first_epoch, first_epoch + values.size), values,
-                label=key.replace("_", " "))
+        ax.plot(np.arange(first_epoch, first_epoch + values.size),
+                np.where(np.isfinite(values), values, np.nan), label=key.replace("_", " "))
     finite = np.concatenate([values[np.isfinite(values)] for values in curves.values()])
     if finite.size and finite.min() > 0 and finite.max() > 100.0 * finite.min():
         ax.set_yscale("log")
+        # Limits set in decades, so that a diverging run's losses near the largest float
+        # do not push matplotlib's margins and ticks past it.
+        low, high = np.log10(finite.min()), np.log10(finite.max())
+        margin = 0.05 * (high - low)
+        ax.set_ylim(10.0 ** (low - margin), 10.0 ** min(high + margin, _LOG_TOP_DECADE))
     ax.set(xlabel="epoch", ylabel="loss")
     ax.legend()
     return figure

@@ -239,6 +239,16 @@ def test_plot_loss_is_logarithmic_only_over_more_than_two_decades():
     assert all_nan.axes[0].get_yscale() == "linear"
 
 
+def test_plot_loss_draws_a_run_that_overflowed(tmp_path):
+    losses = np.r_[0.5, np.geomspace(1e36, 3e289, 8), np.inf]  # a diverging Playground run
+    figure = plot_loss({"train_loss": losses, "test_loss": losses}, first_epoch=0)
+    assert saves_as_png(figure, tmp_path / "overflow.png")
+    ax = figure.axes[0]
+    assert ax.get_yscale() == "log"
+    assert np.isnan(ax.lines[0].get_ydata()[-1])  # the infinite loss is a gap
+    assert ax.get_ylim()[0] < 0.5 and np.isfinite(ax.get_ylim()[1])
+
+
 def test_plot_loss_reads_an_estimator_and_an_mlp(rng, bce_net, tmp_path):
     X, y = half_planes(rng)
     clf = fastmlp.MLPClassifier(hidden_layer_sizes=(4,), max_iter=20, random_state=0,
