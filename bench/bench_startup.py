@@ -1,5 +1,5 @@
-"""Workload 6, start-up: a fresh Python process that imports the library and runs the seed
-job (data loaded from a file), fastmlp against scikit-learn's MLPClassifier, with
+"""Workload 6, start-up: a fresh Python process that imports the library and runs the
+two-moons job (data loaded from a file), fastmlp against scikit-learn's MLPClassifier, with
 fastmlp's compile cache warm. The cold-cache (first-ever) time is recorded once in the
 fastmlp entry's extra_info."""
 

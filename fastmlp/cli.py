@@ -2,7 +2,8 @@
 
 Subcommands:
 
-* ``demo``: train a small network on two moons and plot it (:func:`fastmlp.demo.run_demo`).
+* ``demo``: the two-moons experiment: train a small network on two moons and plot it
+  (:func:`fastmlp.demo.run_demo`).
 * ``playground``: one Neural Network Playground run, or one per seed
   (:class:`fastmlp.playground.Playground`), with the app's picture; with ``--serve``, the
   live page of :mod:`fastmlp.live`.
@@ -72,16 +73,21 @@ def _add_playground_parser(commands) -> None:
         help="train as the Neural Network Playground does, and draw its picture",
         description="One run of the TensorFlow Neural Network Playground with its data, "
         "features and training semantics: prints the train and test loss every 100 epochs "
-        "and the wall time, and saves the app's picture (network, output, loss curves). "
+        "(from epoch 0, the initial weights) and the wall time, and saves the app's picture "
+        "(network, output, loss curves). "
         "With --seeds, one run per seed and the median, min and max test loss. With "
-        "--serve, a live page with the app's controls instead: every change retrains and "
-        "redraws.",
+        "--serve, a live page with the app's controls instead, opening on the app's "
+        "settings: every change retrains and redraws. The defaults are the exercise "
+        "sheet's spiral (the spiral task of the exercise sheet fastmlp grew from: inputs x1 "
+        "and x2, three hidden layers of 8 tanh neurons, learning rate 0.1, batch 10); the "
+        "app itself opens on circle with layers 4,2 and learning rate 0.03.",
     )
     playground.add_argument("--dataset", choices=PLAYGROUND_DATASETS, default="spiral",
                             help="data set (default: %(default)s)")
     playground.add_argument("--features", default="x1,x2", metavar="NAMES",
-                            help=f"comma-separated inputs among {', '.join(PLAYGROUND_FEATURES)} "
-                            "(default: %(default)s)")
+                            help=f"comma-separated inputs among {', '.join(PLAYGROUND_FEATURES)}"
+                            ", fed to the network in this order, as the app does, whatever "
+                            "the order given (default: %(default)s)")
     playground.add_argument("--layers", default="8,8,8", metavar="WIDTHS",
                             help="hidden layer widths, comma-separated (default: %(default)s)")
     playground.add_argument("--activation", choices=PLAYGROUND_ACTIVATIONS, default="tanh",
@@ -143,8 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        help="train a small network on two moons and plot the result",
-        description="Train an MLP with a sigmoid output and binary cross-entropy on "
+        help="the two-moons experiment: train a small network on two moons and plot it",
+        description="The two-moons experiment (from the exercise sheet fastmlp grew from): "
+        "train an MLP with a sigmoid output and binary cross-entropy on "
         "make_moons(500, noise=0.2), print the training loss and test figures, and save "
         "the loss curve and the decision boundary as an image.",
     )
@@ -294,12 +301,15 @@ def _playground(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RuntimeWarning)
             done = 0
-            while done < epochs and not playground.diverged:
+            while True:  # epoch 0 (the initial weights), then every 100 epochs
+                shown = playground.history["test_loss"].size - 1  # a failed epoch is shown
+                print(f"epoch {shown:>5}  train loss {playground.train_loss:.3f}  "
+                      f"test loss {playground.test_loss:.3f}")
+                if done == epochs or playground.diverged:
+                    break
                 chunk = min(100, epochs - done)
                 playground.run(chunk)
                 done += chunk
-                print(f"epoch {playground.epoch:>5}  train loss {playground.train_loss:.3f}  "
-                      f"test loss {playground.test_loss:.3f}")
         seconds = time.perf_counter() - start
         for warning in caught:
             print(f"warning: {warning.message}")

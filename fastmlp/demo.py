@@ -159,7 +159,9 @@ def plot_demo(
     mesh = np.column_stack([grid_x.ravel(), grid_y.ravel()])
     probability = net.predict_proba(mesh)[:, 0].reshape(grid_x.shape)
 
-    fig, (loss_axes, boundary_axes) = plt.subplots(1, 2, figsize=(11, 4.5))
+    from matplotlib.lines import Line2D
+
+    fig, (loss_axes, boundary_axes) = plt.subplots(1, 2, figsize=(11, 5), layout="constrained")
     history = net.history["loss"]
     loss_axes.plot(np.arange(1, history.size + 1), history)
     loss_axes.set(xlabel="epoch", ylabel="training loss (binary cross-entropy)",
@@ -171,8 +173,18 @@ def plot_demo(
                           edgecolors="white", linewidths=0.6, s=24)
     boundary_axes.set(xlabel="$x_1$", ylabel="$x_2$",
                       title=f"Decision boundary (test accuracy {accuracy:.1%})")
-    fig.colorbar(filled, ax=boundary_axes, label="P(y = 1)")
-    fig.tight_layout()
+    fig.colorbar(filled, ax=boundary_axes, label="P(y = 1), the network's output")
+    point = dict(marker="o", linestyle="none", markeredgecolor="white", markersize=7)
+    boundary_axes.legend(
+        [Line2D([], [], markerfacecolor="blue", **point),
+         Line2D([], [], markerfacecolor="red", **point), Line2D([], [], color="k")],
+        ["label 0", "label 1", "P(y = 1) = 0.5"], title="test points and the boundary",
+        title_fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=9,
+        facecolor="#e6e6e6", edgecolor="none",
+    )
+    fig.suptitle(f"Two moons: a {'-'.join(map(str, net.sizes))} network, "
+                 f"{history.size} epochs", fontsize="x-large")
+    fig.get_layout_engine().set(h_pad=0.1)
     try:
         fig.savefig(path, dpi=100)
     finally:

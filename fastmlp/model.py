@@ -151,11 +151,11 @@ class MLP:
         identity, exp). The only other pairing accepted is ``"tanh"`` with squared error
         (targets in [-1, 1], as in the Neural Network Playground).
     init : str
-        ``"normal"``: standard normal weights times ``init_scale``, zero biases (the seed
-        exercise's scheme). ``"glorot"``: uniform on ``+-sqrt(6 / (fan_in + fan_out))``,
-        zero biases. ``"he"``: normal with standard deviation ``sqrt(2 / fan_in)``, zero
-        biases. ``"playground"``: uniform on ``[-0.5, 0.5)``, biases 0.1. Weights are
-        multiplied by ``init_scale`` in every scheme.
+        ``"normal"``: standard normal weights times ``init_scale``, zero biases (the
+        two-moons experiment's scheme). ``"glorot"``: uniform on
+        ``+-sqrt(6 / (fan_in + fan_out))``, zero biases. ``"he"``: normal with standard
+        deviation ``sqrt(2 / fan_in)``, zero biases. ``"playground"``: uniform on
+        ``[-0.5, 0.5)``, biases 0.1. Weights are multiplied by ``init_scale`` in every scheme.
     init_scale : float
         Factor applied to the initial weights (not the biases).
     dtype : {"float64", "float32"}

@@ -8,9 +8,12 @@ regression), and its training semantics (fixed point order, an update every
 the gradient step, L1 killing the links it drives across zero). All epochs run in one
 compiled call (:mod:`fastmlp._kernels.playground`). The figures it reports are the
 app's: mean ``1/2 (out - label)^2`` on the training and test sets after every epoch,
-and the test accuracy for classification (the app shows no accuracy).
+and the test accuracy for classification (the app shows no accuracy), from epoch 0
+(before training) on.
 
-One seeded stream drives everything, in the app's order: data, shuffle, weights.
+One seeded stream drives everything, in the app's order: data, shuffle, weights. The
+input features are always put in the app's order, whatever order they are given in, so
+that a seed draws each feature's weights as the app would.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import product
+from types import MappingProxyType
 
 import numpy as np
 
@@ -30,7 +34,7 @@ from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_int
 from ._kernels import playground as kernel
 from ._names import PLAYGROUND_ACTIVATIONS
 from .datasets import DATASETS, make_playground, playground_split, problem_of
-from .features import feature_names, playground_features
+from .features import ALL_FEATURES, feature_names, playground_features
 from .model import MLP
 
 #: Hidden activations the Playground offers.
@@ -38,9 +42,22 @@ ACTIVATIONS = PLAYGROUND_ACTIVATIONS
 REGULARIZATIONS = (None, "l1", "l2")
 PROBLEMS = ("classification", "regression")
 
+#: The settings the browser app opens with (its page without any setting changed); the
+#: seed is not one of them. :meth:`Playground.app_defaults` makes a run of them.
+APP_DEFAULTS = MappingProxyType({
+    "dataset": "circle", "noise": 0.0, "train_ratio": 0.5, "features": ("x1", "x2"),
+    "hidden": (4, 2), "activation": "tanh", "learning_rate": 0.03, "regularization": None,
+    "regularization_rate": 0.0, "batch_size": 10, "problem": None,
+})
+
 
 class Playground:
     """One Playground run.
+
+    The defaults are those of the exercise sheet's spiral task (the spiral, three hidden
+    layers of eight, learning rate 0.1), not the app's opening page (circle, layers
+    ``(4, 2)``, learning rate 0.03): scripts written against them keep working. For the
+    app's opening settings use :meth:`app_defaults` (or :data:`APP_DEFAULTS`).
 
     Parameters
     ----------
@@ -50,7 +67,9 @@ class Playground:
     train_ratio : float in (0, 1)
         Share of the points used for training; the rest are the test set.
     features : sequence of str or comma-separated str
-        Inputs among ``x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)``.
+        Inputs among ``x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)``. The network takes
+        them in the app's order (the order of this list) whatever order they are given
+        in: ``("x2", "x1")`` is the same run as ``("x1", "x2")``, as in the app.
     hidden : sequence of int
         Hidden layer widths (``()`` is a network without hidden layer, as in the app).
     activation : {"tanh", "relu", "sigmoid", "linear"}
@@ -66,20 +85,26 @@ class Playground:
 
     Attributes
     ----------
+    feature_names : tuple of str
+        The input features, in the app's order.
     network : fastmlp.MLP
         The network (its ``parameters`` are the run's weights).
     dead : list of ndarray of bool
         Per layer, shaped like ``network.weights``: links killed by L1.
     history : dict of ndarray
-        ``"train_loss"``, ``"test_loss"`` and, for classification, ``"test_accuracy"``,
-        one entry per epoch run (NaN for an epoch that diverged).
+        ``"train_loss"``, ``"test_loss"`` and, for classification, ``"test_accuracy"``:
+        entry ``k`` is the figure after epoch ``k``, entry 0 that of the initial weights
+        (the app's chart starts there too), so each holds ``epoch + 1`` entries; one more
+        after a run diverged, the figures of the epoch that did (``inf`` or NaN).
     X_train, y_train, X_test, y_test : ndarray
         Raw points ``(x1, x2)`` and labels (-1/+1) or targets.
     epoch : int
         Epochs run so far.
     diverged : bool
-        True once an epoch produced a non-finite loss; training then stops, the figures of
-        that epoch are NaN (as the app shows them) and the weights are those before it.
+        True once an epoch produced a loss that is not finite: training then stops, that
+        epoch's losses are recorded as they came out (``inf`` where the outputs overflowed,
+        NaN where they or the weights became NaN; the app shows "Infinity" and "NaN"),
+        and the weights and dead links are those before it.
     """
 
     def __init__(self, dataset="spiral", noise=0.0, train_ratio=0.5, features=("x1", "x2"),
@@ -89,7 +114,8 @@ class Playground:
         self.noise = check.real("noise", noise, minimum=0.0, maximum=0.5)
         self.train_ratio = check.real("train_ratio", train_ratio, exclusive_minimum=0.0,
                                       exclusive_maximum=1.0)
-        self.feature_names = feature_names(features)
+        chosen = feature_names(features)
+        self.feature_names = tuple(name for name in ALL_FEATURES if name in chosen)
         self.hidden = _hidden_sizes(hidden)
         self.activation = check.choice("activation", activation, ACTIVATIONS)
         self.learning_rate = check.real("learning_rate", learning_rate, exclusive_minimum=0.0)
@@ -133,11 +159,34 @@ class Playground:
         self._dead = np.zeros(n_params, dtype=np.bool_)
         self._accumulated = np.zeros(n_params)
         self._count = np.zeros(1, dtype=np.int64)
-        self.history = {"train_loss": np.empty(0), "test_loss": np.empty(0)}
-        if classification:
-            self.history["test_accuracy"] = np.empty(0)
+        self.history = self._initial_figures()
         self.epoch = 0
         self.diverged = False
+
+    @classmethod
+    def app_defaults(cls, seed: int | None = 0, **changes) -> Playground:
+        """A run with the settings the browser app opens with (:data:`APP_DEFAULTS`).
+
+        Parameters
+        ----------
+        seed : int or None
+        **changes
+            Settings that differ from the app's, e.g. ``dataset="xor"``.
+        """
+        return cls(**{**APP_DEFAULTS, **changes, "seed": seed})
+
+    def _initial_figures(self) -> dict[str, np.ndarray]:
+        """The history's entry for epoch 0: the figures of the initial weights."""
+        def half_squared_error(points, labels):
+            outputs = self.neuron_outputs(points)[-1][:, 0]
+            return outputs, np.mean(0.5 * (outputs - labels) ** 2)
+
+        _, train_loss = half_squared_error(self.X_train, self.y_train)
+        outputs, test_loss = half_squared_error(self.X_test, self.y_test)
+        history = {"train_loss": np.array([train_loss]), "test_loss": np.array([test_loss])}
+        if self.problem == "classification":
+            history["test_accuracy"] = np.array([np.mean((outputs >= 0) == (self.y_test > 0))])
+        return history
 
     # ------------------------------------------------------------ inputs
     def features(self, points) -> np.ndarray:
@@ -155,15 +204,13 @@ class Playground:
 
     @property
     def train_loss(self) -> float:
-        """The app's training loss after the last epoch (NaN before any)."""
-        losses = self.history["train_loss"]
-        return float(losses[-1]) if losses.size else float("nan")
+        """The app's training loss after the last epoch (of the initial weights before any)."""
+        return float(self.history["train_loss"][-1])
 
     @property
     def test_loss(self) -> float:
-        """The app's test loss after the last epoch (NaN before any)."""
-        losses = self.history["test_loss"]
-        return float(losses[-1]) if losses.size else float("nan")
+        """The app's test loss after the last epoch (of the initial weights before any)."""
+        return float(self.history["test_loss"][-1])
 
     # ------------------------------------------------------------ training
     def run(self, epochs: int) -> Playground:
@@ -180,33 +227,46 @@ class Playground:
                     RuntimeWarning, stacklevel=2,
                 )
                 return self
-            completed, diverged = self._train(epochs, interrupt)
+            diverged, weights_finite = self._train(epochs, interrupt)
             if diverged:
                 self.diverged = True
-                warnings.warn(
-                    f"the run diverged in epoch {self.epoch + 1} (loss NaN, as the Playground "
-                    f"shows it); the weights after epoch {self.epoch} are kept. Lower "
-                    "learning_rate.", RuntimeWarning, stacklevel=2,
-                )
+                warnings.warn(self._divergence_message(weights_finite), RuntimeWarning,
+                              stacklevel=2)
             elif interrupt.requested:
                 warn_interrupted(self.epoch)
         return self
 
+    def _divergence_message(self, weights_finite: bool) -> str:
+        """What the warning says about the epoch that diverged, in the app's words."""
+        losses = {key: self.history[key][-1] for key in ("train_loss", "test_loss")}
+        shown = {key: "Infinity" if np.isinf(value) else "NaN" if np.isnan(value)
+                 else f"{value:.3f}" for key, value in losses.items()}
+        failed = self.epoch + 1
+        cause = ("its loss overflowed while the weights were still finite" if weights_finite
+                 else "its weights stopped being finite")
+        return (f"the run diverged in epoch {failed}: {cause}, so the Playground shows train "
+                f"loss {shown['train_loss']} and test loss {shown['test_loss']}. The weights "
+                f"after epoch {self.epoch} are kept; lower learning_rate.")
+
     def _train(self, epochs, interrupt):
-        """Up to ``epochs`` epochs in compiled calls; figures appended to :attr:`history`."""
+        """Up to ``epochs`` epochs in compiled calls; figures appended to :attr:`history`.
+
+        Returns whether an epoch diverged and, if one did, whether its weights were finite.
+        """
         net = self.network
         X_train, Y_train, X_test, Y_test = self._inputs
         work = net._workspace(self.batch_size)
         inference = net._workspace(max(X_train.shape[0], X_test.shape[0]), parallel=False)
         figures = EpochFigures(3)
         outputs = (np.empty((X_train.shape[0], 1)), np.empty((X_test.shape[0], 1)),
-                   np.empty_like(net.parameters))
+                   np.empty_like(net.parameters), np.empty_like(self._dead))
+        weights_finite = [True]
         epochs_kernel = (kernel.threaded_playground_epochs if work["threaded"]
                          else kernel.playground_epochs)
 
         def run(first, count):
             with parallel_calls(work["threaded"]):
-                return epochs_kernel(
+                done, diverged, weights_finite[0] = epochs_kernel(
                     net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
                     net._activation_codes, net._head, X_train, Y_train, X_test, Y_test, count,
                     self.batch_size, self.learning_rate,
@@ -217,6 +277,7 @@ class Playground:
                     inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
                     *outputs, *figures.block(first, count),
                 )
+            return done, diverged
 
         completed, diverged = run_in_calls(run, epochs, interrupt)
         recorded = completed + 1 if diverged else completed
@@ -225,7 +286,7 @@ class Playground:
             if key in self.history:
                 self.history[key] = np.concatenate([self.history[key], row])
         self.epoch += completed
-        return completed, diverged
+        return diverged, weights_finite[0]
 
     def step(self) -> Playground:
         """One epoch (the app's animation frame)."""

@@ -8,8 +8,10 @@ points. This module draws, with matplotlib's object API only (no window is ever 
 * :func:`plot_decision_boundary`: a fitted model's output over the plane, with the data;
 * :func:`plot_loss`: loss curves from a training history or a fitted estimator;
 * :func:`plot_network`: the network diagram, one small image per neuron and one line per
-  link, its width following ``|w|`` and its colour the sign of ``w``;
-* :func:`plot_playground`: the three together for a Playground run;
+  link, its width following ``|w|`` and its colour the sign of ``w``, with its layers
+  named and a legend;
+* :func:`plot_playground`: the three together for a Playground run, in a row or (for a
+  page of limited width) in two rows;
 * :func:`figure_html`: a figure as a self-contained ``<img>`` tag, for HTML pages.
 
 Every plotting function returns a :class:`matplotlib.figure.Figure`; save it with ``fig.savefig``.
@@ -28,6 +30,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerTuple
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from numpy.typing import ArrayLike
@@ -45,10 +48,15 @@ CHUNK_POINTS = 65_536
 HEATMAP_ALPHA = 160 / 255
 #: Pixels per side of each neuron's image in :func:`plot_playground`'s diagram.
 NEURON_RESOLUTION = 32
+#: How images of a signed output are smoothed between the pixel centres evaluated.
+SMOOTHING = "bilinear"
 #: Link widths in points: the largest ``|w|`` of a network, and the least any link gets.
 MAX_LINK_WIDTH = 4.0
 MIN_LINK_WIDTH = 0.3
 
+# The highest power of ten a logarithmic loss axis reaches: floats end near 1.8e308, and
+# matplotlib places a tick up to one tick step (dozens of decades) beyond the limit.
+_LOG_TOP_DECADE = 200.0
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUPERSCRIPTS = {"2": "²", "3": "³"}
 
@@ -289,7 +297,8 @@ def plot_decision_boundary(
     -------
     Figure
         The figure drawn on; its image (``ax.images[0]``) holds the shade values, row 0 at
-        the top, pixel ``(i, j)`` evaluated at the pixel's centre.
+        the top, pixel ``(i, j)`` evaluated at the pixel's centre. A signed shade is drawn
+        smoothed between the pixel centres (bilinear); class indices are not.
 
     Notes
     -----
@@ -325,7 +334,7 @@ def plot_decision_boundary(
                   origin="upper", interpolation="nearest", alpha=HEATMAP_ALPHA, aspect="auto")
     else:
         ax.imshow(np.clip(shade, -1.0, 1.0), cmap=playground_cmap(), vmin=-1.0, vmax=1.0,
-                  extent=extent, origin="upper", interpolation="nearest", alpha=HEATMAP_ALPHA,
+                  extent=extent, origin="upper", interpolation=SMOOTHING, alpha=HEATMAP_ALPHA,
                   aspect="auto")
     _draw_points(ax, X, _point_values(model, kind, binary_labels, y), kind, "white")
     ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="$x_1$", ylabel="$x_2$")
@@ -368,7 +377,8 @@ def _loss_curves(history: Any) -> dict[str, np.ndarray]:
     return curves
 
 
-def plot_loss(history: Mapping[str, ArrayLike] | Any, ax: Axes | None = None) -> Figure:
+def plot_loss(history: Mapping[str, ArrayLike] | Any, ax: Axes | None = None,
+              first_epoch: int = 1) -> Figure:
     """Draw loss curves against the epoch.
 
     Parameters
@@ -380,21 +390,30 @@ def plot_loss(history: Mapping[str, ArrayLike] | Any, ax: Axes | None = None) ->
         it is not None, ``val_loss_curve_``; a ``fastmlp.MLP`` its ``history``.
     ax : matplotlib Axes or None
         Where to draw; ``None`` makes a new figure.
+    first_epoch : int
+        The epoch of each curve's first value: 1 for ``MLP.history`` and estimators, 0
+        for a Playground run (whose history starts with the initial weights' figures).
 
     Returns
     -------
     Figure
-        Curves against epochs ``1..n`` with a legend. The y axis is logarithmic when every
-        finite value is positive and they span more than two decades. Non-finite values
-        (a diverged run records NaN) are left as gaps.
+        Curves against epochs ``first_epoch .. first_epoch + n - 1`` with a legend. The y
+        axis is logarithmic when every finite value is positive and they span more than two
+        decades. Non-finite values (a diverged run records NaN or inf) are left as gaps.
     """
     curves = _loss_curves(history)
     figure, ax = _axes_or_new(ax, (5.0, 3.5))
     for key, values in curves.items():
-        ax.plot(np.arange(1, values.size + 1), values, label=key.replace("_", " "))
+        ax.plot(np.arange(first_epoch, first_epoch + values.size),
+                np.where(np.isfinite(values), values, np.nan), label=key.replace("_", " "))
     finite = np.concatenate([values[np.isfinite(values)] for values in curves.values()])
     if finite.size and finite.min() > 0 and finite.max() > 100.0 * finite.min():
         ax.set_yscale("log")
+        # Limits set in decades, so that a diverging run's losses near the largest float
+        # do not push matplotlib's margins and ticks past it.
+        low, high = np.log10(finite.min()), np.log10(finite.max())
+        margin = 0.05 * (high - low)
+        ax.set_ylim(10.0 ** (low - margin), 10.0 ** min(high + margin, _LOG_TOP_DECADE))
     ax.set(xlabel="epoch", ylabel="loss")
     ax.legend()
     return figure
@@ -457,6 +476,63 @@ def _check_network(weights, biases, neuron_grids, dead):
     return weights, biases, grids, dead
 
 
+# The diagram's geometry in data units: the distance between layer columns, between the
+# neurons of a column, and the side of a neuron's image; and the scale it is drawn at.
+_COLUMN_GAP, _ROW_GAP, _SIDE = 2.4, 1.0, 0.62
+_INCHES_PER_UNIT = 0.6
+_LABEL_SIZE = 9.0
+_LEGEND_SIZE = 8.5
+# Rough width of a character of the labels, in data units at that scale and font size.
+_CHAR_UNITS = 0.6 * _LABEL_SIZE / 72 / _INCHES_PER_UNIT
+# Height of the diagram's legend below it, in inches.
+_LEGEND_INCHES = 0.75
+
+
+def _layer_names(n_layers: int) -> list[str]:
+    """``"input features"``, ``"hidden layer 1"``, ..., ``"output"``."""
+    return (["input features"] + [f"hidden layer {k}" for k in range(1, n_layers - 1)]
+            + ["output"])
+
+
+def _diagram_box(widths: Sequence[int], input_names: Sequence[str] | None,
+                 layer_labels: bool) -> tuple[float, float, float, float]:
+    """``(left, right, bottom, top)`` of the diagram, in data units."""
+    tallest = max(widths)
+    longest = max((len(name) for name in input_names), default=0) if input_names else 0
+    left = -_SIDE / 2 - (0.2 + _CHAR_UNITS * longest if longest else 0.15)
+    right = _COLUMN_GAP * (len(widths) - 1) + _SIDE / 2 + 0.15
+    if layer_labels:
+        names = _layer_names(len(widths))
+        left = min(left, -_CHAR_UNITS * len(names[0]) / 2)
+        right = max(right, _COLUMN_GAP * (len(widths) - 1) + _CHAR_UNITS * len(names[-1]) / 2)
+    bottom = -tallest * _ROW_GAP / 2 - 0.1
+    top = tallest * _ROW_GAP / 2 + (0.6 if layer_labels else 0.1)
+    return left, right, bottom, top
+
+
+def _network_legend(ax: Axes, n_dead: int, columns: int) -> None:
+    """What the links, their widths, the neuron images and the bias squares mean."""
+    cmap = playground_cmap()
+    handles = [
+        Line2D([], [], color=ORANGE, linewidth=2.5, label="negative weight"),
+        Line2D([], [], color=BLUE, linewidth=2.5, label="positive weight"),
+        (Line2D([], [], color="#999999", linewidth=0.6),
+         Line2D([], [], color="#999999", linewidth=MAX_LINK_WIDTH)),
+        Line2D([], [], marker="s", markersize=11, linestyle="none", markerfacecolor=cmap(0.8),
+               markeredgecolor="#555555", markeredgewidth=0.6),
+        Line2D([], [], marker="s", markersize=4.5, linestyle="none",
+               markerfacecolor=cmap(0.25), markeredgecolor="#555555", markeredgewidth=0.5),
+    ]
+    labels = ["negative weight", "positive weight", "line width: |weight|",
+              "neuron: its output over the plane", "bias: its value, same colours"]
+    if n_dead:
+        handles.append(Line2D([], [], color="none"))
+        labels.append(f"{n_dead} dead link{'s' if n_dead > 1 else ''} (L1), not drawn")
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=columns,
+              frameon=False, fontsize=_LEGEND_SIZE, handlelength=2.4, columnspacing=1.2,
+              handler_map={tuple: HandlerTuple(ndivide=None, pad=0.5)})
+
+
 def plot_network(
     weights: Sequence[ArrayLike],
     biases: Sequence[ArrayLike],
@@ -464,6 +540,8 @@ def plot_network(
     dead: Sequence[ArrayLike] | None = None,
     input_names: Sequence[str] | None = None,
     ax: Axes | None = None,
+    layer_labels: bool = True,
+    legend: bool = True,
 ) -> Figure:
     """Draw the Playground's network diagram.
 
@@ -492,13 +570,20 @@ def plot_network(
     ax : matplotlib Axes or None
         Where to draw; ``None`` makes a new figure sized by the number of layers and the
         widest layer.
+    layer_labels : bool
+        Name the columns above them: "input features", "hidden layer 1", ..., "output".
+    legend : bool
+        Explain the diagram below it: link colours (orange negative, blue positive), link
+        width (``|w|``), the neuron images, the bias squares and, if any, the dead links.
 
     Returns
     -------
     Figure
         The links are the axes' lines with gid ``"link-l-j-i"`` (layer, target, source);
         line widths in points are ``max(0.3, 4 |w| / max |w|)``, the maximum over the
-        network's finite weights.
+        network's finite weights. The column names are texts with gid ``"layer-l"``, the
+        input names texts with gid ``"input-i"``; the neuron images are the axes' only
+        images, layer by layer.
     """
     weights, biases, grids, dead = _check_network(weights, biases, neuron_grids, dead)
     widths = [grid.shape[0] for grid in grids]
@@ -506,18 +591,14 @@ def plot_network(
         raise ValueError(
             f"input_names must name the {widths[0]} inputs; got {len(input_names)} names"
         )
-    column_gap, row_gap, side = 2.4, 1.0, 0.62
-    tallest = max(widths)
-    label_room = 1.6 if input_names is not None else 0.2
-    left = -side / 2 - label_room
-    right = column_gap * (len(widths) - 1) + side / 2 + 0.2
-    bottom, top = -tallest * row_gap / 2 - 0.1, tallest * row_gap / 2 + 0.1
-    inches_per_unit = 0.6
-    figure, ax = _axes_or_new(ax, (inches_per_unit * (right - left) + 0.4,
-                                   inches_per_unit * (top - bottom) + 0.4))
+    left, right, bottom, top = _diagram_box(widths, input_names, layer_labels)
+    figure, ax = _axes_or_new(ax, (_INCHES_PER_UNIT * (right - left) + 0.3,
+                                   _INCHES_PER_UNIT * (top - bottom) + 0.3
+                                   + (_LEGEND_INCHES if legend else 0.0)))
+    side = _SIDE
 
     def centre(layer: int, neuron: int) -> tuple[float, float]:
-        return layer * column_gap, (widths[layer] - 1) / 2 * row_gap - neuron * row_gap
+        return layer * _COLUMN_GAP, (widths[layer] - 1) / 2 * _ROW_GAP - neuron * _ROW_GAP
 
     link_widths = _link_widths(weights)
     for layer, W in enumerate(weights):
@@ -535,7 +616,7 @@ def plot_network(
             x, y = centre(layer, neuron)
             ax.imshow(_rescaled(grid[neuron]), cmap=cmap, vmin=-1.0, vmax=1.0,
                       extent=(x - side / 2, x + side / 2, y - side / 2, y + side / 2),
-                      origin="upper", interpolation="nearest", zorder=2)
+                      origin="upper", interpolation=SMOOTHING, zorder=2)
             ax.add_patch(Rectangle((x - side / 2, y - side / 2), side, side, fill=False,
                                    edgecolor="#555555", linewidth=0.6, zorder=3))
             if layer > 0:
@@ -546,7 +627,15 @@ def plot_network(
                                        zorder=4, gid=f"bias-{layer - 1}-{neuron}"))
             elif input_names is not None:
                 ax.text(x - side / 2 - 0.12, y, input_names[neuron], ha="right",
-                        va="center", fontsize=9)
+                        va="center", fontsize=_LABEL_SIZE, gid=f"input-{neuron}")
+    if layer_labels:
+        label_y = max(widths) * _ROW_GAP / 2 + 0.15
+        for layer, name in enumerate(_layer_names(len(widths))):
+            ax.text(layer * _COLUMN_GAP, label_y, name, ha="center", va="bottom",
+                    fontsize=_LABEL_SIZE, color="#333333", gid=f"layer-{layer}")
+    if legend:
+        wide = _INCHES_PER_UNIT * (right - left) >= 4.5
+        _network_legend(ax, sum(int(mask.sum()) for mask in dead), 2 if wide else 1)
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)
     ax.set_aspect("equal")
@@ -555,7 +644,37 @@ def plot_network(
 
 
 # ------------------------------------------------------------------ playground
-def plot_playground(playground: Any, resolution: int = 100) -> Figure:
+def _draw_output(ax: Axes, playground: Any, resolution: int) -> None:
+    """The network's output over the plane, the points, the colour bar and their legend."""
+    def outputs(points: np.ndarray) -> np.ndarray:
+        return np.asarray(playground.neuron_outputs(points)[-1], dtype=np.float64)[:, 0]
+
+    shade = _in_chunks(outputs, _pixel_centres(PLAYGROUND_EXTENT, resolution))
+    image = ax.imshow(np.clip(shade, -1.0, 1.0).reshape(resolution, resolution),
+                      cmap=playground_cmap(), vmin=-1.0, vmax=1.0, extent=PLAYGROUND_EXTENT,
+                      origin="upper", interpolation=SMOOTHING, alpha=HEATMAP_ALPHA)
+    for X, y, edge in ((playground.X_train, playground.y_train, "white"),
+                       (playground.X_test, playground.y_test, "black")):
+        X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
+        values = np.clip(_as_single_output(y, "y"), -1.0, 1.0)
+        _draw_points(ax, X, values, "signed", edge)
+    ax.set(xlim=PLAYGROUND_EXTENT[:2], ylim=PLAYGROUND_EXTENT[2:], xlabel="$x_1$",
+           ylabel="$x_2$", title=f"network output ({playground.problem})")
+    ax.set_aspect("equal")
+    what = "label" if playground.problem == "classification" else "target"
+    colorbar = _root_figure(ax).colorbar(image, ax=ax, ticks=[-1, 0, 1], shrink=0.8,
+                                         fraction=0.05, pad=0.03)
+    colorbar.set_label(f"output (shade), {what} (points)", fontsize=_LEGEND_SIZE)
+    colorbar.ax.tick_params(labelsize=_LEGEND_SIZE)
+    marker = dict(marker="o", linestyle="none", markersize=6, markerfacecolor="#9bbbd4")
+    ax.legend([Line2D([], [], markeredgecolor="white", markeredgewidth=1.2, **marker),
+               Line2D([], [], markeredgecolor="black", markeredgewidth=1.2, **marker)],
+              ["train points (white edge)", "test points (dark edge)"],
+              loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=True,
+              facecolor="#d9d9d9", edgecolor="none", fontsize=_LEGEND_SIZE, handletextpad=0.3)
+
+
+def plot_playground(playground: Any, resolution: int = 100, rows: int = 1) -> Figure:
     """Draw a Playground run: network diagram, output over the plane, loss curves.
 
     Parameters
@@ -566,60 +685,64 @@ def plot_playground(playground: Any, resolution: int = 100) -> Figure:
         ``feature_names``, ``neuron_outputs(points)`` (one ``(m, width_l)`` array per
         layer, input features first, network output last), ``X_train``, ``y_train``,
         ``X_test``, ``y_test`` (raw coordinates and labels or targets), ``history``
-        (``"train_loss"``, ``"test_loss"``, maybe ``"test_accuracy"``), ``problem``
+        (``"train_loss"``, ``"test_loss"``, maybe ``"test_accuracy"``; entry ``k`` the
+        figure after epoch ``k``, entry 0 that of the initial weights), ``problem``
         (``"classification"`` or ``"regression"``) and ``epoch``.
     resolution : int
-        Pixels per side of the output image over ``[-6, 6]^2``. The neuron images of the
-        diagram use at most :data:`NEURON_RESOLUTION`.
+        Pixels per side of the output image over ``[-6, 6]^2`` (drawn smoothed between
+        them). The neuron images of the diagram use at most :data:`NEURON_RESOLUTION`.
+    rows : {1, 2}
+        1: the three panels side by side; 2: the diagram above, the output and the loss
+        below it, a narrower picture for a page or a screen.
 
     Returns
     -------
     Figure
-        Left the network diagram, middle the output (clipped to [-1, 1]) with training
-        points (white edges) and test points (black edges), right the train and test
-        loss. The title reads ``"epoch N, train loss a, test loss b"``.
+        The network diagram (layers named, with a legend), the output (clipped to [-1, 1])
+        with training points (white edges) and test points (black edges), a colour bar and
+        a legend telling them apart, and the train and test loss from epoch 0. The title
+        reads ``"epoch N, train loss a, test loss b"``.
     """
     resolution = _check_resolution(resolution)
+    if rows not in (1, 2):
+        raise ValueError(f"rows must be 1 (side by side) or 2 (diagram on top); got {rows!r}")
     network = playground.network
     names = [_pretty_feature_name(str(name)) for name in playground.feature_names]
-
-    def outputs(points: np.ndarray) -> np.ndarray:
-        return np.asarray(playground.neuron_outputs(points)[-1], dtype=np.float64)[:, 0]
-
-    shade = _in_chunks(outputs, _pixel_centres(PLAYGROUND_EXTENT, resolution))
     side = min(resolution, NEURON_RESOLUTION)
     layer_outputs = playground.neuron_outputs(_pixel_centres(PLAYGROUND_EXTENT, side))
     neuron_grids = [np.asarray(values, dtype=np.float64).T.reshape(-1, side, side)
                     for values in layer_outputs]
 
-    n_layers, tallest = len(network.sizes), max(network.sizes)
-    diagram_width = 1.45 * n_layers + 1.2
-    height = max(4.2, 0.6 * tallest + 1.2)
-    figure = Figure(figsize=(diagram_width + 2 * height, height), layout="constrained")
-    diagram_ax, output_ax, loss_ax = figure.subplots(
-        1, 3, width_ratios=[diagram_width, height, height])
+    left, right, bottom, top = _diagram_box(network.sizes, names, True)
+    diagram_width = _INCHES_PER_UNIT * (right - left)
+    diagram_height = _INCHES_PER_UNIT * (top - bottom) + _LEGEND_INCHES
+    panel = 4.2  # inches per side of the output and the loss panels
+    if rows == 1:
+        height = max(panel + 0.9, diagram_height) + 0.5
+        figure = Figure(figsize=(diagram_width + 2 * panel + 1.6, height), layout="constrained")
+        diagram_ax, output_ax, loss_ax = figure.subplots(
+            1, 3, width_ratios=[diagram_width, panel + 0.6, panel])
+    else:
+        width = max(diagram_width, 2 * panel + 1.2) + 0.4
+        figure = Figure(figsize=(width, diagram_height + panel + 1.4), layout="constrained")
+        grid = figure.add_gridspec(2, 2, height_ratios=[diagram_height, panel + 0.4],
+                                   width_ratios=[panel + 0.6, panel])
+        diagram_ax = figure.add_subplot(grid[0, :])
+        output_ax, loss_ax = figure.add_subplot(grid[1, 0]), figure.add_subplot(grid[1, 1])
+    figure.get_layout_engine().set(h_pad=0.08, w_pad=0.08)
 
     plot_network(network.weights, network.biases, neuron_grids, dead=playground.dead,
                  input_names=names, ax=diagram_ax)
-    cmap = playground_cmap()
-    output_ax.imshow(np.clip(shade, -1.0, 1.0).reshape(resolution, resolution), cmap=cmap,
-                     vmin=-1.0, vmax=1.0, extent=PLAYGROUND_EXTENT, origin="upper",
-                     interpolation="nearest", alpha=HEATMAP_ALPHA)
-    for X, y, edge in ((playground.X_train, playground.y_train, "white"),
-                       (playground.X_test, playground.y_test, "black")):
-        X = np.asarray(X, dtype=np.float64).reshape(-1, 2)
-        values = np.clip(_as_single_output(y, "y"), -1.0, 1.0)
-        _draw_points(output_ax, X, values, "signed", edge)
-    output_ax.set(xlim=PLAYGROUND_EXTENT[:2], ylim=PLAYGROUND_EXTENT[2:], xlabel="$x_1$",
-                  ylabel="$x_2$", title=f"output ({playground.problem})")
-
-    plot_loss(playground.history, ax=loss_ax)
+    _draw_output(output_ax, playground, resolution)
+    plot_loss(playground.history, ax=loss_ax, first_epoch=0)
     loss_ax.set_title("loss")
+    what = "label" if playground.problem == "classification" else "target"
+    loss_ax.set_ylabel(f"mean ½(output − {what})²")
 
     def last(key: str) -> float:
         values = np.asarray(playground.history.get(key, ()), dtype=np.float64)
         return float(values[-1]) if values.size else float("nan")
 
     figure.suptitle(f"epoch {playground.epoch}, train loss {last('train_loss'):.3f}, "
-                    f"test loss {last('test_loss'):.3f}")
+                    f"test loss {last('test_loss'):.3f}", fontsize="x-large")
     return figure

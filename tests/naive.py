@@ -121,7 +121,7 @@ def objective(Ws, bs, activations, loss, output, X, Y, l1=0.0, l2=0.0, sample_we
 
 
 def gradients(Ws, bs, activations, loss, output, X, Y, l1=0.0, l2=0.0, sample_weight=None):
-    """Gradients of :func:`objective` by backpropagation (the seed's recursion)."""
+    """Gradients of :func:`objective` by backpropagation (the recursion of the derivations)."""
     z_tildes, zs = forward(Ws, bs, activations, X)
     m = X.shape[0]
     weights = np.ones(m) if sample_weight is None else np.asarray(sample_weight, float)
@@ -188,8 +188,8 @@ def train(Ws, bs, activations, loss, output, X, Y, epochs, batch_size, optimizer
     return np.array(curve)
 
 
-def seed_exercise_training(W0, b0, W1, b1, X, y, lr, epochs):
-    """The seed sheet's Exercise 2 algorithm: 2-layer tanh/sigmoid MLP, full-batch GD.
+def sheet_numpy_training(W0, b0, W1, b1, X, y, lr, epochs):
+    """The exercise sheet's numpy network on two moons: 2-layer tanh/sigmoid, full-batch GD.
 
     Column layout (``X`` is (n_features, n_samples), ``y`` is (1, n_samples)), binary
     cross-entropy on probabilities clipped to [1e-15, 1 - 1e-15], output delta

@@ -136,7 +136,8 @@ def test_version_option_prints_the_package_version(capsys):
     assert capsys.readouterr().out.strip() == f"fastmlp {fastmlp.__version__}"
 
 
-def test_playground_prints_losses_every_100_epochs_and_writes_the_picture(tmp_path, capsys):
+def test_playground_prints_losses_from_epoch_0_every_100_epochs_and_writes_the_picture(
+        tmp_path, capsys):
     out = tmp_path / "spiral.png"
     assert main(["playground", "--dataset", "spiral", "--features", "x1,x2", "--layers",
                  "8,8,8", "--activation", "tanh", "--lr", "0.1", "--epochs", "250",
@@ -144,8 +145,9 @@ def test_playground_prints_losses_every_100_epochs_and_writes_the_picture(tmp_pa
     printed = capsys.readouterr().out
     lines = re.findall(r"^epoch +(\d+)  train loss (\d\.\d{3})  test loss (\d\.\d{3})$",
                        printed, re.MULTILINE)
-    assert [int(epoch) for epoch, _, _ in lines] == [100, 200, 250]
+    assert [int(epoch) for epoch, _, _ in lines] == [0, 100, 200, 250]
     expected = fastmlp.playground.Playground("spiral", seed=0).run(250)
+    assert float(lines[0][1]) == pytest.approx(expected.history["train_loss"][0], abs=5e-4)
     assert float(lines[-1][2]) == pytest.approx(expected.test_loss, abs=5e-4)
     assert re.search(r"^wall time [\d.]+ ms for 250 epochs$", printed, re.MULTILINE)
     assert out.read_bytes().startswith(PNG_SIGNATURE)

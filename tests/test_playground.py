@@ -9,7 +9,7 @@ from sklearn.pipeline import make_pipeline
 
 from fastmlp import datasets
 from fastmlp.features import ALL_FEATURES, PlaygroundFeatures, playground_features
-from fastmlp.playground import Playground, sweep
+from fastmlp.playground import APP_DEFAULTS, Playground, sweep
 
 # ---------------------------------------------------------------- data sets
 
@@ -184,7 +184,65 @@ def test_reported_losses_are_the_apps():
     assert playground.test_loss == pytest.approx(expected, rel=1e-12)
     accuracy = np.mean((out >= 0) == (playground.y_test > 0))
     assert playground.history["test_accuracy"][-1] == pytest.approx(accuracy)
-    assert [len(v) for v in playground.history.values()] == [3, 3, 3]
+    assert [len(v) for v in playground.history.values()] == [4, 4, 4]
+
+
+def test_history_starts_at_epoch_0_with_the_initial_weights_figures():
+    playground = Playground("circle", hidden=(4, 2), learning_rate=0.03, seed=0)
+    out = playground.predict(playground.X_test)
+    initial = {
+        "train_loss": np.mean(0.5 * (playground.predict(playground.X_train)
+                                     - playground.y_train) ** 2),
+        "test_loss": np.mean(0.5 * (out - playground.y_test) ** 2),
+        "test_accuracy": np.mean((out >= 0) == (playground.y_test > 0)),
+    }
+    assert list(playground.history) == list(initial)
+    for key, value in initial.items():
+        assert playground.history[key].shape == (1,)
+        assert playground.history[key][0] == pytest.approx(value, rel=1e-12)
+    assert playground.test_loss == playground.history["test_loss"][0]
+    playground.run(5)
+    for key, value in initial.items():
+        assert playground.history[key].shape == (6,)
+        assert playground.history[key][0] == pytest.approx(value, rel=1e-12)
+    assert playground.history["test_loss"][5] == playground.test_loss
+    assert "test_accuracy" not in Playground("reg_plane", hidden=(3,), seed=0).history
+
+
+@pytest.mark.parametrize("given", [("sin(x2)", "x1*x2", "x2", "x1"), "x2,x1,sin(x2),x1*x2",
+                                   ("x1*x2", "x1", "sin(x2)", "x2")])
+def test_features_are_put_in_the_apps_order_so_a_seed_draws_the_same_weights(given):
+    apps_order = ("x1", "x2", "x1*x2", "sin(x2)")
+    reference = Playground("xor", features=apps_order, hidden=(3,), seed=2)
+    playground = Playground("xor", features=given, hidden=(3,), seed=2)
+    assert playground.feature_names == apps_order
+    assert playground.settings()["features"] == "x1,x2,x1*x2,sin(x2)"
+    np.testing.assert_array_equal(playground.network.parameters, reference.network.parameters)
+    points = np.array([[0.5, -2.0], [3.0, 1.0]])
+    np.testing.assert_array_equal(playground.features(points),
+                                  playground_features(points, apps_order))
+    reference.run(20)
+    playground.run(20)
+    np.testing.assert_array_equal(playground.network.parameters, reference.network.parameters)
+    for key in reference.history:
+        np.testing.assert_array_equal(playground.history[key], reference.history[key])
+
+
+def test_app_defaults_are_the_apps_opening_page_and_the_class_keeps_its_own():
+    app = Playground.app_defaults()
+    opening = dict(dataset="circle", noise=0.0, train_ratio=0.5, features="x1,x2",
+                   hidden="4,2", activation="tanh", learning_rate=0.03, regularization=None,
+                   regularization_rate=0.0, batch_size=10, problem="classification", seed=0)
+    assert app.settings() == opening
+    assert tuple(app.network.sizes) == (2, 4, 2, 1)
+    same = Playground(**APP_DEFAULTS, seed=0)
+    np.testing.assert_array_equal(app.network.parameters, same.network.parameters)
+    changed = Playground.app_defaults(seed=5, dataset="xor", learning_rate=0.1)
+    assert changed.settings() == {**opening, "dataset": "xor", "learning_rate": 0.1, "seed": 5}
+    ours = Playground().settings()
+    assert (ours["dataset"], ours["hidden"], ours["learning_rate"]) == ("spiral", "8,8,8", 0.1)
+    with pytest.raises(TypeError):
+        APP_DEFAULTS["dataset"] = "spiral"
 
 
 def test_initialisation_and_outputs():
@@ -210,22 +268,60 @@ def test_same_seed_same_run_and_seeds_differ():
 def test_divergence_is_flagged_with_nan_like_the_app():
     playground = Playground("reg_plane", hidden=(8, 8), activation="linear", learning_rate=10.0,
                             seed=0)
-    with pytest.warns(RuntimeWarning, match="diverged in epoch"):
+    with pytest.warns(RuntimeWarning, match="diverged in epoch 1: its weights stopped being "
+                      "finite, so the Playground shows train loss NaN and test loss NaN"):
         playground.run(200)
-    assert playground.diverged
+    assert playground.diverged and playground.epoch == 0
     assert np.isnan(playground.history["test_loss"][-1])
-    assert len(playground.history["test_loss"]) == playground.epoch + 1
+    assert len(playground.history["test_loss"]) == playground.epoch + 2
     assert np.isfinite(playground.network.parameters).all()
     assert np.isfinite(playground.predict(playground.X_test)).all()
     with pytest.warns(RuntimeWarning, match="nothing more to train"):
         playground.run(5)
 
 
-# ---------------------------------------------------------------- the seed's experiments
+# A ReLU network at learning rate 3 whose regression outputs grow until, in epoch 9, the
+# loss overflows while every weight is still finite; L1 kills links on the way there.
+OVERFLOWING = dict(dataset="reg_plane", hidden=(8, 8), activation="relu", learning_rate=3.0,
+                   regularization="l1", regularization_rate=0.001, seed=0)
 
 
-def test_seed_task_1_spiral_reaches_test_loss_0_1_within_500_epochs_for_most_seeds():
-    """Exercise 3, Task 1: spiral, X1 and X2, 3 x 8 tanh, lr 0.1, batch 10, 500 epochs."""
+def test_divergence_by_overflow_is_reported_as_infinity_like_the_app():
+    playground = Playground(**OVERFLOWING)
+    with pytest.warns(RuntimeWarning) as caught:
+        playground.run(100)
+    assert playground.diverged and playground.epoch > 0
+    message = str(caught[0].message)
+    assert message.startswith(f"the run diverged in epoch {playground.epoch + 1}: its loss "
+                              "overflowed while the weights were still finite, so the "
+                              "Playground shows train loss Infinity and test loss Infinity")
+    assert f"weights after epoch {playground.epoch} are kept" in message
+    assert np.isposinf(playground.history["train_loss"][-1])
+    assert np.isposinf(playground.history["test_loss"][-1])
+    assert np.isfinite(playground.history["test_loss"][:-1]).all()
+
+
+def test_a_diverged_epoch_puts_back_the_dead_links_with_the_weights():
+    playground = Playground(**OVERFLOWING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        playground.run(100)
+    assert playground.diverged and playground.epoch > 0
+    before = Playground(**OVERFLOWING).run(playground.epoch)  # stops before the failed epoch
+    assert not before.diverged
+    assert sum(mask.sum() for mask in before.dead) > 0
+    for got, want in zip(playground.dead, before.dead, strict=True):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(playground.network.parameters, before.network.parameters)
+    for W, mask in zip(playground.network.weights, playground.dead, strict=True):
+        assert np.all(W[mask] == 0.0)
+
+
+# ------------------------------------------------ the exercise sheet's spiral experiments
+
+
+def test_spiral_with_8_8_8_tanh_reaches_test_loss_0_1_within_500_epochs_for_most_seeds():
+    """The exercise sheet's spiral: X1 and X2, 3 x 8 tanh, lr 0.1, batch 10, 500 epochs."""
     rows = sweep({}, seeds=range(12), epochs=500, dataset="spiral", hidden=(8, 8, 8),
                  learning_rate=0.1)
     assert [row["seed"] for row in rows] == list(range(12))
@@ -239,8 +335,9 @@ def test_seed_task_1_spiral_reaches_test_loss_0_1_within_500_epochs_for_most_see
     assert sum(reached) > len(reached) / 2
 
 
-def test_seed_task_2_regularisation_comparison():
-    """Exercise 3, Task 2: all 7 features, 6 x 8 relu, lr 0.03, 20 % training data."""
+def test_spiral_regularisation_comparison_l1_kills_links_and_l2_shrinks_weights():
+    """The exercise sheet's regularisation task on the spiral: all 7 features, 6 x 8 relu,
+    lr 0.03, 20 % training data; none, L1 0.003, L2 0.001."""
     settings = dict(features=ALL_FEATURES, hidden=(8,) * 6, activation="relu",
                     learning_rate=0.03, train_ratio=0.2, seed=0)
     runs = {

@@ -8,8 +8,10 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize, to_hex
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from sklearn.exceptions import ConvergenceWarning
 
 import fastmlp
@@ -41,6 +43,24 @@ def saves_as_png(figure, path):
 def links(figure):
     return {line.get_gid(): line for ax in figure.axes for line in ax.lines
             if (line.get_gid() or "").startswith("link-")}
+
+
+def texts(ax, prefix):
+    """The texts of ``ax`` whose gid starts with ``prefix``, in drawing order."""
+    return [text.get_text() for text in ax.texts if (text.get_gid() or "").startswith(prefix)]
+
+
+def legend_entries(ax):
+    legend = ax.get_legend()
+    assert legend is not None
+    return [text.get_text() for text in legend.get_texts()]
+
+
+def draw(figure):
+    """Draw ``figure`` (laying it out) and return the renderer."""
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    return canvas.get_renderer()
 
 
 def half_planes(rng, n=80):
@@ -206,6 +226,8 @@ def test_plot_loss_draws_loss_keys_only_and_survives_nan(tmp_path):
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3, 4, 5])
     assert ax.get_yscale() == "linear"
     assert ax.get_legend() is not None
+    from_zero = plot_loss(history, first_epoch=0).axes[0]
+    np.testing.assert_array_equal(from_zero.lines[1].get_xdata(), [0, 1, 2, 3, 4])
 
 
 def test_plot_loss_is_logarithmic_only_over_more_than_two_decades():
@@ -215,6 +237,16 @@ def test_plot_loss_is_logarithmic_only_over_more_than_two_decades():
     assert plot_loss({"loss": negative}).axes[0].get_yscale() == "linear"
     all_nan = plot_loss({"loss": np.full(4, np.nan)})
     assert all_nan.axes[0].get_yscale() == "linear"
+
+
+def test_plot_loss_draws_a_run_that_overflowed(tmp_path):
+    losses = np.r_[0.5, np.geomspace(1e36, 3e289, 8), np.inf]  # a diverging Playground run
+    figure = plot_loss({"train_loss": losses, "test_loss": losses}, first_epoch=0)
+    assert saves_as_png(figure, tmp_path / "overflow.png")
+    ax = figure.axes[0]
+    assert ax.get_yscale() == "log"
+    assert np.isnan(ax.lines[0].get_ydata()[-1])  # the infinite loss is a gap
+    assert ax.get_ylim()[0] < 0.5 and np.isfinite(ax.get_ylim()[1])
 
 
 def test_plot_loss_reads_an_estimator_and_an_mlp(rng, bce_net, tmp_path):
@@ -297,6 +329,44 @@ def test_plot_network_without_hidden_layer_and_at_the_largest_size(rng, tmp_path
                     or top <= other_bottom or other_top <= bottom)
 
 
+def test_plot_network_names_its_layers_and_explains_links_and_biases(rng):
+    weights, biases, grids = random_network(rng, [3, 5, 4, 1])
+    figure = plot_network(weights, biases, grids, input_names=["x₁", "x₂", "x₁²"])
+    ax = figure.axes[0]
+    assert texts(ax, "layer-") == ["input features", "hidden layer 1", "hidden layer 2",
+                                   "output"]
+    assert texts(ax, "input-") == ["x₁", "x₂", "x₁²"]
+    entries = legend_entries(ax)
+    assert entries[:3] == ["negative weight", "positive weight", "line width: |weight|"]
+    assert any(entry.startswith("bias") for entry in entries)
+    assert not any("dead" in entry for entry in entries)
+    handles = ax.get_legend().legend_handles
+    assert to_hex(handles[0].get_color()) == ORANGE and to_hex(handles[1].get_color()) == BLUE
+    # The width entry shows a thin and a thick line.
+    widths = sorted(line.get_linewidth() for line in ax.get_legend().findobj(Line2D)
+                    if line.get_color() == "#999999")
+    assert len(widths) == 2 and widths[1] > 3 * widths[0]
+
+    dead = [np.zeros(W.shape, dtype=bool) for W in weights]
+    dead[1][0, :2] = True
+    assert "2 dead links (L1), not drawn" in legend_entries(
+        plot_network(weights, biases, grids, dead=dead).axes[0])
+    bare = plot_network(weights, biases, grids, layer_labels=False, legend=False).axes[0]
+    assert bare.get_legend() is None and texts(bare, "layer-") == []
+    single = plot_network(*random_network(rng, [2, 1])).axes[0]
+    assert texts(single, "layer-") == ["input features", "output"]
+
+
+def test_plot_network_leaves_no_wide_margin_left_of_its_inputs(rng):
+    weights, biases, grids = random_network(rng, [2, 8, 8, 1])
+    figure = plot_network(weights, biases, grids, input_names=["x₁", "x₂"])
+    renderer = draw(figure)
+    ax = figure.axes[0]
+    leftmost = min(artist.get_window_extent(renderer).x0
+                   for artist in [*ax.texts, *ax.images])
+    assert leftmost < 0.35 * figure.dpi  # inches of margin
+
+
 def test_plot_network_rescales_large_neuron_outputs(rng):
     weights, biases, grids = random_network(rng, [2, 3, 1])
     grids[1][0] = np.linspace(0, 10, 36).reshape(6, 6)  # a relu neuron
@@ -338,13 +408,16 @@ class StandInPlayground:
         self.network = fastmlp.MLP([len(feature_names), *hidden, 1], activation="tanh",
                                    loss="squared_error", output=output, init="playground",
                                    seed=0)
+        initial = [self.network.loss(self.features(X), y)
+                   for X, y in ((self.X_train, self.y_train), (self.X_test, self.y_test))]
         self.network.fit(self.features(self.X_train), self.y_train, epochs=epochs, lr=0.03,
                          validation_data=(self.features(self.X_test), self.y_test))
         self.epoch = epochs
-        self.history = {"train_loss": self.network.history["loss"],
-                        "test_loss": self.network.history["val_loss"]}
+        # As a Playground's: entry 0 is the initial weights', entry k that after epoch k.
+        self.history = {"train_loss": np.r_[initial[0], self.network.history["loss"]],
+                        "test_loss": np.r_[initial[1], self.network.history["val_loss"]]}
         if problem == "classification":
-            self.history["test_accuracy"] = np.linspace(0.5, 0.9, epochs)
+            self.history["test_accuracy"] = np.linspace(0.5, 0.9, epochs + 1)
         self.dead = None
         if dead_share:
             self.dead = [rng.random(W.shape) < dead_share for W in self.network.weights]
@@ -380,23 +453,66 @@ def test_plot_playground_classification_with_seven_features(rng, tmp_path):
     playground = StandInPlayground(rng, names, (4, 3), "classification", dead_share=0.3)
     figure = plot_playground(playground, resolution=40)
     assert saves_as_png(figure, tmp_path / "playground.png")
-    diagram, output, loss = figure.axes
+    diagram, output, loss, colour_bar = figure.axes
+    assert colour_bar.get_ylim() == (-1.0, 1.0)
     n_live = sum(int((~mask).sum()) for mask in playground.dead)
     assert len(links(figure)) == n_live
-    labels = [text.get_text() for text in diagram.texts]
-    assert labels == ["x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin(x₁)", "sin(x₂)"]
+    assert texts(diagram, "input-") == ["x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin(x₁)",
+                                        "sin(x₂)"]
+    assert texts(diagram, "layer-") == ["input features", "hidden layer 1", "hidden layer 2",
+                                        "output"]
+    n_dead = sum(int(mask.sum()) for mask in playground.dead)
+    assert f"{n_dead} dead links (L1), not drawn" in legend_entries(diagram)
     assert len(diagram.images) == sum(playground.network.sizes)
     expected = playground.neuron_outputs(plotting._pixel_centres((-6, 6, -6, 6), 40))[-1]
     np.testing.assert_allclose(np.asarray(output.images[0].get_array()).ravel(),
                                np.clip(expected[:, 0], -1, 1))
-    train_points, test_points = output.collections
+    assert output.images[0].get_interpolation() == "bilinear"  # smooth, not blocks
+    train_points, test_points = output.collections[:2]
     np.testing.assert_allclose(train_points.get_edgecolors()[0], (1, 1, 1, 1))
     np.testing.assert_allclose(test_points.get_edgecolors()[0], (0, 0, 0, 1))
+    assert legend_entries(output) == ["train points (white edge)", "test points (dark edge)"]
+    edges = [to_hex(line.get_markeredgecolor()) for line in output.get_legend().get_lines()]
+    assert edges == ["#ffffff", "#000000"]
     assert [line.get_label() for line in loss.lines] == ["train loss", "test loss"]
+    np.testing.assert_array_equal(loss.lines[0].get_xdata(), np.arange(16))  # epochs 0..15
     history = playground.history
     assert figure.get_suptitle() == (
         f"epoch 15, train loss {history['train_loss'][-1]:.3f}, "
         f"test loss {history['test_loss'][-1]:.3f}")
+
+
+def boxes_overlap(a, b):
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+@pytest.mark.parametrize("rows", [1, 2])
+def test_plot_playground_title_sits_clear_above_every_panel(rng, rows):
+    playground = StandInPlayground(rng, ("x1", "x2"), (8, 8), "classification", epochs=5)
+    figure = plot_playground(playground, resolution=16, rows=rows)
+    renderer = draw(figure)
+    title = next(text for text in figure.texts if text.get_text() == figure.get_suptitle())
+    title = title.get_window_extent(renderer)
+    width = figure.get_figwidth() * figure.dpi
+    assert abs((title.x0 + title.x1) / 2 - width / 2) < 2  # centred on the figure
+    for ax in figure.axes:
+        panel = ax.get_tightbbox(renderer)
+        assert title.y0 > panel.y1, ax.get_title()  # above every panel and its title
+        assert not boxes_overlap(title, panel)
+
+
+def test_plot_playground_in_two_rows_puts_the_diagram_on_top(rng, tmp_path):
+    playground = StandInPlayground(rng, ("x1", "x2"), (8, 8, 8), "classification", epochs=5)
+    wide = plot_playground(playground, resolution=16)
+    tall = plot_playground(playground, resolution=16, rows=2)
+    assert saves_as_png(tall, tmp_path / "tall.png")
+    diagram, output, loss = tall.axes[:3]
+    assert texts(diagram, "layer-")[0] == "input features"
+    assert diagram.get_position().y0 > max(output.get_position().y1, loss.get_position().y1)
+    assert output.get_position().x1 < loss.get_position().x0
+    assert tall.get_figwidth() < 0.7 * wide.get_figwidth()
+    with pytest.raises(ValueError, match="rows must be 1"):
+        plot_playground(playground, rows=3)
 
 
 def test_plot_playground_regression_with_no_hidden_layer(rng, tmp_path):

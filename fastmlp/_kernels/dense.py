@@ -1,8 +1,8 @@
 """One dense layer: the affine map forward, the weight gradient and the delta backward.
 
 Shapes follow the math: ``W`` is ``(fan_out, fan_in)``, activations and deltas are
-feature-major ``(width, batch)``. Small products (the networks of the seed and the
-Playground) run as loops whose innermost index walks the contiguous batch axis, which
+feature-major ``(width, batch)``. Small products (the networks of the two-moons experiment and
+the Playground) run as loops whose innermost index walks the contiguous batch axis, which
 LLVM vectorises; products with at least :data:`BLAS_MIN_WORK` multiply-adds go to BLAS
 through ``np.dot`` (SciPy's), which wins once the matrices no longer fit in registers.
 """

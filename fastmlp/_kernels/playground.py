@@ -15,6 +15,10 @@ It differs from :mod:`.train` in exactly the ways the Playground does:
 * After every epoch the Playground's figures are computed on the whole training and
   test sets: the mean of ``1/2 (out - label)^2`` (no penalty) and, for classification,
   the share of test points whose output has the label's sign (output >= 0 counts as +1).
+* An epoch whose training or test loss is not finite ends the run: its losses are
+  recorded as they came out (``inf`` where the outputs overflowed, NaN where they or the
+  weights became NaN: the app shows "Infinity" and "NaN"), and the parameters and the
+  dead-link flags are put back as they were before that epoch.
 
 Summing a segment of points through one batched backward pass adds the same terms as
 the Playground's point-by-point accumulation, in a different order (equal up to rounding).
@@ -67,6 +71,15 @@ def apply_update(theta, accumulated, count, dead, w_offsets, sizes, lr, reg_code
 
 
 @jit
+def all_finite(values):
+    """Whether every entry of the 1-D array ``values`` is finite."""
+    for i in range(values.size):
+        if not np.isfinite(values[i]):
+            return False
+    return True
+
+
+@jit
 def set_figures(outputs, Y, classification):
     """Mean ``1/2 (out - label)^2`` and (classification) the share of matching signs."""
     total = 0.0
@@ -87,7 +100,7 @@ def playground_epochs(
     dead, accumulated, count, classification,
     slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part,
     predict_a_offsets, predict_acts, predict_scratch, out_train, out_test, backup,
-    train_losses, test_losses, test_accuracy,
+    dead_backup, train_losses, test_losses, test_accuracy,
 ):
     """Run up to ``n_epochs`` Playground epochs; see the module docstring.
 
@@ -111,15 +124,19 @@ def playground_epochs(
         Inference buffers (one slot) and outputs for the per-epoch figures.
     backup : ndarray, shape (n_params,)
         Work space: the parameters at the start of the current epoch.
+    dead_backup : ndarray of bool, shape (n_params,)
+        Work space: the dead-link flags at the start of the current epoch.
     train_losses, test_losses, test_accuracy : ndarray, shape (n_epochs,)
         Receive each epoch's figures.
 
     Returns
     -------
-    (int, bool)
-        Epochs completed, and whether the run stopped at an epoch whose figures or weights
-        were not finite (its figures are recorded as NaN and ``theta`` is restored to its
-        value before that epoch).
+    (int, bool, bool)
+        Epochs completed; whether the run stopped at an epoch whose training or test loss
+        was not finite (its losses are recorded as computed, ``inf`` or NaN, its accuracy
+        as NaN, and ``theta`` and ``dead`` are restored to their values before that
+        epoch); and whether the weights were all finite at the end of that epoch (True
+        when the run did not stop).
     """
     n_train = X_train.shape[0]
     no_order = np.empty(0, dtype=np.int64)
@@ -132,6 +149,7 @@ def playground_epochs(
     gathered = np.bool_(False)
     for epoch in range(n_epochs):
         copy_vector(theta, backup)
+        copy_vector(dead, dead_backup)
         for start in range(0, n_train, batch_size):
             m = min(batch_size, n_train - start)
             batch_loss_and_gradient(
@@ -153,16 +171,16 @@ def playground_epochs(
                         head_code, True, X_test, out_test, predict_acts, predict_scratch)
         train_loss, _ = set_figures(out_train, Y_train, classification)
         test_loss, accuracy = set_figures(out_test, Y_test, classification)
-        if not (np.isfinite(train_loss) and np.isfinite(test_loss)):
-            train_losses[epoch] = np.nan
-            test_losses[epoch] = np.nan
-            test_accuracy[epoch] = np.nan
-            copy_vector(backup, theta)
-            return epoch, True
         train_losses[epoch] = train_loss
         test_losses[epoch] = test_loss
+        if not (np.isfinite(train_loss) and np.isfinite(test_loss)):
+            test_accuracy[epoch] = np.nan
+            weights_finite = all_finite(theta)
+            copy_vector(backup, theta)
+            copy_vector(dead_backup, dead)
+            return epoch, True, weights_finite
         test_accuracy[epoch] = accuracy
-    return n_epochs, False
+    return n_epochs, False, True
 
 
 #: :func:`playground_epochs` with each batch split across threads, for work buffers of
