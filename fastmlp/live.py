@@ -227,11 +227,6 @@ def _snapshot(drawing, parameters: np.ndarray, dead: list[np.ndarray], epoch: in
     }
 
 
-def _app_loss(playground, X: np.ndarray, y: np.ndarray) -> float:
-    """The app's loss, mean 1/2 (output - label)^2, of the current weights."""
-    return float(np.mean(0.5 * (playground.predict(X) - y) ** 2))
-
-
 def train_run(settings: Mapping[str, Any], epochs: int,
               superseded: Callable[[], bool] = lambda: False) -> dict[str, Any]:
     """Train one run and describe it for the page.
@@ -254,9 +249,9 @@ def train_run(settings: Mapping[str, Any], epochs: int,
     -------
     dict
         ``settings``, ``epochs`` (asked), ``trained`` (completed), ``diverged``,
-        ``problem``, ``sizes``, ``features``, ``history`` (per-epoch ``train_loss``,
-        ``test_loss`` and, for classification, ``test_accuracy``; None where NaN),
-        ``initial`` (the epoch-0 losses), ``train`` and ``test`` (points ``x1``, ``x2``
+        ``problem``, ``sizes``, ``features``, ``history`` (``train_loss``, ``test_loss``
+        and, for classification, ``test_accuracy``, from epoch 0, the initial weights, to
+        the last epoch; None where NaN), ``train`` and ``test`` (points ``x1``, ``x2``
         and ``label``), ``resolution``, ``inputs`` (the input features' maps) and
         ``snapshots`` (``epoch``, ``weights`` with None for links killed by L1,
         ``biases``, ``neurons`` and ``output``: maps of one byte per pixel in base64,
@@ -271,8 +266,6 @@ def train_run(settings: Mapping[str, Any], epochs: int,
     points = np.concatenate([output_points, neuron_points])
     n_output = output_points.shape[0]
     every = -(-epochs // SNAPSHOTS)
-    initial = {"train_loss": _app_loss(playground, playground.X_train, playground.y_train),
-               "test_loss": _app_loss(playground, playground.X_test, playground.y_test)}
     with ThreadPoolExecutor(max_workers=1) as drawer:
 
         def draw():
@@ -300,7 +293,6 @@ def train_run(settings: Mapping[str, Any], epochs: int,
         "sizes": list(playground.network.sizes),
         "features": list(playground.feature_names),
         "history": {key: _floats(values) for key, values in playground.history.items()},
-        "initial": initial,
         "train": _points(playground.X_train, playground.y_train),
         "test": _points(playground.X_test, playground.y_test),
         "resolution": {"output": OUTPUT_RESOLUTION, "neuron": NEURON_RESOLUTION},

@@ -99,7 +99,7 @@ def test_a_run_is_the_playgrounds_run_with_snapshots(client):
     assert epochs == [*range(0, 250, 3), 250]
     assert run["sizes"] == [2, 3, 1]
     fresh = Playground(**settings)
-    assert run["initial"]["test_loss"] == pytest.approx(
+    assert run["history"]["test_loss"][0] == pytest.approx(
         np.mean(0.5 * (fresh.predict(fresh.X_test) - fresh.y_test) ** 2), rel=1e-12)
 
     # the last snapshot shows the trained network's output, one byte per pixel
@@ -472,8 +472,8 @@ def test_changes_retrain_and_the_slider_scrubs_the_stored_run(page):
             expected = np.mean(0.5 * (fresh.predict(fresh.X_test) - fresh.y_test) ** 2)
             assert scrubbed["test_value"] == pytest.approx(expected, rel=1e-12)
         else:
-            assert scrubbed["test_value"] == reference.history["test_loss"][epoch - 1]
-            assert scrubbed["train_value"] == reference.history["train_loss"][epoch - 1]
+            assert scrubbed["test_value"] == reference.history["test_loss"][epoch]
+            assert scrubbed["train_value"] == reference.history["train_loss"][epoch]
         assert scrubbed["output"] != changed["output"]
     page.screenshot(path=str(SCREENSHOTS / "live-playground-scrubbed.png"))
     assert len(runs) == requests

@@ -254,10 +254,9 @@ function decodeTiles(base64, count, resolution) {
                                                     resolution));
 }
 
-function lossesAt(run, epoch) {
-  if (epoch === 0) return run.initial;
-  return {train_loss: run.history.train_loss[epoch - 1],
-          test_loss: run.history.test_loss[epoch - 1]};
+function lossesAt(run, epoch) {  // the history starts at epoch 0, the initial weights
+  return {train_loss: run.history.train_loss[epoch],
+          test_loss: run.history.test_loss[epoch]};
 }
 
 function formatLoss(value) {  // 3 decimals as in the app; a diverging run's in powers of 10
@@ -376,8 +375,8 @@ function drawLoss(run, epoch) {
   const width = canvas.width, height = canvas.height, pad = 6;
   context.clearRect(0, 0, width, height);
   const series = {
-    train: [run.initial.train_loss, ...run.history.train_loss],
-    test: [run.initial.test_loss, ...run.history.test_loss],
+    train: run.history.train_loss,
+    test: run.history.test_loss,
   };
   const finite = [...series.train, ...series.test].filter((v) => v !== null);
   const smallest = Math.min(...finite), largest = Math.max(1e-12, ...finite);
