@@ -88,11 +88,14 @@ class EpochRunner:
     penalty_per_batch : bool
         Divide ``l1`` and ``l2`` by each batch's size (or weight sum), as scikit-learn's
         ``alpha``.
+    dropout : ndarray
+        One dropout rate per hidden layer, or empty for none (:func:`dropout_rates`);
+        the masks' keys come from ``rng_state``.
     """
 
     def __init__(self, net, X, Y, sample_weight, batch, shuffle, rng_state, state,
                  optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
-                 penalty_per_batch):
+                 penalty_per_batch, dropout=None):
         self.net = net
         self.data = (X, Y, sample_weight)
         self.batch = batch
@@ -104,6 +107,9 @@ class EpochRunner:
         self.work = net._workspace(batch)
         self.settings = (optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2)
         self.penalty_per_batch = penalty_per_batch
+        self.dropout = (np.empty(0, dtype=net.dtype) if dropout is None
+                        else np.ascontiguousarray(dropout, dtype=net.dtype))
+        self.dropout_key = np.zeros(1, dtype=np.uint64)
 
     def run(self, n_epochs: int, losses: np.ndarray, lr: float) -> tuple[int, bool]:
         """Train up to ``n_epochs`` epochs at learning rate ``lr``.
@@ -126,8 +132,31 @@ class EpochRunner:
                 self.penalty_per_batch, work["slot_grads"], work["part_grads"], state.velocity,
                 state.second_moment, state.step_count, work["acts"], work["deltas"],
                 work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
-                self.backup, losses,
+                self.backup, losses, self.dropout, self.dropout_key,
             )
+
+
+def dropout_rates(dropout, n_hidden: int) -> np.ndarray:
+    """``dropout`` (one rate, or one per hidden layer) as a float64 array of ``n_hidden``
+    rates in [0, 1); empty when every rate is 0, so that training runs the exact code
+    path of no dropout."""
+    if isinstance(dropout, (bool, np.bool_, str, bytes)):
+        raise TypeError(f"dropout must be a rate in [0, 1) or one rate per hidden layer, "
+                        f"got {dropout!r}")
+    if isinstance(dropout, (Sequence, np.ndarray)):
+        if len(dropout) != n_hidden:
+            raise ValueError(
+                f"dropout needs one rate per hidden layer ({n_hidden}), got {len(dropout)}: "
+                f"{list(dropout)!r}"
+            )
+        rates = [check.real(f"dropout[{i}]", rate, minimum=0.0, exclusive_maximum=1.0)
+                 for i, rate in enumerate(dropout)]
+    else:
+        rate = check.real("dropout", dropout, minimum=0.0, exclusive_maximum=1.0)
+        if rate > 0 and n_hidden == 0:
+            raise ValueError("dropout applies to hidden layers, and this network has none")
+        rates = [rate] * n_hidden
+    return np.array(rates) if any(rates) else np.empty(0)
 
 
 class MLP:
@@ -401,14 +430,19 @@ class MLP:
             "threaded": n_slots > 1,
         }
 
-    def _summed_loss(self, X, Y, work, with_gradient=False, sample_weight=None):
+    def _summed_loss(self, X, Y, work, with_gradient=False, sample_weight=None,
+                     dropout=None, dropout_key=0):
         """Summed (weighted) loss over all rows of X/Y.
 
         With a gradient, the mean-loss gradient (weighted mean with ``sample_weight``)
-        lands in ``work["slot_grads"][0]``.
+        lands in ``work["slot_grads"][0]``. ``dropout`` (rates per hidden layer) and
+        ``dropout_key`` evaluate the network under the masks that training draws for a
+        batch of these rows with that key (the rows' positions are their batch positions).
         """
         if sample_weight is None:
             sample_weight = np.empty(0, dtype=self.dtype)
+        rates = (np.empty(0, dtype=self.dtype) if dropout is None
+                 else np.ascontiguousarray(dropout, dtype=self.dtype))
         total_weight = sample_weight.sum() if sample_weight.size else X.shape[0]
         driver = (network.threaded_batch_loss_and_gradient if work["threaded"]
                   else network.batch_loss_and_gradient)
@@ -419,7 +453,7 @@ class MLP:
                 np.empty(0, dtype=np.int64), 0, X.shape[0], self.dtype(1.0 / total_weight),
                 with_gradient, work["slot_grads"], work["part_grads"], work["acts"],
                 work["deltas"], work["y_buffer"], work["scratch"], work["slot_losses"],
-                work["min_part"], False,
+                work["min_part"], False, rates, np.array([dropout_key], dtype=np.uint64),
             ))
 
     # ----------------------------------------------------------------- objective
@@ -491,6 +525,7 @@ class MLP:
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         sample_weight: ArrayLike | None = None,
+        dropout: float | Sequence[float] = 0.0,
     ) -> MLP:
         """Train from the current parameters.
 
@@ -531,6 +566,15 @@ class MLP:
         sample_weight : array-like, shape (n_samples,), or None
             Non-negative weight of each sample: every batch's loss becomes the weighted
             mean ``sum w_i L_i / sum w_i``. A batch whose weights are all zero is skipped.
+        dropout : float or sequence of float
+            Inverted dropout on the hidden layers while training: a rate ``p`` in [0, 1)
+            for all of them, or one per hidden layer. Each unit of each sample is kept
+            with probability ``1 - p`` and then scaled by ``1 / (1 - p)``, so that the
+            layer's expected output is unchanged, or dropped (0). The masks are drawn
+            in compiled code from the model's ``seed`` (a fresh mask per batch), so a
+            run is reproducible and the thread count does not change it. ``predict``,
+            ``loss`` and the validation figures use the whole network. Rate 0 is exactly
+            training without dropout.
 
         Returns
         -------
@@ -584,6 +628,7 @@ class MLP:
                                                    "validation y"))
 
             weights = check.sample_weights(sample_weight, X.shape[0], self.dtype)
+            rates = dropout_rates(dropout, len(self.sizes) - 2)
             n_samples = X.shape[0]
             batch = n_samples if batch_size is None else min(batch_size, n_samples)
             runner = EpochRunner(
@@ -591,7 +636,7 @@ class MLP:
                 np.array([self._rng.integers(2**63)], dtype=np.uint64),
                 OptimizerState(self.parameters.size, self.dtype),
                 optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
-                penalty_per_batch=False,
+                penalty_per_batch=False, dropout=rates,
             )
 
             figure_names = ["loss"]

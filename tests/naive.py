@@ -258,3 +258,69 @@ def playground_train(Ws, bs, activation, output, X, y, epochs, batch_size, lr,
                     db[...] = 0.0
                 count = 0
     return dead
+
+
+# --------------------------------------------------------------------------- dropout
+MASK64 = (1 << 64) - 1
+
+
+def splitmix_output(z):
+    """SplitMix64's output function on a Python int, modulo 2^64."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
+def dropout_keeps(key, unit, position, rate):
+    """The kernels' keep-or-drop draw, in integer arithmetic: a hash of the batch key, the
+    sample's position in its batch and the unit's index among all hidden units, kept when
+    it is at least ``rate * 2^64`` (so with probability ``1 - rate``)."""
+    z = splitmix_output(key ^ ((position * 0xD1B54A32D192ED03) & MASK64))
+    z = splitmix_output(z ^ ((unit * 0xAEF17502108EF2D9) & MASK64))
+    return z >= int(rate * 2.0**64)
+
+
+def dropout_masks(sizes, rates, key, n_samples):
+    """Multipliers of each hidden layer's activations: ``1 / (1 - p)`` where kept, else 0;
+    shapes ``(sizes[l], n_samples)`` for the hidden layers ``l = 1 .. L-1``."""
+    masks, first_unit = [], 0
+    for layer, rate in enumerate(rates, start=1):
+        keep = np.array([[dropout_keeps(key, first_unit + k, j, rate) for j in range(n_samples)]
+                         for k in range(sizes[layer])])
+        masks.append(np.where(keep, 1.0 / (1.0 - rate), 0.0))
+        first_unit += sizes[layer]
+    return masks
+
+
+def forward_masked(Ws, bs, activations, X, masks):
+    """:func:`forward` with each hidden layer's activations multiplied by its mask."""
+    zs = [X.T]
+    z_tildes = [None]
+    for layer, (W, b) in enumerate(zip(Ws, bs, strict=True)):
+        z_tilde = W @ zs[-1] + b[:, None]
+        z_tildes.append(z_tilde)
+        if layer < len(Ws) - 1:
+            zs.append(ACTIVATIONS[activations[layer]](z_tilde) * masks[layer])
+        else:
+            zs.append(z_tilde)
+    return z_tildes, zs
+
+
+def objective_masked(Ws, bs, activations, loss, output, X, Y, masks):
+    _, zs = forward_masked(Ws, bs, activations, X, masks)
+    return per_sample_loss(loss, OUTPUTS[output](zs[-1]), Y.T).mean()
+
+
+def gradients_masked(Ws, bs, activations, loss, output, X, Y, masks):
+    """Gradients of :func:`objective_masked`: the recursion with the mask as one more
+    factor, ``delta^(l) = (W^(l)T delta^(l+1)) * mask^(l) * phi'(z_tilde^(l))``."""
+    z_tildes, zs = forward_masked(Ws, bs, activations, X, masks)
+    delta = output_delta(loss, output, zs[-1], Y.T) / X.shape[0]
+    dWs, dbs = [None] * len(Ws), [None] * len(Ws)
+    for layer in range(len(Ws) - 1, -1, -1):
+        dWs[layer] = delta @ zs[layer].T
+        dbs[layer] = delta.sum(axis=1)
+        if layer > 0:
+            derivative = DERIVATIVES[activations[layer - 1]](z_tildes[layer])
+            delta = (Ws[layer].T @ delta) * masks[layer - 1] * derivative
+    return dWs, dbs

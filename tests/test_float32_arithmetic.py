@@ -89,15 +89,20 @@ def layout():
     return theta, w_offsets, a_offsets, buffer
 
 
+#: Dropout on every hidden layer, so that its masks are checked too (key, first position).
+DROPOUT = (np.full(len(SIZES) - 2, 0.25, F32), np.array([12345], dtype=np.uint64), 3)
+
+
 def forward_args(blas_min_work):
     theta, w_offsets, a_offsets, acts = layout()
-    return (theta, w_offsets, a_offsets, SIZES, CODES, acts, CAPACITY, blas_min_work)
+    return (theta, w_offsets, a_offsets, SIZES, CODES, acts, CAPACITY, blas_min_work,
+            *DROPOUT)
 
 
 def backward_args(blas_min_work):
     theta, w_offsets, a_offsets, acts = layout()
     return (theta, np.zeros_like(theta), w_offsets, a_offsets, SIZES, CODES, acts,
-            acts.copy(), CAPACITY, blas_min_work)
+            acts.copy(), CAPACITY, blas_min_work, *DROPOUT)
 
 
 def predict_args():

@@ -8,6 +8,7 @@ with ``NUMBA_NUM_THREADS=2`` (and the same ``NUMBA_CACHE_DIR`` and fastmlp), and
 or fails with it: they never skip.
 """
 
+import copy
 import os
 import subprocess
 import sys
@@ -125,6 +126,35 @@ def test_parallel_training_matches_serial_training_to_rounding(big_batch, reques
     net.parameters[...] = start
     net.fit(X, Y, epochs=2, lr=0.1, batch_size=3000, shuffle=False)
     np.testing.assert_allclose(parallel, net.parameters, rtol=1e-10, atol=1e-12)
+
+
+def test_dropout_masks_do_not_depend_on_the_split_across_threads(big_batch, request):
+    """A mask is a hash of the batch key, the sample's position and the unit: the batch
+    split across threads and computed in one thread sees the same masks, so the gradients
+    agree to rounding, and so does training."""
+    if ran_in_child_with_threads(request):
+        return
+    assert numba.get_num_threads() > 1
+    net, X, Y = big_batch
+    rates = np.full(len(net.sizes) - 2, 0.4)
+
+    def masked_gradient():
+        work = net._workspace(X.shape[0])
+        net._summed_loss(X, Y, work, True, None, rates, 99)
+        return work["threaded"], work["slot_grads"][0].copy()
+
+    start, stream = net.parameters.copy(), copy.deepcopy(net._rng)
+    threaded, parallel = masked_gradient()
+    net.fit(X, Y, epochs=2, lr=0.1, batch_size=3000, dropout=0.4)
+    parallel_training = net.parameters.copy()
+    request.getfixturevalue("serial")
+    net.parameters[...] = start
+    one_thread, serial = masked_gradient()
+    assert threaded and not one_thread
+    np.testing.assert_allclose(parallel, serial, rtol=1e-12, atol=1e-15)
+    net._rng = stream  # the same shuffles and mask keys again
+    net.fit(X, Y, epochs=2, lr=0.1, batch_size=3000, dropout=0.4)
+    np.testing.assert_allclose(parallel_training, net.parameters, rtol=1e-10, atol=1e-12)
 
 
 def test_blas_is_held_to_one_thread_while_threaded_kernels_run():

@@ -10,6 +10,14 @@ Memory layout, shared with :mod:`fastmlp.model`:
   ``a_offsets[l]``; for a part of ``m`` samples its first ``sizes[l] * m`` elements are
   viewed as a ``(sizes[l], m)`` array. ``acts[L]`` holds the output pre-activations.
 
+Dropout (inverted): during training, hidden unit ``k`` of sample ``j`` is kept with
+probability ``1 - p`` and its activation scaled by ``1 / (1 - p)``, or dropped (set to 0).
+Each keep-or-drop draw is a hash of the batch's key (drawn from the training run's random
+stream), the sample's position in the batch and the unit's index among all hidden units,
+so a mask depends on nothing else: not on how a batch is split across threads, and the
+backward pass recomputes it instead of storing it. ``dropout_rates`` holds one rate per
+hidden layer (in ``theta``'s dtype), or is empty for no dropout (inference, ``loss``).
+
 Data enter row-major, ``X`` of shape ``(n_samples, n_features)``, and are transposed
 part by part into ``acts[0]`` while they are gathered, so no transposed copy of the data
 set is ever made. A batch is processed in parts of at most ``capacity`` samples, spread
@@ -67,14 +75,77 @@ def gather_transposed(source, order, start, m, target):
             target[k, j] = source[row, k]
 
 
+_DROP_POSITION = np.uint64(0xD1B54A32D192ED03)
+_DROP_UNIT = np.uint64(0xAEF17502108EF2D9)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_SHIFT_30, _SHIFT_27, _SHIFT_31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_TWO_TO_THE_64 = 18446744073709551616.0
+
+
 @jit_inline
-def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_min_work):
+def _mix(z):
+    """SplitMix64's output function: a bijection of 64-bit words that scatters every bit."""
+    z = (z ^ (z >> _SHIFT_30)) * _MIX_1
+    z = (z ^ (z >> _SHIFT_27)) * _MIX_2
+    return z ^ (z >> _SHIFT_31)
+
+
+@jit_inline
+def dropout_keeps(key, unit, position, threshold):
+    """Whether the mask of batch ``key`` keeps hidden unit ``unit`` (its index among all
+    hidden units) for the sample at ``position`` in the batch: a uniform 64-bit hash of
+    the three, compared with ``threshold = p 2^64``, so ``P(keep) = 1 - p``."""
+    z = _mix(key ^ (np.uint64(position) * _DROP_POSITION))
+    return _mix(z ^ (np.uint64(unit) * _DROP_UNIT)) >= threshold
+
+
+@jit_inline
+def drop_units(z, first_unit, rate, key, first_position):
+    """Apply the dropout mask to hidden activations ``z`` (units, m) in place: kept units
+    are scaled by ``1 / (1 - rate)``, dropped ones set to 0."""
+    threshold = np.uint64(rate * z.dtype.type(_TWO_TO_THE_64))  # exact: a power of two
+    one = z.dtype.type(1.0)
+    scale = one / (one - rate)
+    for k in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            if dropout_keeps(key, first_unit + k, first_position + j, threshold):
+                z[k, j] *= scale
+            else:
+                z[k, j] = z.dtype.type(0.0)
+
+
+@jit_inline
+def drop_deltas(z, delta, first_unit, rate, key, first_position):
+    """The backward side of :func:`drop_units`, before the activation's derivative: a kept
+    unit's delta is scaled by ``1 / (1 - rate)`` and its activation unscaled (by
+    ``1 - rate``) for the derivative; a dropped unit's delta is 0."""
+    threshold = np.uint64(rate * z.dtype.type(_TWO_TO_THE_64))  # exact: a power of two
+    one = z.dtype.type(1.0)
+    keep = one - rate
+    scale = one / keep
+    for k in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            if dropout_keeps(key, first_unit + k, first_position + j, threshold):
+                delta[k, j] *= scale
+                z[k, j] *= keep
+            else:
+                delta[k, j] = z.dtype.type(0.0)
+
+
+@jit_inline
+def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_min_work,
+            dropout_rates, dropout_key, first_position):
     """Forward pass over the ``m`` samples already in ``acts[0]``.
 
     Fills ``acts[l] = phi(W^(l-1) acts[l-1] + b^(l-1))`` for the hidden layers and
-    ``acts[L] = z_tilde^(L)`` (no output activation: the head applies it).
+    ``acts[L] = z_tilde^(L)`` (no output activation: the head applies it). With dropout
+    (``dropout_rates`` not empty), each hidden layer's activations are masked
+    (:func:`drop_units`) for batch key ``dropout_key[0]``, the samples being at positions
+    ``first_position, first_position + 1, ...`` of their batch.
     """
     n_layers = sizes.shape[0] - 1
+    first_unit = 0
     for layer in range(n_layers):
         z_out = layer_view(acts, a_offsets, sizes, layer + 1, m)
         dense.affine_forward(
@@ -86,18 +157,28 @@ def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_
         )
         if layer < n_layers - 1:
             activations.activate(activation_codes[layer], z_out)
+            if dropout_rates.size > 0 and dropout_rates[layer] > 0:
+                drop_units(z_out, first_unit, dropout_rates[layer], dropout_key[0],
+                           first_position)
+            first_unit += sizes[layer + 1]
 
 
 @jit_inline
 def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas, m,
-             blas_min_work):
+             blas_min_work, dropout_rates, dropout_key, first_position):
     """Backward pass from the output delta in ``deltas[L]``; writes the gradient to ``grad``.
 
     For ``l = L-1 .. 0``: ``dW^(l) = delta^(l+1) z^(l)T``, ``db^(l) = sum_j delta^(l+1)``,
     then ``delta^(l) = (W^(l)T delta^(l+1)) * phi'(z_tilde^(l))``. Sums over the ``m``
     samples: an output delta divided by the batch size gives the batch-mean gradient.
+    With dropout, ``z^(l)`` is the masked activation of the forward pass, and the mask
+    (recomputed) multiplies ``delta^(l)`` too (:func:`drop_deltas`); the hidden
+    activations in ``acts`` are left unmasked.
     """
     n_layers = sizes.shape[0] - 1
+    first_unit = 0
+    for layer in range(1, n_layers - 1):
+        first_unit += sizes[layer]
     for layer in range(n_layers - 1, -1, -1):
         delta = layer_view(deltas, a_offsets, sizes, layer + 1, m)
         z_in = layer_view(acts, a_offsets, sizes, layer, m)
@@ -112,7 +193,11 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
             delta_in = layer_view(deltas, a_offsets, sizes, layer, m)
             dense.backpropagate(weight_view(theta, w_offsets, sizes, layer), delta, delta_in,
                                 blas_min_work)
+            if dropout_rates.size > 0 and dropout_rates[layer - 1] > 0:
+                drop_deltas(z_in, delta_in, first_unit, dropout_rates[layer - 1],
+                            dropout_key[0], first_position)
             activations.multiply_by_derivative(activation_codes[layer - 1], z_in, delta_in)
+            first_unit -= sizes[layer - 1] if layer > 1 else 0
 
 
 @jit_inline
@@ -133,7 +218,7 @@ def part_count(m, capacity, n_slots, min_part):
 def slot_loss_and_gradient(
     first_part, part_step, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
     head_code, X, Y, sample_weight, order, start, m, scale, with_gradient, grad, part_grad,
-    acts, deltas, y_buffer, scratch, gathered, blas_min_work,
+    acts, deltas, y_buffer, scratch, gathered, blas_min_work, dropout_rates, dropout_key,
 ):
     """Summed loss of one slot's parts of a batch, and their gradient.
 
@@ -147,6 +232,8 @@ def slot_loss_and_gradient(
     once) or holds one weight per row of ``X``, multiplying that sample's loss and delta.
     ``gathered`` says that ``acts[0]`` and ``y_buffer`` already hold the batch (one part).
     ``acts``, ``deltas``, ``y_buffer``, ``scratch``: this slot's rows of the work buffers.
+    ``dropout_rates``, ``dropout_key``: see the module docstring (positions count from
+    ``start``).
 
     Returns
     -------
@@ -167,7 +254,8 @@ def slot_loss_and_gradient(
             gather_transposed(X, order, part_start, size,
                               layer_view(acts, a_offsets, sizes, 0, size))
             gather_transposed(Y, order, part_start, size, y_part)
-        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, size, blas_min_work)
+        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, size, blas_min_work,
+                dropout_rates, dropout_key, part_start - start)
         output_delta = layer_view(deltas, a_offsets, sizes, n_layers, size)
         part_total = heads.loss_and_delta(
             head_code, layer_view(acts, a_offsets, sizes, n_layers, size), y_part,
@@ -194,7 +282,7 @@ def slot_loss_and_gradient(
             for i in range(flat_delta.size):
                 flat_delta[i] *= scale
         backward(theta, target, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,
-                 size, blas_min_work)
+                 size, blas_min_work, dropout_rates, dropout_key, part_start - start)
         if part != first_part:
             for i in range(grad.size):
                 grad[i] += target[i]
@@ -206,6 +294,7 @@ def batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
     X, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
     part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
+    dropout_rates, dropout_key,
 ):
     """Summed loss of ``m`` samples and (optionally) their mean-loss gradient, in one thread.
 
@@ -232,6 +321,10 @@ def batch_loss_and_gradient(
         Fewest samples worth a thread of their own (see :func:`part_count`).
     gathered : bool
         ``acts[0]`` and ``y_buffer[0]`` already hold the whole batch (one part).
+    dropout_rates : ndarray, shape (0,) or (n_hidden_layers,), ``theta``'s dtype
+        Empty for no dropout, else each hidden layer's rate (see the module docstring).
+    dropout_key : ndarray of uint64, shape (1,)
+        The batch's mask key (read only with dropout).
 
     Returns
     -------
@@ -244,7 +337,7 @@ def batch_loss_and_gradient(
         0, 1, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
         X, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads[0],
         part_grads[0], acts[0], deltas[0], y_buffer[0], scratch[0], gathered,
-        dense.BLAS_MIN_WORK,
+        dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
     )
     return slot_losses[0]
 
@@ -260,6 +353,7 @@ def threaded_batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
     X, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
     part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
+    dropout_rates, dropout_key,
 ):
     """:func:`batch_loss_and_gradient` with the batch split across threads.
 
@@ -286,7 +380,7 @@ def threaded_batch_loss_and_gradient(
             np.int64(0), np.int64(1), n_parts, theta, w_offsets, a_offsets, sizes,
             activation_codes, head_code, X, Y, sample_weight, order, start, m, scale,
             with_gradient, slot_grads[0], part_grads[0], acts[0], deltas[0], y_buffer[0],
-            scratch[0], gathered, dense.BLAS_MIN_WORK,
+            scratch[0], gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
         )
         return slot_losses[0]
     for slot in numba.prange(used):
@@ -294,7 +388,7 @@ def threaded_batch_loss_and_gradient(
             np.int64(slot), used, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
             head_code, X, Y, sample_weight, order, start, m, scale, with_gradient,
             slot_grads[slot], part_grads[slot], acts[slot], deltas[slot], y_buffer[slot],
-            scratch[slot], gathered, dense.BLAS_MIN_WORK,
+            scratch[slot], gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
         )
     total = slot_losses[0]
     for slot in range(1, used):
@@ -322,13 +416,15 @@ def predict(theta, w_offsets, a_offsets, sizes, activation_codes, head_code, app
     n_outputs = sizes[n_layers]
     capacity = scratch.shape[1]
     no_order = np.empty(0, dtype=np.int64)
+    no_dropout = np.empty(0, dtype=theta.dtype)
+    no_key = np.zeros(1, dtype=np.uint64)
     for chunk_start in range(0, n_samples, capacity):
         chunk = min(capacity, n_samples - chunk_start)
         gather_transposed(
             X, no_order, chunk_start, chunk, layer_view(acts, a_offsets, sizes, 0, chunk)
         )
         forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk,
-                dense.BLAS_MIN_WORK)
+                dense.BLAS_MIN_WORK, no_dropout, no_key, 0)
         z_out = layer_view(acts, a_offsets, sizes, n_layers, chunk)
         if apply_head:
             heads.apply_output(head_code, z_out, scratch)

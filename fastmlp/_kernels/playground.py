@@ -141,6 +141,8 @@ def playground_epochs(
     n_train = X_train.shape[0]
     no_order = np.empty(0, dtype=np.int64)
     no_weights = np.empty(0, dtype=theta.dtype)
+    no_dropout = np.empty(0, dtype=theta.dtype)
+    no_key = np.zeros(1, dtype=np.uint64)
     one = theta.dtype.type(1.0)
     grad = slot_grads[0]
     # Run-time bools rather than literals: the batch driver is then compiled for the
@@ -156,7 +158,7 @@ def playground_epochs(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
                 X_train, Y_train, no_weights, no_order, start, m, one, with_gradient,
                 slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
-                min_part, gathered,
+                min_part, gathered, no_dropout, no_key,
             )
             for i in range(grad.size):
                 accumulated[i] += grad[i]

@@ -6,9 +6,9 @@ One call runs ``n_epochs`` epochs without returning to Python. Per epoch:
 2. shuffle the sample order (Fisher-Yates driven by a SplitMix64 generator whose state
    lives in ``rng_state``, so a seed reproduces the run and successive calls continue
    one stream);
-3. for each batch of ``batch_size`` samples (the last one may be smaller): forward,
-   head, backward (mean over the batch, or weighted mean with sample weights), penalty,
-   one optimizer step;
+3. for each batch of ``batch_size`` samples (the last one may be smaller): with dropout,
+   draw the batch's mask key from the same stream; forward, head, backward (mean over
+   the batch, or weighted mean with sample weights), penalty, one optimizer step;
 4. record the epoch's objective: the batch objectives (mean loss + penalty) averaged
    with weights equal to the batch sizes, i.e. for full-batch training the objective at
    the weights the epoch started from.
@@ -87,6 +87,7 @@ def train_epochs(
     optimizer, lr, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2, penalty_per_batch,
     slot_grads, part_grads, velocity, second_moment, step_count,
     acts, deltas, y_buffer, scratch, slot_losses, min_part, backup, epoch_losses,
+    dropout_rates, dropout_key,
 ):
     """Train for up to ``n_epochs`` epochs; see the module docstring.
 
@@ -110,6 +111,9 @@ def train_epochs(
         :func:`.network.batch_loss_and_gradient`); the gradient lands in ``slot_grads[0]``.
     epoch_losses : ndarray, shape (n_epochs,)
         Receives each completed epoch's objective.
+    dropout_rates, dropout_key : ndarray
+        One dropout rate per hidden layer (``theta``'s dtype), or empty for none; and a
+        uint64 array of one element that receives each batch's mask key.
 
     Returns
     -------
@@ -140,11 +144,13 @@ def train_epochs(
             weight_sum = batch_weight(sample_weight, order, start, m)
             if weight_sum == 0.0:  # every weight zero: no mean gradient, no update
                 continue
+            if dropout_rates.size > 0:
+                dropout_key[0] = next_random(rng_state)
             loss_sum = batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
                 X, Y, sample_weight, order, start, m, theta.dtype.type(1.0 / weight_sum),
                 with_gradient, slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
-                min_part, gathered,
+                min_part, gathered, dropout_rates, dropout_key,
             )
             if penalty_per_batch:
                 penalty = optim.add_penalty(theta, grad, w_offsets, sizes,
