@@ -104,8 +104,79 @@ def finite(name, array):
         )
 
 
+class SparseRows:
+    """Rows of a sparse matrix as the kernels read them: CSR arrays in canonical form
+    (sorted column indices, no duplicates), ``data`` in the network's dtype, ``indices``
+    and ``indptr`` as int64. The caller's matrix is never modified.
+
+    Attributes
+    ----------
+    data, indices, indptr : ndarray
+    shape : (int, int)
+    """
+
+    def __init__(self, matrix, float_type, name="X"):
+        import scipy.sparse
+
+        csr = scipy.sparse.csr_array(matrix)
+        if not csr.has_canonical_format:
+            csr = csr.copy()
+            csr.sum_duplicates()  # also sorts the indices
+        if csr.data.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{name} must hold real numbers (bool, int or float), got dtype "
+                f"{csr.data.dtype}"
+            )
+        with np.errstate(over="ignore"):
+            self.data = np.ascontiguousarray(csr.data, dtype=float_type)
+        finite(name, self.data)
+        self.indices = np.ascontiguousarray(csr.indices, dtype=np.int64)
+        self.indptr = np.ascontiguousarray(csr.indptr, dtype=np.int64)
+        self.shape = csr.shape
+        self.dtype = self.data.dtype
+
+    def kernel_rows(self):
+        """The ``(data, indices, indptr)`` tuple the kernels take."""
+        return self.data, self.indices, self.indptr
+
+
+def is_sparse(X) -> bool:
+    """A scipy sparse matrix or array (or rows already validated from one)."""
+    if isinstance(X, SparseRows):
+        return True
+    import scipy.sparse
+
+    return scipy.sparse.issparse(X)
+
+
+def rows(X, float_type, name="X"):
+    """Validated rows for the kernels: a C-contiguous array of ``float_type``, or
+    :class:`SparseRows` for a sparse matrix."""
+    if isinstance(X, SparseRows) and X.dtype == np.dtype(float_type):
+        return X
+    if is_sparse(X):
+        if isinstance(X, SparseRows):
+            import scipy.sparse
+
+            X = scipy.sparse.csr_array((X.data, X.indices, X.indptr), shape=X.shape)
+        return SparseRows(X, float_type, name)
+    return np.ascontiguousarray(X, dtype=float_type)
+
+
 def features(X, n_features, float_type, name="X"):
-    """``X`` as a finite, C-contiguous ``(n_samples, n_features)`` array of ``float_type``."""
+    """``X`` as a finite, C-contiguous ``(n_samples, n_features)`` array of ``float_type``,
+    or as :class:`SparseRows` when ``X`` is a scipy sparse matrix."""
+    if is_sparse(X):
+        sparse_rows = rows(X, float_type, name)
+        if len(sparse_rows.shape) != 2 or sparse_rows.shape[0] == 0:
+            raise ValueError(f"{name} must be a non-empty 2-D matrix, got shape "
+                             f"{sparse_rows.shape}")
+        if sparse_rows.shape[1] != n_features:
+            raise ValueError(
+                f"{name} has {sparse_rows.shape[1]} features (columns) but the network's input "
+                f"layer has {n_features}"
+            )
+        return sparse_rows
     array = numeric_array(name, X, float_type)
     if array.ndim != 2:
         hint = ""

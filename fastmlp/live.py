@@ -89,6 +89,12 @@ class LatestWins:
     superseded by any newer run; a ``"seeds"`` job by any newer request, run or seeds.
     The page asks for the seeds after its run, so the seeds of a setting the user has
     just left never cancel the run of the new one.
+
+    "Newer" is the order in which the page made its requests, which it sends along
+    (``order``: the page's id and its request number): requests sent back to back may
+    reach :meth:`submit` in either order, and the one the page made last must win.
+    A request without an order is newer than every request before it. Requests of a page
+    the server has not seen before are newer than all earlier ones.
     """
 
     KINDS = ("run", "seeds")
@@ -97,14 +103,19 @@ class LatestWins:
         self._tickets = threading.Lock()
         self._worker = threading.Lock()
         self._latest = {"run": 0, "any": 0}
+        self._page, self._page_base = None, 0
 
     @property
     def latest(self) -> int:
         """How many requests were submitted."""
         return self._latest["any"]
 
-    def submit(self, job: Callable[[Callable[[], bool]], Any], kind: str = "run") -> Any:
+    def submit(self, job: Callable[[Callable[[], bool]], Any], kind: str = "run",
+               order: tuple[str, int] | None = None) -> Any:
         """Run ``job(superseded)`` when the worker is free, unless superseded first.
+
+        ``order`` is ``(page id, request number)``, the number counting the page's requests
+        (a run and the seeds of the same change share it), or None.
 
         Raises
         ------
@@ -114,13 +125,19 @@ class LatestWins:
         """
         rival = {"run": "run", "seeds": "any"}[check.choice("kind", kind, self.KINDS)]
         with self._tickets:
-            self._latest["any"] += 1
+            if order is None:
+                ticket = self._latest["any"] + 1
+            else:
+                page, number = order
+                if page != self._page:
+                    self._page, self._page_base = page, self._latest["any"]
+                ticket = self._page_base + number
+            self._latest["any"] = max(self._latest["any"], ticket)
             if kind == "run":
-                self._latest["run"] += 1
-            ticket = self._latest[rival]
+                self._latest["run"] = max(self._latest["run"], ticket)
 
         def superseded() -> bool:
-            return self._latest[rival] != ticket
+            return self._latest[rival] > ticket
 
         with self._worker:
             if superseded():
@@ -129,6 +146,20 @@ class LatestWins:
                 # a diverging run is reported in the answer, not on the console
                 warnings.simplefilter("ignore", RuntimeWarning)
                 return job(superseded)
+
+
+#: The header in which the page says which of its requests this is: "page-id:number".
+ORDER_HEADER = "X-Request-Order"
+
+
+def _request_order(header: str | None) -> tuple[str, int] | None:
+    """``(page id, request number)`` from the :data:`ORDER_HEADER` header, if any."""
+    if header is None:
+        return None
+    page, _, number = header.rpartition(":")
+    if not page or not number.isdigit():
+        raise ValueError(f"{ORDER_HEADER} must be 'page-id:number', got {header!r}")
+    return page, int(number)
 
 
 # ------------------------------------------------------------------ settings
@@ -409,7 +440,12 @@ def create_app(opening: Mapping[str, Any] | None = None, runs: LatestWins | None
         except (ValueError, TypeError) as exc:
             return {"error": str(exc)}, 400
         try:
-            return runs.submit(lambda superseded: job(settings, epochs, superseded), kind)
+            order = _request_order(flask.request.headers.get(ORDER_HEADER))
+        except ValueError as exc:
+            return {"error": str(exc)}, 400
+        try:
+            return runs.submit(lambda superseded: job(settings, epochs, superseded), kind,
+                               order)
         except SupersededError:
             return {"superseded": True}, 409
 

@@ -48,6 +48,14 @@ class DivergenceError(FloatingPointError):
     """Training produced a non-finite loss or weights; the last finite weights were kept."""
 
 
+def kernel_rows(X, dtype):
+    """``(X, X_sparse)`` as the kernels take them: a dense array and three empty arrays,
+    or an empty placeholder and the CSR arrays of :class:`~fastmlp._validation.SparseRows`."""
+    if isinstance(X, check.SparseRows):
+        return np.empty((0, 0), dtype=dtype), X.kernel_rows()
+    return X, (np.empty(0, dtype=dtype), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+
+
 class OptimizerState:
     """Optimizer memory carried from one training call to the next.
 
@@ -104,7 +112,7 @@ class EpochRunner:
         self.state = state
         self.order = np.arange(X.shape[0], dtype=np.int64)
         self.backup = np.empty_like(net.parameters)
-        self.work = net._workspace(batch)
+        self.work = net._workspace(batch, sparse=check.is_sparse(X))
         self.settings = (optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2)
         self.penalty_per_batch = penalty_per_batch
         self.dropout = (np.empty(0, dtype=net.dtype) if dropout is None
@@ -121,12 +129,14 @@ class EpochRunner:
         net, work, state = self.net, self.work, self.state
         dt = net.dtype
         X, Y, sample_weight = self.data
+        X, X_sparse = kernel_rows(X, net.dtype)
         optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 = self.settings
         train_epochs = train.threaded_train_epochs if work["threaded"] else train.train_epochs
         with parallel_calls(work["threaded"]):
             return train_epochs(
                 net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
-                net._activation_codes, net._head, X, Y, sample_weight, n_epochs, self.batch,
+                net._activation_codes, net._head, X, X_sparse, Y, sample_weight, n_epochs,
+                self.batch,
                 self.shuffle, self.rng_state, self.order, optimizer_code, dt(lr), dt(momentum),
                 nesterov, dt(beta_1), dt(beta_2), dt(epsilon), dt(l1), dt(l2),
                 self.penalty_per_batch, work["slot_grads"], work["part_grads"], state.velocity,
@@ -391,14 +401,15 @@ class MLP:
             )
         return targets
 
-    def _workspace(self, batch, parallel=True):
+    def _workspace(self, batch, parallel=True, sparse=False):
         """Work buffers for batches of up to ``batch`` samples (allocated once per call).
 
         With several Numba threads and a batch worth at least two parts, the batch is split
         across ``n_slots`` threads, each handing its large products to a BLAS held to one
         thread. Otherwise (or with ``parallel=False``, as for inference) one slot works
         through it in chunks of up to :data:`CHUNK_SAMPLES` and large products use BLAS and
-        its threads.
+        its threads. For ``sparse`` input the first layer reads the data's rows directly,
+        so the buffers keep no room for the input layer.
 
         Splitting the batch beats BLAS's own threads at the batch sizes people train with:
         measured on 2 cores with scikit-learn's default settings (batches of 200, 100
@@ -414,8 +425,11 @@ class MLP:
         else:
             n_slots = 1
         capacity = min(batch, CHUNK_SAMPLES)
-        a_offsets = np.concatenate(([0], np.cumsum(self._sizes * capacity)[:-1])).astype(np.int64)
-        total = int(self._sizes.sum() * capacity)
+        widths = self._sizes.copy()
+        if sparse:
+            widths[0] = 0
+        a_offsets = np.concatenate(([0], np.cumsum(widths * capacity)[:-1])).astype(np.int64)
+        total = int(widths.sum() * capacity)
         n_params = self.parameters.size
         return {
             "a_offsets": a_offsets,
@@ -446,11 +460,13 @@ class MLP:
         total_weight = sample_weight.sum() if sample_weight.size else X.shape[0]
         driver = (network.threaded_batch_loss_and_gradient if work["threaded"]
                   else network.batch_loss_and_gradient)
+        n_samples = X.shape[0]
+        X, X_sparse = kernel_rows(X, self.dtype)
         with parallel_calls(work["threaded"]):
             return float(driver(
                 self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
-                self._activation_codes, self._head, X, Y, sample_weight,
-                np.empty(0, dtype=np.int64), 0, X.shape[0], self.dtype(1.0 / total_weight),
+                self._activation_codes, self._head, X, X_sparse, Y, sample_weight,
+                np.empty(0, dtype=np.int64), 0, n_samples, self.dtype(1.0 / total_weight),
                 with_gradient, work["slot_grads"], work["part_grads"], work["acts"],
                 work["deltas"], work["y_buffer"], work["scratch"], work["slot_losses"],
                 work["min_part"], False, rates, np.array([dropout_key], dtype=np.uint64),
@@ -494,7 +510,7 @@ class MLP:
         X = self._features(X)
         Y = self._targets(y, X.shape[0])
         weights = check.sample_weights(sample_weight, X.shape[0], self.dtype)
-        work = self._workspace(X.shape[0])
+        work = self._workspace(X.shape[0], sparse=check.is_sparse(X))
         total_weight = float(weights.sum()) if weights.size else X.shape[0]
         mean_loss = self._summed_loss(X, Y, work, with_gradient, weights) / total_weight
         grad = work["slot_grads"][0]
@@ -667,7 +683,8 @@ class MLP:
                             interrupt):
         """Python loop over epochs, for validation, callbacks and progress bars."""
         if validation is not None:
-            val_work = self._workspace(validation[0].shape[0])
+            val_work = self._workspace(validation[0].shape[0],
+                                       sparse=check.is_sparse(validation[0]))
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -710,10 +727,11 @@ class MLP:
     # ----------------------------------------------------------------- inference
     def _outputs(self, X, apply_head):
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
-        work = self._workspace(X.shape[0], parallel=False)
+        work = self._workspace(X.shape[0], parallel=False, sparse=check.is_sparse(X))
+        X, X_sparse = kernel_rows(X, self.dtype)
         network.predict(
             self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
-            self._activation_codes, self._head, apply_head, X, out,
+            self._activation_codes, self._head, apply_head, X, X_sparse, out,
             work["acts"][0], work["scratch"][0],
         )
         return out

@@ -91,24 +91,27 @@ def layout():
 
 #: Dropout on every hidden layer, so that its masks are checked too (key, first position).
 DROPOUT = (np.full(len(SIZES) - 2, 0.25, F32), np.array([12345], dtype=np.uint64), 3)
+#: Dense rows (the CSR arrays empty), an empty order and the first row.
+DENSE_ROWS = ((np.empty(0, F32), np.empty(0, np.int64), np.empty(0, np.int64)),
+              np.empty(0, np.int64), 0)
 
 
 def forward_args(blas_min_work):
     theta, w_offsets, a_offsets, acts = layout()
     return (theta, w_offsets, a_offsets, SIZES, CODES, acts, CAPACITY, blas_min_work,
-            *DROPOUT)
+            *DROPOUT, *DENSE_ROWS)
 
 
 def backward_args(blas_min_work):
     theta, w_offsets, a_offsets, acts = layout()
     return (theta, np.zeros_like(theta), w_offsets, a_offsets, SIZES, CODES, acts,
-            acts.copy(), CAPACITY, blas_min_work, *DROPOUT)
+            acts.copy(), CAPACITY, blas_min_work, *DROPOUT, *DENSE_ROWS)
 
 
 def predict_args():
     theta, w_offsets, a_offsets, acts = layout()
     return (theta, w_offsets, a_offsets, SIZES, CODES, heads.SOFTMAX_CE, True,
-            z((2 * CAPACITY + 3, 3)), np.zeros((2 * CAPACITY + 3, 2), F32), acts,
+            z((2 * CAPACITY + 3, 3)), DENSE_ROWS[0], np.zeros((2 * CAPACITY + 3, 2), F32), acts,
             np.zeros((5, CAPACITY), F32))
 
 

@@ -198,6 +198,35 @@ def test_a_newer_request_supersedes_a_running_one(monkeypatch):
     assert answers["gauss"].get_json()["settings"]["dataset"] == "gauss"
 
 
+def test_the_request_the_page_made_last_wins_whatever_order_they_arrive_in():
+    """Two changes sent back to back may reach the server in either order: the page's
+    request numbers, not the arrival, say which is newer."""
+    runs = live.LatestWins()
+    done = []
+
+    def job(name):
+        def work(superseded):
+            done.append((name, superseded()))
+            return name
+        return work
+
+    assert runs.submit(job("second"), "run", ("page", 2)) == "second"
+    with pytest.raises(live.SupersededError):  # made first, arrived last: never runs
+        runs.submit(job("first"), "run", ("page", 1))
+    assert runs.submit(job("seeds of the second"), "seeds", ("page", 2)) == "seeds of the second"
+    # a reloaded page starts counting again, and its requests are the newest
+    assert runs.submit(job("reloaded"), "run", ("another page", 1)) == "reloaded"
+    with pytest.raises(live.SupersededError):
+        runs.submit(job("reloaded, sent before"), "run", ("another page", 0))
+    assert done == [("second", False), ("seeds of the second", False), ("reloaded", False)]
+
+
+def test_a_malformed_request_order_is_refused():
+    client = live.create_app().test_client()
+    answer = client.post("/api/run", json={"epochs": 5}, headers={live.ORDER_HEADER: "7"})
+    assert answer.status_code == 400 and "page-id:number" in answer.get_json()["error"]
+
+
 def test_waiting_requests_that_were_superseded_never_run():
     runs = live.LatestWins()
     started, release = threading.Event(), threading.Event()

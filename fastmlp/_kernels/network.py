@@ -20,9 +20,14 @@ hidden layer (in ``theta``'s dtype), or is empty for no dropout (inference, ``lo
 
 Data enter row-major, ``X`` of shape ``(n_samples, n_features)``, and are transposed
 part by part into ``acts[0]`` while they are gathered, so no transposed copy of the data
-set is ever made. A batch is processed in parts of at most ``capacity`` samples, spread
-over the slots and summed in a fixed order, so memory stays bounded for any batch size
-and results do not depend on thread scheduling.
+set is ever made. Sparse data enter as ``X_sparse = (data, indices, indptr)``, the arrays of
+a CSR matrix (``X`` is then an empty placeholder, and ``X_sparse``'s arrays are empty for
+dense data): the first layer's product and weight gradient then read the rows' nonzeros
+directly, and ``acts[0]`` is never filled (its buffer may have no room for it).
+
+A batch is processed in parts of at most ``capacity`` samples, spread over the slots and
+summed in a fixed order, so memory stays bounded for any batch size and results do not
+depend on thread scheduling.
 """
 
 import numba
@@ -134,9 +139,51 @@ def drop_deltas(z, delta, first_unit, rate, key, first_position):
 
 
 @jit_inline
+def sparse_affine_forward(W, b, X_sparse, order, start, m, z_tilde_out):
+    """``z_tilde_out = W x + b`` for the CSR rows ``order[start:start + m]`` (or
+    ``start:start + m`` when ``order`` is empty): each nonzero ``x_k`` adds ``W[:, k] x_k``."""
+    data, indices, indptr = X_sparse
+    fan_out = W.shape[0]
+    use_order = order.size > 0
+    for j in range(m):
+        for i in range(fan_out):
+            z_tilde_out[i, j] = b[i]
+        row = order[start + j] if use_order else start + j
+        for position in range(indptr[row], indptr[row + 1]):
+            k, value = indices[position], data[position]
+            for i in range(fan_out):
+                z_tilde_out[i, j] += W[i, k] * value
+
+
+@jit_inline
+def sparse_weight_gradient(delta, X_sparse, order, start, m, dW, db):
+    """``dW = delta X^T`` and ``db = delta 1`` for the CSR rows of :func:`sparse_affine_forward`:
+    only the columns of ``dW`` that a nonzero touches get anything but 0."""
+    data, indices, indptr = X_sparse
+    fan_out = dW.shape[0]
+    zero = dW.dtype.type(0.0)
+    flat = as_vector(dW)
+    for i in range(flat.size):
+        flat[i] = zero
+    use_order = order.size > 0
+    for j in range(m):
+        row = order[start + j] if use_order else start + j
+        for position in range(indptr[row], indptr[row + 1]):
+            k, value = indices[position], data[position]
+            for i in range(fan_out):
+                dW[i, k] += delta[i, j] * value
+    for i in range(fan_out):
+        total = zero
+        for j in range(m):
+            total += delta[i, j]
+        db[i] = total
+
+
+@jit_inline
 def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_min_work,
-            dropout_rates, dropout_key, first_position):
-    """Forward pass over the ``m`` samples already in ``acts[0]``.
+            dropout_rates, dropout_key, first_position, X_sparse, order, row_start):
+    """Forward pass over the ``m`` samples already in ``acts[0]`` (or, for sparse data,
+    rows ``order[row_start:row_start + m]`` of ``X_sparse``).
 
     Fills ``acts[l] = phi(W^(l-1) acts[l-1] + b^(l-1))`` for the hidden layers and
     ``acts[L] = z_tilde^(L)`` (no output activation: the head applies it). With dropout
@@ -146,15 +193,21 @@ def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_
     """
     n_layers = sizes.shape[0] - 1
     first_unit = 0
+    sparse = X_sparse[2].size > 0
     for layer in range(n_layers):
         z_out = layer_view(acts, a_offsets, sizes, layer + 1, m)
-        dense.affine_forward(
-            weight_view(theta, w_offsets, sizes, layer),
-            bias_view(theta, w_offsets, sizes, layer),
-            layer_view(acts, a_offsets, sizes, layer, m),
-            z_out,
-            blas_min_work,
-        )
+        if layer == 0 and sparse:
+            sparse_affine_forward(weight_view(theta, w_offsets, sizes, 0),
+                                  bias_view(theta, w_offsets, sizes, 0), X_sparse, order,
+                                  row_start, m, z_out)
+        else:
+            dense.affine_forward(
+                weight_view(theta, w_offsets, sizes, layer),
+                bias_view(theta, w_offsets, sizes, layer),
+                layer_view(acts, a_offsets, sizes, layer, m),
+                z_out,
+                blas_min_work,
+            )
         if layer < n_layers - 1:
             activations.activate(activation_codes[layer], z_out)
             if dropout_rates.size > 0 and dropout_rates[layer] > 0:
@@ -165,7 +218,8 @@ def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_
 
 @jit_inline
 def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas, m,
-             blas_min_work, dropout_rates, dropout_key, first_position):
+             blas_min_work, dropout_rates, dropout_key, first_position, X_sparse, order,
+             row_start):
     """Backward pass from the output delta in ``deltas[L]``; writes the gradient to ``grad``.
 
     For ``l = L-1 .. 0``: ``dW^(l) = delta^(l+1) z^(l)T``, ``db^(l) = sum_j delta^(l+1)``,
@@ -173,14 +227,21 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
     samples: an output delta divided by the batch size gives the batch-mean gradient.
     With dropout, ``z^(l)`` is the masked activation of the forward pass, and the mask
     (recomputed) multiplies ``delta^(l)`` too (:func:`drop_deltas`); the hidden
-    activations in ``acts`` are left unmasked.
+    activations in ``acts`` are left unmasked. For sparse data the first layer's weight
+    gradient reads the rows of ``X_sparse`` as :func:`forward` does.
     """
     n_layers = sizes.shape[0] - 1
     first_unit = 0
     for layer in range(1, n_layers - 1):
         first_unit += sizes[layer]
+    sparse = X_sparse[2].size > 0
     for layer in range(n_layers - 1, -1, -1):
         delta = layer_view(deltas, a_offsets, sizes, layer + 1, m)
+        if layer == 0 and sparse:
+            sparse_weight_gradient(delta, X_sparse, order, row_start, m,
+                                   weight_view(grad, w_offsets, sizes, 0),
+                                   bias_view(grad, w_offsets, sizes, 0))
+            continue
         z_in = layer_view(acts, a_offsets, sizes, layer, m)
         dense.weight_gradient(
             delta,
@@ -217,8 +278,9 @@ def part_count(m, capacity, n_slots, min_part):
 @jit_inline
 def slot_loss_and_gradient(
     first_part, part_step, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
-    head_code, X, Y, sample_weight, order, start, m, scale, with_gradient, grad, part_grad,
-    acts, deltas, y_buffer, scratch, gathered, blas_min_work, dropout_rates, dropout_key,
+    head_code, X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, grad,
+    part_grad, acts, deltas, y_buffer, scratch, gathered, blas_min_work, dropout_rates,
+    dropout_key,
 ):
     """Summed loss of one slot's parts of a batch, and their gradient.
 
@@ -251,11 +313,12 @@ def slot_loss_and_gradient(
         target = grad if part == first_part else part_grad
         y_part = as_matrix(y_buffer, n_outputs, size)
         if not gathered:
-            gather_transposed(X, order, part_start, size,
-                              layer_view(acts, a_offsets, sizes, 0, size))
+            if X_sparse[2].size == 0:
+                gather_transposed(X, order, part_start, size,
+                                  layer_view(acts, a_offsets, sizes, 0, size))
             gather_transposed(Y, order, part_start, size, y_part)
         forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, size, blas_min_work,
-                dropout_rates, dropout_key, part_start - start)
+                dropout_rates, dropout_key, part_start - start, X_sparse, order, part_start)
         output_delta = layer_view(deltas, a_offsets, sizes, n_layers, size)
         part_total = heads.loss_and_delta(
             head_code, layer_view(acts, a_offsets, sizes, n_layers, size), y_part,
@@ -282,7 +345,8 @@ def slot_loss_and_gradient(
             for i in range(flat_delta.size):
                 flat_delta[i] *= scale
         backward(theta, target, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,
-                 size, blas_min_work, dropout_rates, dropout_key, part_start - start)
+                 size, blas_min_work, dropout_rates, dropout_key, part_start - start, X_sparse,
+                 order, part_start)
         if part != first_part:
             for i in range(grad.size):
                 grad[i] += target[i]
@@ -292,7 +356,7 @@ def slot_loss_and_gradient(
 @jit
 def batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
+    X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
     part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
     dropout_rates, dropout_key,
 ):
@@ -307,6 +371,8 @@ def batch_loss_and_gradient(
 
     Parameters
     ----------
+    X, X_sparse : ndarray, and tuple of three ndarray
+        The rows: dense, or CSR (see the module docstring).
     sample_weight : ndarray, shape (0,) or (n_samples,)
         Empty, or one weight per row of ``X`` multiplying that sample's loss and delta.
     scale : float, in ``theta``'s dtype
@@ -335,7 +401,7 @@ def batch_loss_and_gradient(
     n_parts = part_count(m, capacity, 1, min_part)
     slot_losses[0] = slot_loss_and_gradient(
         0, 1, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-        X, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads[0],
+        X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads[0],
         part_grads[0], acts[0], deltas[0], y_buffer[0], scratch[0], gathered,
         dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
     )
@@ -351,7 +417,7 @@ threaded_slot_loss_and_gradient = jit_variant(slot_loss_and_gradient,
 @jit_parallel
 def threaded_batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
+    X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
     part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
     dropout_rates, dropout_key,
 ):
@@ -378,7 +444,7 @@ def threaded_batch_loss_and_gradient(
     if used == 1:  # no thread pool for a single slot: its start-up would dominate small batches
         slot_losses[0] = threaded_slot_loss_and_gradient(
             np.int64(0), np.int64(1), n_parts, theta, w_offsets, a_offsets, sizes,
-            activation_codes, head_code, X, Y, sample_weight, order, start, m, scale,
+            activation_codes, head_code, X, X_sparse, Y, sample_weight, order, start, m, scale,
             with_gradient, slot_grads[0], part_grads[0], acts[0], deltas[0], y_buffer[0],
             scratch[0], gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
         )
@@ -386,7 +452,7 @@ def threaded_batch_loss_and_gradient(
     for slot in numba.prange(used):
         slot_losses[slot] = threaded_slot_loss_and_gradient(
             np.int64(slot), used, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
-            head_code, X, Y, sample_weight, order, start, m, scale, with_gradient,
+            head_code, X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient,
             slot_grads[slot], part_grads[slot], acts[slot], deltas[slot], y_buffer[slot],
             scratch[slot], gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
         )
@@ -401,17 +467,19 @@ def threaded_batch_loss_and_gradient(
 
 @jit
 def predict(theta, w_offsets, a_offsets, sizes, activation_codes, head_code, apply_head, X,
-            out, acts, scratch):
+            X_sparse, out, acts, scratch):
     """Network outputs for every row of ``X``, chunk by chunk.
 
     Parameters
     ----------
-    X : ndarray, shape (n_samples, n_features)
+    X, X_sparse : ndarray, shape (n_samples, n_features), and tuple of three ndarray
+        The rows: dense, or CSR (see the module docstring).
     out : ndarray, shape (n_samples, n_outputs), overwritten with ``z_tilde^(L)``, or
         with the head's output ``y_hat`` when ``apply_head``.
     acts : work buffer whose capacity (samples per chunk) is ``scratch.shape[1]``.
     """
-    n_samples = X.shape[0]
+    sparse = X_sparse[2].size > 0
+    n_samples = X_sparse[2].size - 1 if sparse else X.shape[0]
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[n_layers]
     capacity = scratch.shape[1]
@@ -420,11 +488,12 @@ def predict(theta, w_offsets, a_offsets, sizes, activation_codes, head_code, app
     no_key = np.zeros(1, dtype=np.uint64)
     for chunk_start in range(0, n_samples, capacity):
         chunk = min(capacity, n_samples - chunk_start)
-        gather_transposed(
-            X, no_order, chunk_start, chunk, layer_view(acts, a_offsets, sizes, 0, chunk)
-        )
+        if not sparse:
+            gather_transposed(
+                X, no_order, chunk_start, chunk, layer_view(acts, a_offsets, sizes, 0, chunk)
+            )
         forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk,
-                dense.BLAS_MIN_WORK, no_dropout, no_key, 0)
+                dense.BLAS_MIN_WORK, no_dropout, no_key, 0, X_sparse, no_order, chunk_start)
         z_out = layer_view(acts, a_offsets, sizes, n_layers, chunk)
         if apply_head:
             heads.apply_output(head_code, z_out, scratch)

@@ -142,6 +142,8 @@ def playground_epochs(
     no_order = np.empty(0, dtype=np.int64)
     no_weights = np.empty(0, dtype=theta.dtype)
     no_dropout = np.empty(0, dtype=theta.dtype)
+    dense_rows = (np.empty(0, dtype=theta.dtype), np.empty(0, dtype=np.int64),
+                  np.empty(0, dtype=np.int64))
     no_key = np.zeros(1, dtype=np.uint64)
     one = theta.dtype.type(1.0)
     grad = slot_grads[0]
@@ -156,7 +158,7 @@ def playground_epochs(
             m = min(batch_size, n_train - start)
             batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-                X_train, Y_train, no_weights, no_order, start, m, one, with_gradient,
+                X_train, dense_rows, Y_train, no_weights, no_order, start, m, one, with_gradient,
                 slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
                 min_part, gathered, no_dropout, no_key,
             )
@@ -168,9 +170,11 @@ def playground_epochs(
                              reg_code, reg_rate)
                 count[0] = 0
         network.predict(theta, w_offsets, predict_a_offsets, sizes, activation_codes,
-                        head_code, True, X_train, out_train, predict_acts, predict_scratch)
+                        head_code, True, X_train, dense_rows, out_train, predict_acts,
+                        predict_scratch)
         network.predict(theta, w_offsets, predict_a_offsets, sizes, activation_codes,
-                        head_code, True, X_test, out_test, predict_acts, predict_scratch)
+                        head_code, True, X_test, dense_rows, out_test, predict_acts,
+                        predict_scratch)
         train_loss, _ = set_figures(out_train, Y_train, classification)
         test_loss, accuracy = set_figures(out_test, Y_test, classification)
         train_losses[epoch] = train_loss

@@ -82,8 +82,8 @@ def batch_weight(sample_weight, order, start, m):
 
 @jit
 def train_epochs(
-    theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, Y, sample_weight,
-    n_epochs, batch_size, shuffle, rng_state, order,
+    theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, X_sparse, Y,
+    sample_weight, n_epochs, batch_size, shuffle, rng_state, order,
     optimizer, lr, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2, penalty_per_batch,
     slot_grads, part_grads, velocity, second_moment, step_count,
     acts, deltas, y_buffer, scratch, slot_losses, min_part, backup, epoch_losses,
@@ -97,6 +97,9 @@ def train_epochs(
         Parameters, updated in place.
     X, Y : ndarray, shapes (n_samples, n_features) and (n_samples, n_outputs)
         Row-major training data and targets, in ``theta``'s dtype.
+    X_sparse : tuple of three ndarray
+        The data as CSR arrays ``(data, indices, indptr)`` instead of ``X`` (which is
+        then empty), or three empty arrays (see :mod:`.network`).
     sample_weight : ndarray, shape (0,) or (n_samples,)
         Empty, or each sample's weight (``theta``'s dtype, non-negative).
     order : ndarray of int64, shape (n_samples,)
@@ -120,7 +123,7 @@ def train_epochs(
     (int, bool)
         Epochs completed, and whether training stopped on a non-finite epoch.
     """
-    n_samples = X.shape[0]
+    n_samples = Y.shape[0]
     n_outputs = Y.shape[1]
     capacity = y_buffer.shape[1] // n_outputs
     grad = slot_grads[0]
@@ -128,7 +131,7 @@ def train_epochs(
     # the very signature that MLP.loss and MLP.gradients call it with, and shared.
     with_gradient = np.bool_(True)
     # One batch in one part that never changes order: gather it once.
-    gathered = ((not shuffle) and batch_size >= n_samples
+    gathered = ((not shuffle) and batch_size >= n_samples and X_sparse[2].size == 0
                 and part_count(n_samples, capacity, slot_grads.shape[0], min_part) == 1)
     if gathered:
         gather_transposed(X, order, 0, n_samples,
@@ -148,7 +151,7 @@ def train_epochs(
                 dropout_key[0] = next_random(rng_state)
             loss_sum = batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-                X, Y, sample_weight, order, start, m, theta.dtype.type(1.0 / weight_sum),
+                X, X_sparse, Y, sample_weight, order, start, m, theta.dtype.type(1.0 / weight_sum),
                 with_gradient, slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
                 min_part, gathered, dropout_rates, dropout_key,
             )

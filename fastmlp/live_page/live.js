@@ -161,9 +161,13 @@ function setUpControls(defaults) {
 }
 
 // ---------------------------------------------------------------- requests
-async function post(path, settings) {
+// The server orders requests as the page made them: this page's id and request number.
+const pageId = Math.random().toString(36).slice(2) + Date.now().toString(36);
+
+async function post(path, settings, request) {
   const response = await fetch(path, {
-    method: "POST", headers: {"Content-Type": "application/json"},
+    method: "POST",
+    headers: {"Content-Type": "application/json", "X-Request-Order": `${pageId}:${request}`},
     body: JSON.stringify(settings),
   });
   return {status: response.status, body: await response.json()};
@@ -182,7 +186,7 @@ async function update() {
   document.body.classList.add("busy");
   let answer;
   try {
-    answer = await post("/api/run", settings);
+    answer = await post("/api/run", settings, request);
   } catch (error) {
     if (request === state.request) {
       showMessage(`the server does not answer (${error.message}); is it still running?`);
@@ -219,7 +223,7 @@ async function updateSpread(request, settings) {
   $("spread").hidden = false;
   let answer;
   try {
-    answer = await post("/api/seeds", settings);
+    answer = await post("/api/seeds", settings, request);
   } catch (error) {
     if (request === state.request) showMessage(`the server does not answer (${error.message})`);
     return;
