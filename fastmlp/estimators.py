@@ -61,12 +61,6 @@ SOLVERS = ("adam", "sgd", "gd", "lbfgs")
 STOCHASTIC_SOLVERS = ("adam", "sgd", "gd")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
 INITS = ("glorot", "he", "normal", "playground")
-#: Fitted attributes that scikit-learn's estimators have too.
-_FITTED_SHARED = (
-    "n_features_in_", "n_iter_", "t_", "loss_", "best_loss_", "loss_curve_",
-    "validation_scores_", "best_validation_score_", "n_outputs_", "n_layers_",
-    "out_activation_",
-)
 #: Output activation (scikit-learn's name) -> fastmlp loss.
 OUTPUT_LOSSES = {
     "logistic": "binary_cross_entropy",
