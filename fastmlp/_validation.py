@@ -104,6 +104,16 @@ def finite(name, array):
         )
 
 
+def dense(X):
+    """``X`` unchanged unless it is a sparse matrix, which is refused with advice."""
+    if hasattr(X, "toarray") and hasattr(X, "nnz"):
+        raise TypeError(
+            "fastmlp needs dense input: it got a sparse matrix. Call X.toarray() if the "
+            "dense array fits in memory."
+        )
+    return X
+
+
 def features(X, n_features, float_type, name="X"):
     """``X`` as a finite, C-contiguous ``(n_samples, n_features)`` array of ``float_type``."""
     array = numeric_array(name, X, float_type)
