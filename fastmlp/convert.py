@@ -6,6 +6,10 @@ that only shape training carry over where scikit-learn has them: ``solver="gd"``
 ``"sgd"`` (set ``batch_size`` to the number of samples to keep full-batch updates), and
 fastmlp's ``l1``, ``dtype`` and ``init`` have no scikit-learn counterpart. Optimizer
 state is not converted: further fitting starts a fresh optimizer.
+
+The fitted attributes copied across are listed in :mod:`fastmlp._fitted`. This module
+imports :mod:`fastmlp.estimators`; the estimators import it only inside ``to_sklearn``,
+when called (see :mod:`fastmlp.estimators`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import copy
 
 import numpy as np
 
-from .estimators import _FITTED_SHARED, OUTPUT_LOSSES, MLPClassifier, MLPRegressor, _BaseMLP
+from . import _fitted
+from .estimators import OUTPUT_LOSSES, MLPClassifier, MLPRegressor, _BaseMLP
 from .model import MLP
 
 _SKLEARN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh",
@@ -69,7 +74,7 @@ def from_sklearn(estimator):
                                      estimator.intercepts_, strict=True):
         W[...] = coef.T
         b[...] = intercept
-    for name in _FITTED_SHARED + ("feature_names_in_",):
+    for name in _fitted.CONVERTED:
         if hasattr(estimator, name):
             setattr(model, name, copy.deepcopy(getattr(estimator, name)))
     model.val_loss_curve_ = [] if getattr(estimator, "validation_scores_", None) else None
@@ -117,7 +122,7 @@ def to_sklearn(model: _BaseMLP):
                                 **params)
     estimator.coefs_ = [np.array(W.T) for W in net.weights]
     estimator.intercepts_ = [np.array(b) for b in net.biases]
-    for name in _FITTED_SHARED + ("feature_names_in_",):
+    for name in _fitted.CONVERTED:
         if hasattr(model, name):
             setattr(estimator, name, copy.deepcopy(getattr(model, name)))
     estimator._no_improvement_count = getattr(model, "_no_improvement_count", 0)

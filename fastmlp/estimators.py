@@ -20,21 +20,41 @@ Where fastmlp differs on purpose:
   the last finite weights, so the model stays usable. With ``early_stopping`` it stops
   there instead, with a ``ConvergenceWarning``, and keeps the best validated weights, as
   scikit-learn ends such a run.
+
+Where things are: this module holds the parameters and their checks, the network
+(scikit-learn's initialisation; ``coefs_`` and ``intercepts_`` as views into it), the
+input checks, inference and the public API, with what differs between the two estimators
+(labels and ``class_weight``, the validation score, the regression losses) in
+``MLPClassifier`` and ``MLPRegressor``. How they train, scikit-learn's rules around
+fastmlp's compiled epochs (the epoch loop, L-BFGS, early stopping, learning-rate
+schedules, validation sets, divergence, verbose output), is in
+:mod:`fastmlp._sklearn_training`; the names of the fitted attributes that model files
+and conversions carry are in :mod:`fastmlp._fitted`.
+
+Imports: what each of these modules imports when it loads (helpers such as
+``_validation`` left out) forms an acyclic graph::
+
+    _fitted             nothing
+    model               the compiled kernels
+    _sklearn_training   model
+    estimators          model, _sklearn_training
+    persistence         _fitted, model, estimators
+    convert             _fitted, model, estimators
+
+The other way, only :meth:`_BaseMLP.save` and :meth:`_BaseMLP.to_sklearn` (like
+:meth:`fastmlp.MLP.save`) import the function they hand over to, when they are called.
+``tests/test_import_graph.py`` keeps it that way.
 """
 
 from __future__ import annotations
 
 import numbers
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
-import scipy.optimize
 from numpy.typing import ArrayLike
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.class_weight import compute_class_weight
@@ -42,10 +62,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
+from . import _sklearn_training as training
 from . import _validation as check
-from ._interrupt import deferred_interrupt, warn_interrupted
-from ._kernels import optim
-from .model import MLP, EpochRunner, OptimizerState
+from ._interrupt import deferred_interrupt
+from .model import MLP
 
 #: scikit-learn's activation names and fastmlp's own, mapped to fastmlp's kernels.
 ACTIVATION_NAMES = {
@@ -61,12 +81,6 @@ SOLVERS = ("adam", "sgd", "gd", "lbfgs")
 STOCHASTIC_SOLVERS = ("adam", "sgd", "gd")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
 INITS = ("glorot", "he", "normal", "playground")
-#: Fitted attributes that scikit-learn's estimators have too.
-_FITTED_SHARED = (
-    "n_features_in_", "n_iter_", "t_", "loss_", "best_loss_", "loss_curve_",
-    "validation_scores_", "best_validation_score_", "n_outputs_", "n_layers_",
-    "out_activation_",
-)
 #: Output activation (scikit-learn's name) -> fastmlp loss.
 OUTPUT_LOSSES = {
     "logistic": "binary_cross_entropy",
@@ -78,18 +92,11 @@ OUTPUT_LOSSES = {
 REGRESSION_OUTPUTS = {"squared_error": "identity", "poisson": "exp"}
 
 
-def _dense(X):
-    """Refuse sparse matrices with advice; scikit-learn's own checks do the rest."""
-    if hasattr(X, "toarray") and hasattr(X, "nnz"):
-        raise TypeError(
-            "fastmlp needs dense input: it got a sparse matrix. Call X.toarray() if the "
-            "dense array fits in memory."
-        )
-    return X
-
-
 class _BaseMLP(BaseEstimator):
-    """Parameters, training and inference shared by the two estimators."""
+    """Parameters, network, inference and public API shared by the two estimators.
+
+    Training follows scikit-learn's rules in :mod:`fastmlp._sklearn_training`.
+    """
 
     _output_activation: str = ""
 
@@ -312,7 +319,7 @@ class _BaseMLP(BaseEstimator):
     def _outputs(self, X):
         """Validated X through the network: output activations, (n_samples, n_outputs)."""
         check_is_fitted(self)
-        X = validate_data(self, _dense(X), reset=False, dtype=(np.float64, np.float32))
+        X = validate_data(self, check.dense(X), reset=False, dtype=(np.float64, np.float32))
         net = self._network()
         X = check.features(X, net.sizes[0], net.dtype)
         return net._outputs(X, apply_head=True)
@@ -333,39 +340,14 @@ class _BaseMLP(BaseEstimator):
             )
         return True
 
-    def _check_validation_data(self, validation_data, incremental):
-        """True when the caller gave a validation set (checked against the settings)."""
-        X_val, y_val, sample_weight_val = validation_data
-        given = X_val is not None or y_val is not None
-        if given and (X_val is None or y_val is None):
-            raise ValueError("X_val and y_val go together: pass both, or neither")
-        if sample_weight_val is not None and not given:
-            raise ValueError("sample_weight_val needs X_val and y_val")
-        if given and not self._validates():
-            raise ValueError(
-                "X_val and y_val are for early stopping: set early_stopping=True (with a "
-                "stochastic solver: 'adam', 'sgd' or 'gd') to use them, or leave them out"
-            )
-        if incremental and self._validates() and not given:
-            raise ValueError(
-                "partial_fit does not support early_stopping=True without a validation set "
-                "of your own: pass X_val and y_val (the same ones on every call), since a "
-                "part of each block would be a different validation set every time"
-            )
-        return given
-
     def _fit_uninterrupted(self, X, y, sample_weight, incremental, validation_data):
+        """Check the arguments, start or continue the network, then train by scikit-learn's
+        rules (:mod:`fastmlp._sklearn_training`)."""
         hidden, activations = self._check_hyperparameters()
         if incremental:
             self._check_solver()
-        own_validation = self._check_validation_data(validation_data, incremental)
-        if incremental and getattr(self, "_early_stopped", False):
-            warnings.warn(
-                f"early stopping ended training after epoch {len(self.loss_curve_)}, when the "
-                f"validation score had not improved for {self.n_iter_no_change} epochs, and "
-                "restored the best weights; this partial_fit call changes nothing. Call fit "
-                "to train afresh.", UserWarning, stacklevel=4,
-            )
+        own_validation = training.check_validation_data(self, validation_data, incremental)
+        if incremental and training.stopped_early(self):
             return self
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -377,7 +359,8 @@ class _BaseMLP(BaseEstimator):
         sizes = (X.shape[1], *hidden, Y.shape[1])
         self._random_state = check_random_state(self.random_state)
         if own_validation:
-            validation_data = self._validation_arrays(validation_data, dtype, Y.shape[1])
+            validation_data = training.validation_arrays(self, validation_data, dtype,
+                                                         Y.shape[1])
         else:
             validation_data = None
         if first_pass:
@@ -385,21 +368,7 @@ class _BaseMLP(BaseEstimator):
             self.n_layers_ = len(sizes)
             self.out_activation_ = self._output_name()
             self._set_network(self._initial_network(sizes, activations, dtype))
-            self.n_iter_ = 0
-            self.t_ = 0
-            self.loss_curve_ = []
-            self._no_improvement_count = 0
-            self._early_stopped = False
-            if self._validates():
-                self.validation_scores_ = []
-                self.val_loss_curve_ = []
-                self.best_validation_score_ = -np.inf
-                self.best_loss_ = None
-            else:
-                self.validation_scores_ = None
-                self.val_loss_curve_ = None
-                self.best_validation_score_ = None
-                self.best_loss_ = np.inf
+            training.reset_training_state(self)
         else:
             net = self._network()
             if net.sizes != sizes or tuple(net.activation) != activations:
@@ -410,284 +379,10 @@ class _BaseMLP(BaseEstimator):
                     "start afresh."
                 )
         if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, weights)
+            training.fit_lbfgs(self, X, Y, weights)
         else:
-            self._fit_stochastic(X, Y, weights, incremental, validation_data)
+            training.fit_stochastic(self, X, Y, weights, incremental, validation_data)
         return self
-
-    def _validation_arrays(self, validation_data, dtype, n_outputs):
-        """The caller's X_val, y_val, sample_weight_val, checked like X, y, sample_weight."""
-        X_val, y_val, sample_weight_val = validation_data
-        X_val = validate_data(self, _dense(X_val), reset=False, dtype=(np.float64, np.float32))
-        Y_val = self._validation_targets(y_val)
-        if Y_val.shape[0] != X_val.shape[0]:
-            raise ValueError(
-                f"X_val has {X_val.shape[0]} samples but y_val has {Y_val.shape[0]}"
-            )
-        if X_val.shape[0] < 1:
-            raise ValueError("X_val is empty: the validation set needs at least one sample")
-        X_val = np.ascontiguousarray(X_val, dtype=dtype)
-        Y_val = np.ascontiguousarray(Y_val.reshape(len(Y_val), -1), dtype=dtype)
-        if Y_val.shape[1] != n_outputs:
-            raise ValueError(
-                f"y_val has {Y_val.shape[1]} output(s) but y has {n_outputs}"
-            )
-        weights = check.sample_weights(sample_weight_val, X_val.shape[0], dtype)
-        weights = self._weights_with_classes(weights, Y_val, incremental=False)
-        return X_val, Y_val, (weights if weights.size else None)
-
-    def _fit_lbfgs(self, X, Y, weights):
-        """scikit-learn's L-BFGS: scipy's minimiser on the full-batch objective."""
-        net = self._network()
-        work = net._workspace(X.shape[0])
-        total_weight = float(weights.sum()) if weights.size else float(X.shape[0])
-        l1, l2 = self.l1 / total_weight, self.alpha / total_weight
-        bar = self._progress_bar(self.max_iter)
-
-        def objective(theta):
-            net.parameters[:] = theta
-            loss = net._summed_loss(X, Y, work, True, weights) / total_weight
-            grad = work["slot_grads"][0]
-            penalty = optim.add_penalty(net.parameters, grad, net._w_offsets, net._sizes,
-                                        net.dtype(l1), net.dtype(l2))
-            return loss + float(penalty), grad.astype(np.float64)
-
-        def step(_):
-            if bar is not None:
-                bar.update(1)
-            if interrupt.requested:
-                raise StopIteration  # scipy stops and returns the last iterate
-
-        try:
-            with deferred_interrupt() as interrupt:
-                result = scipy.optimize.minimize(
-                    objective, net.parameters.astype(np.float64), method="L-BFGS-B",
-                    jac=True, callback=step,
-                    options={"maxfun": self.max_fun, "maxiter": self.max_iter,
-                             "gtol": self.tol},
-                )
-        finally:
-            if bar is not None:
-                bar.close()
-        if interrupt.requested:
-            warn_interrupted(int(result.nit), stacklevel=5)
-        elif result.status != 0:
-            warnings.warn(
-                f"lbfgs failed to converge after {result.nit} iterations "
-                f"({result.message}); increase max_iter or scale the data.",
-                ConvergenceWarning, stacklevel=5,
-            )
-        if not np.all(np.isfinite(result.x)):
-            raise ValueError(
-                "lbfgs produced non-finite weights; scale the input data or raise alpha"
-            )
-        net.parameters[:] = result.x
-        self.n_iter_ = min(int(result.nit), self.max_iter)
-        self.loss_ = float(result.fun)
-        self.loss_curve_ = None
-        self.best_loss_ = None
-
-    def _batch(self, n_samples):
-        if self.solver == "gd":
-            return n_samples
-        if isinstance(self.batch_size, str):
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                f"batch_size={self.batch_size} is larger than the {n_samples} samples; it is "
-                "clipped to the number of samples", stacklevel=6,
-            )
-        return min(self.batch_size, n_samples)
-
-    def _fit_stochastic(self, X, Y, weights, incremental, validation_data):
-        net = self._network()
-        if not incremental or not hasattr(self, "_optimizer_state"):
-            self._optimizer_state = OptimizerState(net.parameters.size, net.dtype)
-            self._learning_rate = float(self.learning_rate_init)
-        validation = None
-        if validation_data is not None:
-            if not incremental or getattr(self, "_best_parameters", None) is None:
-                self._best_parameters = net.parameters.copy()
-            X_val, Y_val, val_weights = validation_data
-            validation = (X_val, Y_val, val_weights, net._workspace(X_val.shape[0]))
-        elif self._validates():
-            X, Y, weights, validation = self._split_validation(X, Y, weights)
-        n_samples = X.shape[0]
-        batch = self._batch(n_samples)
-        shuffle = self.shuffle and batch < n_samples
-        optimizer_code = optim.OPTIMIZER_CODES["adam" if self.solver == "adam" else "sgd"]
-        momentum = 0.0 if self.solver == "adam" else self.momentum
-        runner = EpochRunner(
-            net, X, Y, weights, batch, False, np.zeros(1, dtype=np.uint64),
-            self._optimizer_state, optimizer_code, momentum,
-            self.nesterovs_momentum and momentum > 0, self.beta_1, self.beta_2, self.epsilon,
-            self.l1, self.alpha, penalty_per_batch=True,
-        )
-        epochs = 1 if incremental else self.max_iter
-        self.n_iter_ = 0  # counts this call's epochs, as scikit-learn does (t_ accumulates)
-        bar = self._progress_bar(epochs)
-        loss = np.zeros(1)
-        with deferred_interrupt() as interrupt:
-            self._epochs(net, runner, epochs, shuffle, n_samples, validation, incremental,
-                         loss, bar, interrupt)
-        if interrupt.requested:
-            warn_interrupted(self.n_iter_, stacklevel=6)
-
-    def _epochs(self, net, runner, epochs, shuffle, n_samples, validation, incremental, loss,
-                bar, interrupt):
-        """The epoch loop of the stochastic solvers (Ctrl-C checked between epochs)."""
-        try:
-            for _ in range(epochs):
-                if interrupt.requested:
-                    break
-                if shuffle:
-                    # sklearn.utils.shuffle's draw, without its per-call validation.
-                    permutation = np.arange(n_samples)
-                    self._random_state.shuffle(permutation)
-                    runner.order[:] = runner.order[permutation]
-                _, diverged = runner.run(1, loss, self._learning_rate)
-                if diverged:
-                    if validation is None:
-                        self._diverged()
-                    self._diverged_with_validation(n_samples)
-                    self._early_stopped = True
-                    break
-                self.n_iter_ += 1
-                self.loss_ = float(loss[0])
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(loss=f"{self.loss_:.6g}")
-                self._update_no_improvement_count(validation)
-                if self.solver != "adam" and self.learning_rate == "invscaling":
-                    self._learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
-                if self._no_improvement_count > self.n_iter_no_change:
-                    if self._stop_or_slow_down(validation is not None):
-                        self._early_stopped = validation is not None
-                        break
-                    self._no_improvement_count = 0
-                if not incremental and self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
-                        "and the optimization has not converged yet.",
-                        ConvergenceWarning, stacklevel=6,
-                    )
-        finally:
-            if bar is not None:
-                bar.close()
-            # fit ends on the best validated weights; partial_fit only once it stops.
-            if validation is not None and (not incremental or self._early_stopped):
-                net.parameters[:] = self._best_parameters
-
-    def _diverged(self):
-        message = (
-            "Solver produced non-finite parameter weights. The input data may contain large "
-            f"values and need to be preprocessed. Training diverged in epoch {self.n_iter_ + 1} "
-            f"(non-finite loss or weights) and the weights after epoch {self.n_iter_} were "
-            "kept: lower learning_rate_init or scale the input data."
-        )
-        if self.n_iter_ == 0 and not hasattr(self, "loss_"):
-            self.loss_ = float("nan")
-        raise ValueError(message)
-
-    def _diverged_with_validation(self, n_samples):
-        """End a diverging epoch under early stopping as scikit-learn does: no exception.
-
-        The epoch is recorded with a non-finite loss and a NaN validation score, and
-        training stops; the best validated weights are restored by the caller.
-        """
-        self.n_iter_ += 1
-        self.t_ += n_samples
-        self.loss_ = float("nan")
-        self.loss_curve_.append(self.loss_)
-        self.val_loss_curve_.append(float("nan"))
-        self.validation_scores_.append(float("nan"))
-        warnings.warn(
-            f"training diverged in epoch {self.n_iter_} (non-finite loss or weights); it "
-            "stopped there and kept the weights with the best validation score. Lower "
-            "learning_rate_init or scale the input data.",
-            ConvergenceWarning, stacklevel=7,
-        )
-
-    def _stop_or_slow_down(self, validated):
-        """scikit-learn's rule once the loss (or score) stops improving: True stops."""
-        if self.verbose:
-            what = "Validation score" if validated else "Training loss"
-            message = (f"{what} did not improve more than tol={self.tol:f} for "
-                       f"{self.n_iter_no_change} consecutive epochs.")
-        if self.solver == "adam" or self.learning_rate != "adaptive":
-            if self.verbose:
-                print(f"{message} Stopping.")
-            return True
-        if self._learning_rate <= 1e-6:
-            if self.verbose:
-                print(f"{message} Learning rate too small. Stopping.")
-            return True
-        self._learning_rate /= 5.0
-        if self.verbose:
-            print(f"{message} Setting learning rate to {self._learning_rate:f}")
-        return False
-
-    def _validates(self):
-        """Early stopping on a validation split (stochastic solvers only, as upstream)."""
-        return self.early_stopping and self.solver != "lbfgs"
-
-    def _split_validation(self, X, Y, weights):
-        # Stratified for single-label classification (scikit-learn stratifies binary
-        # targets only); multi-label rows are too varied to stratify.
-        single_label = (is_classifier(self)
-                        and self._label_binarizer.y_type_ != "multilabel-indicator")
-        # Booleans, as scikit-learn passes them: the split and its messages are the same.
-        stratify = Y.astype(bool) if single_label else None
-        arrays = (X, Y) if weights.size == 0 else (X, Y, weights)
-        parts = train_test_split(*arrays, random_state=self._random_state,
-                                 test_size=self.validation_fraction, stratify=stratify)
-        X_train, X_val, Y_train, Y_val = parts[:4]
-        if weights.size:
-            weights, val_weights = parts[4], np.ascontiguousarray(parts[5])
-        else:
-            val_weights = None
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small (fewer than 2 samples). Increase "
-                "'validation_fraction' or the size of your dataset."
-            )
-        self._best_parameters = self._net.parameters.copy()
-        work = self._net._workspace(X_val.shape[0])
-        return (np.ascontiguousarray(X_train), np.ascontiguousarray(Y_train),
-                np.ascontiguousarray(weights), (X_val, Y_val, val_weights, work))
-
-    def _update_no_improvement_count(self, validation):
-        if validation is None:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
-            return
-        X_val, Y_val, weights, work = validation
-        net = self._net
-        total = float(weights.sum()) if weights is not None else X_val.shape[0]
-        self.val_loss_curve_.append(net._summed_loss(X_val, Y_val, work, False, weights) / total)
-        score = self._validation_score(X_val, Y_val, weights)
-        self.validation_scores_.append(score)
-        if score < self.best_validation_score_ + self.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        if score > self.best_validation_score_:
-            self.best_validation_score_ = score
-            self._best_parameters[:] = net.parameters
-
-    def _progress_bar(self, total):
-        if not self.progress_bar:
-            return None
-        from tqdm.auto import tqdm
-
-        return tqdm(total=total, desc=type(self).__name__, unit="epoch")
 
     # ------------------------------------------------------------ public API
     def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None, *,
@@ -891,7 +586,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return np.ascontiguousarray(by_sample)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, _dense(X), y, multi_output=True,
+        X, y = validate_data(self, check.dense(X), y, multi_output=True,
                              dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -1072,7 +767,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _validate_input(self, X, y, incremental, reset):
         self._check_targets(y)
-        X, y = validate_data(self, _dense(X), y, multi_output=True, y_numeric=True,
+        X, y = validate_data(self, check.dense(X), y, multi_output=True, y_numeric=True,
                              dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)

@@ -23,6 +23,10 @@ code from the file and should only be used on files you trust.
 
 Optimizer state (momentum, Adam moments) is not stored: ``partial_fit`` or a
 ``warm_start`` fit after loading starts a fresh optimizer on the saved weights.
+
+The fitted attributes written to the metadata are listed in :mod:`fastmlp._fitted`. This
+module imports :mod:`fastmlp.model` and :mod:`fastmlp.estimators`; they import it only
+inside their ``save`` methods, when called (see :mod:`fastmlp.estimators`).
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ import zipfile
 
 import numpy as np
 
-from .estimators import _FITTED_SHARED
+from . import _fitted
+from .estimators import MLPClassifier, MLPRegressor, _BaseMLP
+from .model import MLP
 
 FORMAT = "fastmlp"
 FORMAT_VERSION = 2
@@ -49,8 +55,6 @@ _CLASSES = "classes"
 _BEST = "best_parameters"
 _MEMBERS = {_METADATA, _PARAMETERS, _CLASSES, _BEST}
 
-#: Fitted attributes of the estimators stored in the metadata (JSON numbers and lists).
-_FITTED = (*_FITTED_SHARED, "val_loss_curve_", "_no_improvement_count", "_early_stopped")
 #: How a dict whose keys are not all strings (``class_weight``) is written in JSON.
 _ITEMS = "__items__"
 
@@ -107,9 +111,6 @@ def save(model, path) -> None:
         Target file, replaced if it exists (written to a temporary file first, so an
         interrupted save never leaves a half-written model at ``path``).
     """
-    from .estimators import _BaseMLP
-    from .model import MLP
-
     classes = None
     if isinstance(model, MLP):
         net = model
@@ -124,7 +125,8 @@ def save(model, path) -> None:
             warnings.warn("random_state is a RandomState instance, which a model file cannot "
                           "hold; it is saved as None", UserWarning, stacklevel=2)
             params["random_state"] = None
-        fitted = {name: _plain(getattr(model, name)) for name in _FITTED if hasattr(model, name)}
+        fitted = {name: _plain(getattr(model, name))
+                  for name in _fitted.STORED if hasattr(model, name)}
         if hasattr(model, "feature_names_in_"):
             fitted["feature_names_in_"] = [str(n) for n in model.feature_names_in_]
         metadata = {"kind": type(model).__name__,
@@ -230,9 +232,6 @@ def load(path):
 
 
 def _build(metadata, parameters, classes, best=None):
-    from .estimators import MLPClassifier, MLPRegressor
-    from .model import MLP
-
     _require(isinstance(metadata, dict) and metadata.get("format") == FORMAT,
              "it does not declare the fastmlp format")
     version = metadata.get("format_version")
@@ -274,7 +273,7 @@ def _build(metadata, parameters, classes, best=None):
     except (TypeError, ValueError) as error:
         raise _RefusedError(f"invalid estimator parameters ({error})") from None
     fitted = metadata.get("fitted")
-    _require(isinstance(fitted, dict) and set(fitted) <= set(_FITTED) | {"feature_names_in_"},
+    _require(isinstance(fitted, dict) and set(fitted) <= {*_fitted.STORED, "feature_names_in_"},
              "invalid fitted attributes")
     for name, value in fitted.items():
         setattr(model, name, value)
