@@ -44,7 +44,7 @@ from sklearn.utils.validation import validate_data
 from . import _validation as check
 from ._interrupt import deferred_interrupt, warn_interrupted
 from ._kernels import optim
-from .model import EpochRunner, OptimizerState
+from .model import EpochRunner, OptimizerState, dropout_rates
 
 #: ``stacklevel`` that makes a warning name the caller's line (``model.fit(...)``) when it
 #: is raised in a function that ``_BaseMLP._fit_uninterrupted`` calls: the frames are
@@ -84,8 +84,8 @@ def check_validation_data(model, validation_data, incremental):
 def validation_arrays(model, validation_data, dtype, n_outputs):
     """The caller's X_val, y_val, sample_weight_val, checked like X, y, sample_weight."""
     X_val, y_val, sample_weight_val = validation_data
-    X_val = validate_data(model, check.dense(X_val), reset=False,
-                          dtype=(np.float64, np.float32))
+    X_val = validate_data(model, X_val, reset=False, dtype=(np.float64, np.float32),
+                          accept_sparse="csr")
     Y_val = model._validation_targets(y_val)
     if Y_val.shape[0] != X_val.shape[0]:
         raise ValueError(
@@ -93,7 +93,7 @@ def validation_arrays(model, validation_data, dtype, n_outputs):
         )
     if X_val.shape[0] < 1:
         raise ValueError("X_val is empty: the validation set needs at least one sample")
-    X_val = np.ascontiguousarray(X_val, dtype=dtype)
+    X_val = check.rows(X_val, dtype, "X_val")
     Y_val = np.ascontiguousarray(Y_val.reshape(len(Y_val), -1), dtype=dtype)
     if Y_val.shape[1] != n_outputs:
         raise ValueError(
@@ -130,8 +130,10 @@ def _split_validation(model, X, Y, weights):
             "'validation_fraction' or the size of your dataset."
         )
     model._best_parameters = model._net.parameters.copy()
-    work = model._net._workspace(X_val.shape[0])
-    return (np.ascontiguousarray(X_train), np.ascontiguousarray(Y_train),
+    dtype = model._net.dtype
+    X_val = check.rows(X_val, dtype)
+    work = model._net._workspace(X_val.shape[0], sparse=check.is_sparse(X_val))
+    return (check.rows(X_train, dtype), np.ascontiguousarray(Y_train),
             np.ascontiguousarray(weights), (X_val, Y_val, val_weights, work))
 
 
@@ -278,7 +280,8 @@ def progress_bar(model, total):
 def fit_lbfgs(model, X, Y, weights):
     """scikit-learn's L-BFGS: scipy's minimiser on the full-batch objective."""
     net = model._network()
-    work = net._workspace(X.shape[0])
+    X = check.rows(X, net.dtype)
+    work = net._workspace(X.shape[0], sparse=check.is_sparse(X))
     total_weight = float(weights.sum()) if weights.size else float(X.shape[0])
     l1, l2 = model.l1 / total_weight, model.alpha / total_weight
     bar = progress_bar(model, model.max_iter)
@@ -356,19 +359,25 @@ def fit_stochastic(model, X, Y, weights, incremental, validation_data):
         if not incremental or getattr(model, "_best_parameters", None) is None:
             model._best_parameters = net.parameters.copy()
         X_val, Y_val, val_weights = validation_data
-        validation = (X_val, Y_val, val_weights, net._workspace(X_val.shape[0]))
+        validation = (X_val, Y_val, val_weights,
+                      net._workspace(X_val.shape[0], sparse=check.is_sparse(X_val)))
     elif validates(model):
         X, Y, weights, validation = _split_validation(model, X, Y, weights)
+    X = check.rows(X, net.dtype)
     n_samples = X.shape[0]
     batch = _batch_size(model, n_samples)
     shuffle = model.shuffle and batch < n_samples
     optimizer_code = optim.OPTIMIZER_CODES["adam" if model.solver == "adam" else "sgd"]
     momentum = 0.0 if model.solver == "adam" else model.momentum
+    rates = dropout_rates(model.dropout, len(net.sizes) - 2)
+    # The dropout masks' stream is seeded from random_state, and only with dropout, so
+    # that without it the random draws (and the path) stay scikit-learn's.
+    mask_seed = model._random_state.randint(np.iinfo(np.int64).max) if rates.size else 0
     runner = EpochRunner(
-        net, X, Y, weights, batch, False, np.zeros(1, dtype=np.uint64),
+        net, X, Y, weights, batch, False, np.array([mask_seed], dtype=np.uint64),
         model._optimizer_state, optimizer_code, momentum,
         model.nesterovs_momentum and momentum > 0, model.beta_1, model.beta_2, model.epsilon,
-        model.l1, model.alpha, penalty_per_batch=True,
+        model.l1, model.alpha, penalty_per_batch=True, dropout=rates,
     )
     epochs = 1 if incremental else model.max_iter
     model.n_iter_ = 0  # counts this call's epochs, as scikit-learn does (t_ accumulates)

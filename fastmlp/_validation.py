@@ -104,14 +104,6 @@ def finite(name, array):
         )
 
 
-def dense(X):
-    """``X`` unchanged unless it is a sparse matrix, which is refused with advice."""
-    if hasattr(X, "toarray") and hasattr(X, "nnz"):
-        raise TypeError(
-            "fastmlp needs dense input: it got a sparse matrix. Call X.toarray() if the "
-            "dense array fits in memory."
-        )
-    return X
 class SparseRows:
     """Rows of a sparse matrix as the kernels read them: CSR arrays in canonical form
     (sorted column indices, no duplicates), ``data`` in the network's dtype, ``indices``

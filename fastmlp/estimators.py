@@ -4,10 +4,12 @@ They take scikit-learn's parameters with scikit-learn's meaning and train with i
 algorithms (the same initialisation, random streams, batches, penalty scaling,
 optimizers, learning-rate schedules and stopping rules), so that for the same
 ``random_state`` they follow the same path, while every epoch runs in fastmlp's
-compiled loop. Extras: ``solver="gd"`` (full-batch gradient descent), the
-``"leaky_relu"`` activation and one activation per hidden layer, an L1 penalty,
-float32 training, other initialisations, ``val_loss_curve_``, a progress bar, and
-safe files (:meth:`save` / :func:`fastmlp.load`).
+compiled loop. Sparse input (CSR, as a ``OneHotEncoder`` gives it) is read sparsely by
+the kernels. Extras: ``class_weight``, ``dropout``, validation sets of one's own
+(``X_val``, ``y_val``) and early stopping in ``partial_fit``, ``solver="gd"``
+(full-batch gradient descent), the ``"leaky_relu"`` activation and one activation per
+hidden layer, an L1 penalty, float32 training, other initialisations,
+``val_loss_curve_``, a progress bar, and safe files (:meth:`save` / :func:`fastmlp.load`).
 
 Where fastmlp differs on purpose:
 
@@ -15,7 +17,6 @@ Where fastmlp differs on purpose:
   squared error summed over the outputs, averaged over the samples. scikit-learn
   reports it averaged over the outputs too, while its gradient is not; the training
   path is the same, ``loss_curve_`` differs by the factor ``n_outputs``.
-* Sparse input is refused (the kernels are dense): call ``X.toarray()`` if it fits.
 * A diverging fit raises ``ValueError`` as soon as an epoch turns non-finite and keeps
   the last finite weights, so the model stays usable. With ``early_stopping`` it stops
   there instead, with a ``ConvergenceWarning``, and keeps the best validated weights, as
@@ -65,7 +66,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from . import _sklearn_training as training
 from . import _validation as check
 from ._interrupt import deferred_interrupt
-from .model import MLP
+from .model import MLP, dropout_rates
 
 #: scikit-learn's activation names and fastmlp's own, mapped to fastmlp's kernels.
 ACTIVATION_NAMES = {
@@ -78,6 +79,8 @@ ACTIVATION_NAMES = {
     "leaky_relu": "leaky_relu",
 }
 SOLVERS = ("adam", "sgd", "gd", "lbfgs")
+#: Sparse input is taken as CSR (other formats are converted): the kernels read its rows.
+SPARSE_FORMATS = "csr"
 STOCHASTIC_SOLVERS = ("adam", "sgd", "gd")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
 INITS = ("glorot", "he", "normal", "playground")
@@ -129,6 +132,7 @@ class _BaseMLP(BaseEstimator):
         l1=0.0,
         dtype=None,
         init="glorot",
+        dropout=0.0,
         progress_bar=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -157,6 +161,7 @@ class _BaseMLP(BaseEstimator):
         self.l1 = l1
         self.dtype = dtype
         self.init = init
+        self.dropout = dropout
         self.progress_bar = progress_bar
 
     # ------------------------------------------------------------ hyper-parameters
@@ -192,6 +197,12 @@ class _BaseMLP(BaseEstimator):
         hidden = self._hidden_sizes()
         activations = self._hidden_activations(len(hidden))
         check.choice("solver", self.solver, SOLVERS)
+        if dropout_rates(self.dropout, len(hidden)).size and self.solver == "lbfgs":
+            raise ValueError(
+                "dropout needs a stochastic solver ('adam', 'sgd' or 'gd'): lbfgs minimises "
+                "one fixed objective, and dropout makes every batch's objective a different "
+                "random one. Use solver='adam', or dropout=0 with lbfgs."
+            )
         check.real("alpha", self.alpha, minimum=0.0)
         check.real("l1", self.l1, minimum=0.0)
         if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
@@ -314,12 +325,14 @@ class _BaseMLP(BaseEstimator):
     def _settings_dtype(self, X):
         if self.dtype is not None:
             return check.dtype(self.dtype)
-        return np.float32 if np.asarray(X).dtype == np.float32 else np.float64
+        dtype = X.dtype if hasattr(X, "dtype") else np.asarray(X).dtype
+        return np.float32 if dtype == np.float32 else np.float64
 
     def _outputs(self, X):
         """Validated X through the network: output activations, (n_samples, n_outputs)."""
         check_is_fitted(self)
-        X = validate_data(self, check.dense(X), reset=False, dtype=(np.float64, np.float32))
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32),
+                          accept_sparse=SPARSE_FORMATS)
         net = self._network()
         X = check.features(X, net.sizes[0], net.dtype)
         return net._outputs(X, apply_head=True)
@@ -352,7 +365,7 @@ class _BaseMLP(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._settings_dtype(X) if first_pass else self._net.dtype
-        X = np.ascontiguousarray(X, dtype=dtype)
+        X = check.rows(X, dtype) if not check.is_sparse(X) else X.astype(dtype, copy=False)
         Y = np.ascontiguousarray(Y.reshape(len(Y), -1), dtype=dtype)
         weights = self._weights_with_classes(
             check.sample_weights(sample_weight, X.shape[0], dtype), Y, incremental)
@@ -434,7 +447,7 @@ class _BaseMLP(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -525,6 +538,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         l1=0.0,
         dtype=None,
         init="glorot",
+        dropout=0.0,
         progress_bar=False,
     ):
         super().__init__(
@@ -535,7 +549,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun, l1=l1, dtype=dtype, init=init, progress_bar=progress_bar,
+            max_fun=max_fun, l1=l1, dtype=dtype, init=init, dropout=dropout,
+            progress_bar=progress_bar,
         )
         self.class_weight = class_weight
 
@@ -586,8 +601,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return np.ascontiguousarray(by_sample)
 
     def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(self, check.dense(X), y, multi_output=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+        X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32),
+                             reset=reset, accept_sparse=SPARSE_FORMATS)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
@@ -723,6 +738,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         l1=0.0,
         dtype=None,
         init="glorot",
+        dropout=0.0,
         progress_bar=False,
     ):
         super().__init__(
@@ -733,7 +749,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun, l1=l1, dtype=dtype, init=init, progress_bar=progress_bar,
+            max_fun=max_fun, l1=l1, dtype=dtype, init=init, dropout=dropout,
+            progress_bar=progress_bar,
         )
         self.loss = loss
 
@@ -767,7 +784,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def _validate_input(self, X, y, incremental, reset):
         self._check_targets(y)
-        X, y = validate_data(self, check.dense(X), y, multi_output=True, y_numeric=True,
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True,
+                             accept_sparse=SPARSE_FORMATS,
                              dtype=(np.float64, np.float32), reset=reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)

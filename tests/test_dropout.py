@@ -134,3 +134,43 @@ def test_bad_rates_are_refused(dropout, error, message, rng):
         net.fit(X, Y, epochs=1, lr=0.1, dropout=dropout)
     with pytest.raises(ValueError, match="has none"):
         fastmlp.MLP([3, 2], loss="cross_entropy").fit(X, Y, epochs=1, lr=0.1, dropout=0.5)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_estimators_take_dropout_reproducibly_and_round_trip(tmp_path):
+    import pickle
+
+    from sklearn.base import clone
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, 8, n_informative=5, random_state=0)
+    params = dict(hidden_layer_sizes=(16, 8), max_iter=5, random_state=0)
+    plain = fastmlp.MLPClassifier(**params).fit(X, y)
+    zero = fastmlp.MLPClassifier(dropout=0.0, **params).fit(X, y)
+    np.testing.assert_array_equal(zero._net.parameters, plain._net.parameters)
+    first = fastmlp.MLPClassifier(dropout=[0.2, 0.4], **params).fit(X, y)
+    again = clone(first).fit(X, y)
+    np.testing.assert_array_equal(first._net.parameters, again._net.parameters)
+    assert not np.allclose(first._net.parameters, plain._net.parameters)
+    path = tmp_path / "dropout.fastmlp"
+    first.save(path)
+    for copy in (fastmlp.load(path), pickle.loads(pickle.dumps(first))):
+        assert copy.get_params()["dropout"] == [0.2, 0.4]
+        np.testing.assert_array_equal(copy.predict_proba(X), first.predict_proba(X))
+    # Inference uses the whole network, so scikit-learn's MLP predicts the same.
+    np.testing.assert_allclose(first.to_sklearn().predict_proba(X), first.predict_proba(X),
+                               rtol=1e-12)
+    streamed = fastmlp.MLPRegressor(hidden_layer_sizes=(8,), dropout=0.3, random_state=0)
+    for block in np.array_split(np.arange(300), 3):
+        streamed.partial_fit(X[block], y[block].astype(float))
+    assert len(streamed.loss_curve_) == 3
+
+
+def test_estimators_refuse_dropout_with_lbfgs():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(50, 4, random_state=0)
+    with pytest.raises(ValueError, match="dropout needs a stochastic solver"):
+        fastmlp.MLPClassifier(solver="lbfgs", dropout=0.2).fit(X, y)
+    with pytest.raises(ValueError, match="dropout must be < 1"):
+        fastmlp.MLPClassifier(dropout=1.0).fit(X, y)

@@ -479,15 +479,27 @@ def test_bad_sample_weights_are_refused(weights, message):
         MLPClassifier(max_iter=2).fit(X, y, sample_weight=weights)
 
 
-def test_sparse_input_is_refused_with_advice():
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_sparse_input_follows_sklearns_path(early_stopping):
+    """A OneHotEncoder-like sparse matrix: read sparsely, on scikit-learn's path."""
     import scipy.sparse
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
 
-    X, y = classification(2)
-    with pytest.raises(TypeError, match="toarray"):
-        MLPClassifier(max_iter=2).fit(scipy.sparse.csr_matrix(X), y)
-    model = MLPClassifier(max_iter=2).fit(X, y)
-    with pytest.raises(TypeError, match="toarray"):
-        model.predict(scipy.sparse.csr_matrix(X))
+    rng = np.random.default_rng(0)
+    categories = rng.integers(0, 12, (300, 4))
+    y = (categories[:, 0] + categories[:, 1] > 11).astype(int)
+    encoded = OneHotEncoder().fit_transform(categories)
+    assert scipy.sparse.issparse(encoded)
+    params = dict(hidden_layer_sizes=(8,), max_iter=8, random_state=0,
+                  early_stopping=early_stopping, learning_rate_init=0.01)
+    theirs = SkClassifier(**params).fit(encoded, y)
+    ours = MLPClassifier(**params).fit(encoded, y)
+    assert_same_fit(ours, theirs, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(ours.predict_proba(encoded.tocsc()), theirs.predict_proba(encoded),
+                               rtol=1e-9)
+    pipeline = make_pipeline(OneHotEncoder(), MLPClassifier(**params)).fit(categories, y)
+    np.testing.assert_array_equal(pipeline.predict(categories), ours.predict(encoded))
 
 
 def test_fit_does_not_modify_the_callers_data():
