@@ -107,3 +107,18 @@ def _saved_and_loaded(model, directory):
     path = directory / "model.fastmlp"
     model.save(path)
     return fastmlp.load(path)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_grid_search_over_the_new_parameters_refits_the_best():
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = imbalanced(n_samples=300)
+    grid = {"class_weight": [None, "balanced"], "dropout": [0.0, 0.3]}
+    search = GridSearchCV(MLPClassifier(hidden_layer_sizes=(8,), max_iter=10, random_state=0),
+                          grid, cv=3, scoring="balanced_accuracy").fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    best = MLPClassifier(hidden_layer_sizes=(8,), max_iter=10, random_state=0,
+                         **search.best_params_).fit(X, y)
+    np.testing.assert_array_equal(search.best_estimator_.predict_proba(X),
+                                  best.predict_proba(X))
