@@ -312,7 +312,7 @@ def fit_lbfgs(model, X, Y, weights):
         if bar is not None:
             bar.close()
     if interrupt.requested:
-        warn_interrupted(int(result.nit), stacklevel=_CALLER)
+        warn_interrupted(int(result.nit), stacklevel=_CALLER + 1)
     elif result.status != 0:
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iterations "

@@ -143,9 +143,10 @@ def test_ctrl_c_stops_lbfgs_at_an_iterate(data):
         return not np.array_equal(net.parameters, first_seen["parameters"])
 
     watcher = press_ctrl_c_once(iterating)
-    with pytest.warns(UserWarning, match="interrupted by the user"):
+    with pytest.warns(UserWarning, match="interrupted by the user") as caught:
         model.fit(X, y)
     watcher.join()
+    assert caught[0].filename == __file__  # the warning names the caller's line
     assert 0 < model.n_iter_ < 100_000
     assert np.isfinite(model.loss_) and np.isfinite(model.predict_proba(X)).all()
 
