@@ -191,13 +191,17 @@ def jit_parallel(function):
     return _njit(function, parallel=True, **JIT_OPTIONS)
 
 
-def jit_variant(kernel, name, **replacements):
-    """A copy of the :func:`jit` ``kernel`` in which the globals in ``replacements`` (other
-    kernels it calls) are swapped, compiled and cached under its own ``name``.
+def jit_variant(kernel, name, compile_with=None, **replacements):
+    """A copy of the ``kernel`` in which the globals in ``replacements`` (other kernels it
+    calls, or compile-time switches) are swapped, compiled and cached under its own ``name``.
 
     This is how one loop is compiled against either the serial or the threaded batch
-    driver without writing it twice. The copy has no closure, so Numba's cache recognises
-    it across processes (a closure over a kernel would be hashed differently each time).
+    driver, or with or without its optional steps, without writing it twice. A switch that
+    is False removes its branch before Numba even types it, so a variant without an
+    option costs nothing to compile for it. ``compile_with`` is :func:`jit` (the default),
+    :func:`jit_inline` or :func:`jit_parallel`. The copy has no closure, so Numba's cache
+    recognises it across processes (a closure over a kernel would be hashed differently
+    each time).
     """
     function = kernel.py_func
     copy = types.FunctionType(function.__code__, {**function.__globals__, **replacements},
@@ -205,7 +209,7 @@ def jit_variant(kernel, name, **replacements):
     copy.__qualname__ = name
     copy.__module__ = function.__module__
     copy.__doc__ = function.__doc__
-    return jit(copy)
+    return (compile_with or jit)(copy)
 
 
 def jit_exact(function):

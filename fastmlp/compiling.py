@@ -131,6 +131,29 @@ def _threaded_training(dtype: str) -> None:
     net.gradients(X, y)
 
 
+def _dropout_training(dtype: str) -> None:
+    """``fit`` with dropout (its own compiled variant of the training loop)."""
+    from .model import MLP
+
+    X, y = _tiny_problem(40, 3)
+    MLP([3, 4, 1], dtype=dtype).fit(X, y, epochs=1, lr=0.1, batch_size=16, dropout=0.5)
+
+
+def _sparse_training(dtype: str) -> None:
+    """``fit``, ``gradients`` and ``predict`` on a scipy sparse matrix (their own compiled
+    variants, which read the rows' nonzeros)."""
+    import scipy.sparse
+
+    from .model import MLP
+
+    X, y = _tiny_problem(40, 3)
+    X = scipy.sparse.csr_matrix(X * (X > 0))
+    net = MLP([3, 4, 1], dtype=dtype)
+    net.fit(X, y, epochs=1, lr=0.1, batch_size=16)
+    net.gradients(X, y)
+    net.predict(X)
+
+
 def _playground(dtype: str) -> None:
     """``Playground.run`` (the Playground trains in float64)."""
     from .playground import Playground
@@ -156,6 +179,8 @@ class _Path:
 PATHS = (
     _Path("training", _training, ("float64", "float32")),
     _Path("inference", _inference, ("float64", "float32")),
+    _Path("dropout training", _dropout_training, ("float64", "float32")),
+    _Path("sparse training", _sparse_training, ("float64", "float32")),
     _Path("Playground", _playground, ("float64",)),
     _Path("threaded training", _threaded_training, ("float64", "float32"), True),
     _Path("threaded Playground", _threaded_playground, ("float64",), True),

@@ -129,9 +129,10 @@ class EpochRunner:
         net, work, state = self.net, self.work, self.state
         dt = net.dtype
         X, Y, sample_weight = self.data
+        train_epochs = train.training_kernels(work["threaded"], self.dropout.size > 0,
+                                              check.is_sparse(X))
         X, X_sparse = kernel_rows(X, net.dtype)
         optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 = self.settings
-        train_epochs = train.threaded_train_epochs if work["threaded"] else train.train_epochs
         with parallel_calls(work["threaded"]):
             return train_epochs(
                 net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
@@ -458,8 +459,9 @@ class MLP:
         rates = (np.empty(0, dtype=self.dtype) if dropout is None
                  else np.ascontiguousarray(dropout, dtype=self.dtype))
         total_weight = sample_weight.sum() if sample_weight.size else X.shape[0]
-        driver = (network.threaded_batch_loss_and_gradient if work["threaded"]
-                  else network.batch_loss_and_gradient)
+        serial, threaded, _ = network.training_kernels(dropout is not None and len(dropout) > 0,
+                                                       check.is_sparse(X))
+        driver = threaded if work["threaded"] else serial
         n_samples = X.shape[0]
         X, X_sparse = kernel_rows(X, self.dtype)
         with parallel_calls(work["threaded"]):
@@ -727,9 +729,10 @@ class MLP:
     # ----------------------------------------------------------------- inference
     def _outputs(self, X, apply_head):
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
-        work = self._workspace(X.shape[0], parallel=False, sparse=check.is_sparse(X))
+        sparse = check.is_sparse(X)
+        work = self._workspace(X.shape[0], parallel=False, sparse=sparse)
         X, X_sparse = kernel_rows(X, self.dtype)
-        network.predict(
+        network.training_kernels(False, sparse)[2](
             self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
             self._activation_codes, self._head, apply_head, X, X_sparse, out,
             work["acts"][0], work["scratch"][0],

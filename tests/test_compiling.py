@@ -46,6 +46,8 @@ import json, numpy as np, fastmlp
 from fastmlp._kernels import network, train, playground
 from fastmlp.compiling import CompileWatch
 X = np.random.default_rng(0).normal(size=(200, 3)); y = (X[:, 0] > 0) * 1.0
+import scipy.sparse
+sparse = scipy.sparse.csr_matrix(X * (X > 0))
 net = fastmlp.MLP([3, 4, 1])
 steps = {
     "fit": lambda: net.fit(X, y, epochs=3, lr=0.1, batch_size=50),
@@ -53,6 +55,11 @@ steps = {
     "gradients": lambda: net.gradients(X, y),
     "predict": lambda: net.predict(X),
     "playground": lambda: fastmlp.Playground("circle", hidden=(2,)).run(2),
+    "dropout fit": lambda: net.fit(X, y, epochs=3, lr=0.1, batch_size=50, dropout=0.3),
+    "dropout fit again": lambda: net.fit(X, y, epochs=3, lr=0.1, dropout=[0.5]),
+    "sparse fit": lambda: net.fit(sparse, y, epochs=3, lr=0.1, batch_size=50),
+    "sparse loss": lambda: net.loss(sparse, y),
+    "sparse predict": lambda: net.predict(sparse),
 }
 compiled = {}
 for name, step in steps.items():
@@ -75,9 +82,13 @@ def test_each_path_compiles_only_its_own_loop_and_single_threads_compile_no_thre
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     compiled = json.loads(result.stdout)
+    # Dropout and sparse input have variants of their own, compiled on first use only.
     assert compiled == {"fit": ["train_epochs"], "loss": [], "gradients": [],
                         "predict": ["predict"], "playground": ["playground_epochs"],
-                        "threaded": 0}
+                        "dropout fit": ["train_epochs_dropout"], "dropout fit again": [],
+                        "sparse fit": ["train_epochs_sparse"],
+                        "sparse loss": [],
+                        "sparse predict": ["predict_sparse"], "threaded": 0}
 
 
 def test_threaded_and_serial_training_variants_are_cached_under_their_own_names():

@@ -31,6 +31,8 @@ Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Deriva
 "Derivations" (softmax + cross-entropy, sigmoid + binary cross-entropy).
 """
 
+import numpy as np
+
 from .._config import jit
 from . import mathfn
 
@@ -131,11 +133,13 @@ def loss_and_delta(code, z_tilde, y, delta, scratch):
                 sample_loss[j] += half * difference * difference
                 delta[i, j] = difference * (one - y_hat * y_hat)
     elif code == EXP_POISSON:
+        # libm's exp and log (not mathfn's inlined polynomials): they compile in a
+        # fraction of the time, for a head only regression on counts uses.
         for i in range(n_outputs):
             for j in range(batch):
                 target = y[i, j]
-                y_hat = mathfn.exp(z_tilde[i, j])
-                own = target * mathfn.log(target) if target > zero else zero
+                y_hat = np.exp(z_tilde[i, j])
+                own = target * np.log(target) if target > zero else zero
                 sample_loss[j] += own - target * z_tilde[i, j] - target + y_hat
                 delta[i, j] = y_hat - target
     total = zero
@@ -169,7 +173,7 @@ def apply_output(code, z, scratch):
     elif code == EXP_POISSON:
         for i in range(n_outputs):
             for j in range(batch):
-                z[i, j] = mathfn.exp(z[i, j])
+                z[i, j] = np.exp(z[i, j])
     elif code == SOFTMAX_CE:
         column_max = scratch[0]
         column_sum = scratch[1]

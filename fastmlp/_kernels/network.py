@@ -16,7 +16,7 @@ Each keep-or-drop draw is a hash of the batch's key (drawn from the training run
 stream), the sample's position in the batch and the unit's index among all hidden units,
 so a mask depends on nothing else: not on how a batch is split across threads, and the
 backward pass recomputes it instead of storing it. ``dropout_rates`` holds one rate per
-hidden layer (in ``theta``'s dtype), or is empty for no dropout (inference, ``loss``).
+hidden layer (in ``theta``'s dtype).
 
 Data enter row-major, ``X`` of shape ``(n_samples, n_features)``, and are transposed
 part by part into ``acts[0]`` while they are gathered, so no transposed copy of the data
@@ -24,6 +24,11 @@ set is ever made. Sparse data enter as ``X_sparse = (data, indices, indptr)``, t
 a CSR matrix (``X`` is then an empty placeholder, and ``X_sparse``'s arrays are empty for
 dense data): the first layer's product and weight gradient then read the rows' nonzeros
 directly, and ``acts[0]`` is never filled (its buffer may have no room for it).
+
+Both are compile-time switches, :data:`DROPOUT` and :data:`SPARSE_INPUT`: the kernels
+defined here have neither (their arguments are then ignored), and :func:`training_kernels`
+gives the variants that have them, compiled only when a run uses them. So the common
+path compiles and runs exactly as without these options.
 
 A batch is processed in parts of at most ``capacity`` samples, spread over the slots and
 summed in a fixed order, so memory stays bounded for any batch size and results do not
@@ -80,6 +85,10 @@ def gather_transposed(source, order, start, m, target):
             target[k, j] = source[row, k]
 
 
+#: Compile-time switches (see the module docstring); True only in their variants.
+DROPOUT = False
+SPARSE_INPUT = False
+
 _DROP_POSITION = np.uint64(0xD1B54A32D192ED03)
 _DROP_UNIT = np.uint64(0xAEF17502108EF2D9)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -103,6 +112,15 @@ def dropout_keeps(key, unit, position, threshold):
     the three, compared with ``threshold = p 2^64``, so ``P(keep) = 1 - p``."""
     z = _mix(key ^ (np.uint64(position) * _DROP_POSITION))
     return _mix(z ^ (np.uint64(unit) * _DROP_UNIT)) >= threshold
+
+
+@jit_inline
+def hidden_units_before(sizes, layer):
+    """The index, among all hidden units, of the first unit of layer ``layer`` (>= 1)."""
+    first = 0
+    for hidden in range(1, layer):
+        first += sizes[hidden]
+    return first
 
 
 @jit_inline
@@ -187,16 +205,14 @@ def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_
 
     Fills ``acts[l] = phi(W^(l-1) acts[l-1] + b^(l-1))`` for the hidden layers and
     ``acts[L] = z_tilde^(L)`` (no output activation: the head applies it). With dropout
-    (``dropout_rates`` not empty), each hidden layer's activations are masked
+    (:data:`DROPOUT`), each hidden layer's activations are masked
     (:func:`drop_units`) for batch key ``dropout_key[0]``, the samples being at positions
     ``first_position, first_position + 1, ...`` of their batch.
     """
     n_layers = sizes.shape[0] - 1
-    first_unit = 0
-    sparse = X_sparse[2].size > 0
     for layer in range(n_layers):
         z_out = layer_view(acts, a_offsets, sizes, layer + 1, m)
-        if layer == 0 and sparse:
+        if SPARSE_INPUT and layer == 0:
             sparse_affine_forward(weight_view(theta, w_offsets, sizes, 0),
                                   bias_view(theta, w_offsets, sizes, 0), X_sparse, order,
                                   row_start, m, z_out)
@@ -210,10 +226,9 @@ def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_
             )
         if layer < n_layers - 1:
             activations.activate(activation_codes[layer], z_out)
-            if dropout_rates.size > 0 and dropout_rates[layer] > 0:
-                drop_units(z_out, first_unit, dropout_rates[layer], dropout_key[0],
-                           first_position)
-            first_unit += sizes[layer + 1]
+            if DROPOUT and dropout_rates[layer] > 0:
+                drop_units(z_out, hidden_units_before(sizes, layer + 1),
+                           dropout_rates[layer], dropout_key[0], first_position)
 
 
 @jit_inline
@@ -231,13 +246,9 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
     gradient reads the rows of ``X_sparse`` as :func:`forward` does.
     """
     n_layers = sizes.shape[0] - 1
-    first_unit = 0
-    for layer in range(1, n_layers - 1):
-        first_unit += sizes[layer]
-    sparse = X_sparse[2].size > 0
     for layer in range(n_layers - 1, -1, -1):
         delta = layer_view(deltas, a_offsets, sizes, layer + 1, m)
-        if layer == 0 and sparse:
+        if SPARSE_INPUT and layer == 0:
             sparse_weight_gradient(delta, X_sparse, order, row_start, m,
                                    weight_view(grad, w_offsets, sizes, 0),
                                    bias_view(grad, w_offsets, sizes, 0))
@@ -254,11 +265,10 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
             delta_in = layer_view(deltas, a_offsets, sizes, layer, m)
             dense.backpropagate(weight_view(theta, w_offsets, sizes, layer), delta, delta_in,
                                 blas_min_work)
-            if dropout_rates.size > 0 and dropout_rates[layer - 1] > 0:
-                drop_deltas(z_in, delta_in, first_unit, dropout_rates[layer - 1],
-                            dropout_key[0], first_position)
+            if DROPOUT and dropout_rates[layer - 1] > 0:
+                drop_deltas(z_in, delta_in, hidden_units_before(sizes, layer),
+                            dropout_rates[layer - 1], dropout_key[0], first_position)
             activations.multiply_by_derivative(activation_codes[layer - 1], z_in, delta_in)
-            first_unit -= sizes[layer - 1] if layer > 1 else 0
 
 
 @jit_inline
@@ -313,7 +323,7 @@ def slot_loss_and_gradient(
         target = grad if part == first_part else part_grad
         y_part = as_matrix(y_buffer, n_outputs, size)
         if not gathered:
-            if X_sparse[2].size == 0:
+            if not SPARSE_INPUT:
                 gather_transposed(X, order, part_start, size,
                                   layer_view(acts, a_offsets, sizes, 0, size))
             gather_transposed(Y, order, part_start, size, y_part)
@@ -387,10 +397,10 @@ def batch_loss_and_gradient(
         Fewest samples worth a thread of their own (see :func:`part_count`).
     gathered : bool
         ``acts[0]`` and ``y_buffer[0]`` already hold the whole batch (one part).
-    dropout_rates : ndarray, shape (0,) or (n_hidden_layers,), ``theta``'s dtype
-        Empty for no dropout, else each hidden layer's rate (see the module docstring).
+    dropout_rates : ndarray, shape (n_hidden_layers,) (or any, without dropout)
+        Each hidden layer's rate, ``theta``'s dtype (read only with :data:`DROPOUT`).
     dropout_key : ndarray of uint64, shape (1,)
-        The batch's mask key (read only with dropout).
+        The batch's mask key (read only with :data:`DROPOUT`).
 
     Returns
     -------
@@ -478,25 +488,54 @@ def predict(theta, w_offsets, a_offsets, sizes, activation_codes, head_code, app
         with the head's output ``y_hat`` when ``apply_head``.
     acts : work buffer whose capacity (samples per chunk) is ``scratch.shape[1]``.
     """
-    sparse = X_sparse[2].size > 0
-    n_samples = X_sparse[2].size - 1 if sparse else X.shape[0]
+    n_samples = X_sparse[2].size - 1 if SPARSE_INPUT else X.shape[0]
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[n_layers]
     capacity = scratch.shape[1]
     no_order = np.empty(0, dtype=np.int64)
-    no_dropout = np.empty(0, dtype=theta.dtype)
-    no_key = np.zeros(1, dtype=np.uint64)
+    # Inference has no dropout: its two arguments are never read (any arrays will do).
     for chunk_start in range(0, n_samples, capacity):
         chunk = min(capacity, n_samples - chunk_start)
-        if not sparse:
+        if not SPARSE_INPUT:
             gather_transposed(
                 X, no_order, chunk_start, chunk, layer_view(acts, a_offsets, sizes, 0, chunk)
             )
         forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk,
-                dense.BLAS_MIN_WORK, no_dropout, no_key, 0, X_sparse, no_order, chunk_start)
+                dense.BLAS_MIN_WORK, theta, no_order, 0, X_sparse, no_order, chunk_start)
         z_out = layer_view(acts, a_offsets, sizes, n_layers, chunk)
         if apply_head:
             heads.apply_output(head_code, z_out, scratch)
         for j in range(chunk):
             for i in range(n_outputs):
                 out[chunk_start + j, i] = z_out[i, j]
+
+
+def training_kernels(dropout, sparse):
+    """The batch drivers and ``predict`` of the training path with or without dropout and
+    sparse input: ``(batch_loss_and_gradient, threaded_batch_loss_and_gradient,
+    predict)``, compiled (when first called) and cached under names of their own."""
+    if not dropout and not sparse:
+        return batch_loss_and_gradient, threaded_batch_loss_and_gradient, predict
+    key = (bool(dropout), bool(sparse))
+    if key not in _VARIANTS:
+        switches = {"DROPOUT": key[0], "SPARSE_INPUT": key[1]}
+        suffix = "_dropout" * key[0] + "_sparse" * key[1]
+        fwd = jit_variant(forward, f"forward{suffix}", jit_inline, **switches)
+        bwd = jit_variant(backward, f"backward{suffix}", jit_inline, **switches)
+        steps = {"forward": fwd, "backward": bwd, **switches}
+        slot = jit_variant(slot_loss_and_gradient, f"slot_loss_and_gradient{suffix}",
+                           jit_inline, **steps)
+        threaded_slot = jit_variant(slot_loss_and_gradient,
+                                    f"threaded_slot_loss_and_gradient{suffix}", **steps)
+        _VARIANTS[key] = (
+            jit_variant(batch_loss_and_gradient, f"batch_loss_and_gradient{suffix}",
+                        slot_loss_and_gradient=slot),
+            jit_variant(threaded_batch_loss_and_gradient,
+                        f"threaded_batch_loss_and_gradient{suffix}", jit_parallel,
+                        threaded_slot_loss_and_gradient=threaded_slot),
+            jit_variant(predict, f"predict{suffix}", forward=fwd, **switches),
+        )
+    return _VARIANTS[key]
+
+
+_VARIANTS: dict = {}

@@ -34,7 +34,13 @@ from .network import (
     part_count,
     threaded_batch_loss_and_gradient,
 )
+from .network import training_kernels as network_training_kernels
 from .views import as_matrix, copy_vector
+
+#: Compile-time switches, as in :mod:`.network`: True only in :func:`training_kernels`'s
+#: variants.
+DROPOUT = False
+SPARSE_INPUT = False
 
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -115,8 +121,9 @@ def train_epochs(
     epoch_losses : ndarray, shape (n_epochs,)
         Receives each completed epoch's objective.
     dropout_rates, dropout_key : ndarray
-        One dropout rate per hidden layer (``theta``'s dtype), or empty for none; and a
-        uint64 array of one element that receives each batch's mask key.
+        One dropout rate per hidden layer (``theta``'s dtype), and a uint64 array of one
+        element that receives each batch's mask key (used only in the variants with
+        dropout, :func:`training_kernels`).
 
     Returns
     -------
@@ -131,7 +138,7 @@ def train_epochs(
     # the very signature that MLP.loss and MLP.gradients call it with, and shared.
     with_gradient = np.bool_(True)
     # One batch in one part that never changes order: gather it once.
-    gathered = ((not shuffle) and batch_size >= n_samples and X_sparse[2].size == 0
+    gathered = ((not shuffle) and batch_size >= n_samples and not SPARSE_INPUT
                 and part_count(n_samples, capacity, slot_grads.shape[0], min_part) == 1)
     if gathered:
         gather_transposed(X, order, 0, n_samples,
@@ -147,7 +154,7 @@ def train_epochs(
             weight_sum = batch_weight(sample_weight, order, start, m)
             if weight_sum == 0.0:  # every weight zero: no mean gradient, no update
                 continue
-            if dropout_rates.size > 0:
+            if DROPOUT:
                 dropout_key[0] = next_random(rng_state)
             loss_sum = batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
@@ -179,3 +186,22 @@ threaded_train_epochs = jit_variant(
     train_epochs, "threaded_train_epochs",
     batch_loss_and_gradient=threaded_batch_loss_and_gradient,
 )
+
+
+def training_kernels(threaded, dropout, sparse):
+    """:func:`train_epochs` (or :data:`threaded_train_epochs`) with or without dropout and
+    sparse input (see :func:`.network.training_kernels`)."""
+    if not dropout and not sparse:
+        return threaded_train_epochs if threaded else train_epochs
+    key = (bool(threaded), bool(dropout), bool(sparse))
+    if key not in _VARIANTS:
+        serial, parallel, _ = network_training_kernels(dropout, sparse)
+        name = ("threaded_" * key[0] + "train_epochs" + "_dropout" * key[1]
+                + "_sparse" * key[2])
+        _VARIANTS[key] = jit_variant(train_epochs, name,
+                                     batch_loss_and_gradient=parallel if threaded else serial,
+                                     DROPOUT=key[1], SPARSE_INPUT=key[2])
+    return _VARIANTS[key]
+
+
+_VARIANTS: dict = {}
