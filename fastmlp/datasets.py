@@ -93,9 +93,11 @@ def _spiral(n, noise, rng):
     arm = n // 2
     parts, labels = [], []
     for delta, label, count in ((0.0, 1.0, arm), (np.pi, -1.0, n - arm)):
-        i = np.arange(count) / arm
-        radius = 5.0 * i
-        angle = 1.75 * i * 2 * np.pi + delta
+        i = np.arange(count)
+        # The Playground's expressions, in its order of operations, so that the points
+        # round as its points do.
+        radius = i / arm * 5
+        angle = 1.75 * i / arm * 2 * np.pi + delta
         jitter = rng.uniform(-1.0, 1.0, (count, 2)) * noise
         parts.append(np.column_stack([radius * np.sin(angle), radius * np.cos(angle)]) + jitter)
         labels.append(np.full(count, label))

@@ -60,11 +60,14 @@ def test_gauss_centres_and_variance():
 
 def test_spiral_follows_its_formula_without_noise():
     X, y = datasets.make_playground("spiral", seed=0)
-    i = np.arange(250) / 250
+    i = np.arange(250)
     for arm, (delta, label) in enumerate(((0.0, 1.0), (np.pi, -1.0))):
-        t = 1.75 * i * 2 * np.pi + delta
-        expected = np.column_stack([5 * i * np.sin(t), 5 * i * np.cos(t)])
-        np.testing.assert_allclose(X[arm * 250:(arm + 1) * 250], expected, atol=1e-12)
+        # The app's dataset.ts: r = i / n * 5, t = 1.75 * i / n * 2 * Math.PI + deltaT,
+        # evaluated in its order, so that the points round as the app's do.
+        r = i / 250 * 5
+        t = 1.75 * i / 250 * 2 * np.pi + delta
+        expected = np.column_stack([r * np.sin(t), r * np.cos(t)])
+        np.testing.assert_array_equal(X[arm * 250:(arm + 1) * 250], expected)
         assert np.all(y[arm * 250:(arm + 1) * 250] == label)
 
 
