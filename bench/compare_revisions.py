@@ -1,0 +1,82 @@
+"""Time the same workloads with two source trees of fastmlp, side by side.
+
+    python bench/compare_revisions.py OLD_TREE NEW_TREE [--rounds 3]
+
+Each round runs one process per tree, alternating, so that both see the same machine
+load; each process times four workloads after a warm-up call (compile time excluded) and
+prints medians. A tree is a directory holding the ``fastmlp`` package (a checkout, or a
+``git worktree add`` of an older commit). The workloads:
+
+* ``two_moons``: the two-moons experiment's training, ``MLP([2, 10, 1])`` tanh, full
+  batch, 1000 epochs on 350 points (median of 15);
+* ``table``: ``MLPClassifier()`` defaults on a 50,000 x 54, 7-class table, 5 epochs
+  (median of 5);
+* ``playground``: the exercise sheet's spiral in the Playground, 500 epochs (median of 7);
+* ``batch32``: ``MLPClassifier(hidden_layer_sizes=(128,), batch_size=32)`` on a
+  20,000 x 64, 10-class table, 3 epochs (median of 3).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+WORKLOADS = r'''
+import json, time, warnings
+import numpy as np
+warnings.simplefilter("ignore")
+import fastmlp
+from sklearn.datasets import make_moons
+
+def median_seconds(step, repeats):
+    step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+X, y = make_moons(500, noise=0.2, random_state=42)
+rng = np.random.default_rng(0)
+table_X, table_y = rng.normal(size=(50_000, 54)), rng.integers(0, 7, 50_000)
+digits_X, digits_y = rng.normal(size=(20_000, 64)), rng.integers(0, 10, 20_000)
+steps = {
+    "two_moons": (lambda: fastmlp.MLP([2, 10, 1], activation="tanh", seed=0).fit(
+        X[:350], y[:350], epochs=1000, lr=0.5), 15),
+    "table": (lambda: fastmlp.MLPClassifier(max_iter=5, tol=0, n_iter_no_change=10**6,
+                                            random_state=0).fit(table_X, table_y), 5),
+    "playground": (lambda: fastmlp.Playground("spiral", hidden=(8, 8, 8), seed=0).run(500), 7),
+    "batch32": (lambda: fastmlp.MLPClassifier(
+        hidden_layer_sizes=(128,), batch_size=32, max_iter=3, tol=0, n_iter_no_change=10**6,
+        random_state=0).fit(digits_X, digits_y), 3),
+}
+print(json.dumps({name: median_seconds(step, repeats)
+                  for name, (step, repeats) in steps.items()}))
+'''
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("trees", nargs=2, help="two directories holding the fastmlp package")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    results = {tree: [] for tree in args.trees}
+    for _ in range(args.rounds):
+        for tree in args.trees:
+            environment = {**os.environ, "PYTHONPATH": os.path.abspath(tree)}
+            output = subprocess.run([sys.executable, "-c", WORKLOADS], env=environment,
+                                    capture_output=True, text=True, check=True).stdout
+            results[tree].append(json.loads(output.strip().splitlines()[-1]))
+    old, new = args.trees
+    print(f"{'workload':<12} {'old (ms)':>22} {'new (ms)':>22}  new/old of medians")
+    for name in results[old][0]:
+        figures = {tree: sorted(run[name] * 1e3 for run in results[tree]) for tree in results}
+        middle = {tree: figures[tree][len(figures[tree]) // 2] for tree in figures}
+        spread = {tree: f"{figures[tree][0]:.1f}-{figures[tree][-1]:.1f}" for tree in figures}
+        print(f"{name:<12} {spread[old]:>22} {spread[new]:>22}  {middle[new] / middle[old]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
