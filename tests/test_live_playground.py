@@ -11,7 +11,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, require_browser
 
 from fastmlp import live
 from fastmlp.cli import main
@@ -31,10 +31,6 @@ from fastmlp.playground import Playground
 pytest.importorskip("flask")
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: Seconds a browser wait may take on a loaded machine (the first run may compile).
 PATIENCE_MS = 300_000
 
@@ -227,53 +223,17 @@ def test_a_malformed_request_order_is_refused():
     assert answer.status_code == 400 and "page-id:number" in answer.get_json()["error"]
 
 
-def test_waiting_requests_that_were_superseded_never_run():
-    runs = live.LatestWins()
+def _while_the_first_job_waits(runs, kinds):
+    """Submit a job of ``kinds[0]`` that waits, then, one by one while it waits, jobs of
+    the other kinds; returns what each submit gave (its job's name, or "superseded") and
+    the jobs that started, in order."""
+    names = ("first", "second", "third")[:len(kinds)]
     started, release = threading.Event(), threading.Event()
     ran, results = [], {}
 
-    def job(name):
-        def work(superseded):
-            ran.append(name)
-            if name == "first":
-                started.set()
-                assert release.wait(60)
-            if superseded():
-                raise live.SupersededError
-            return name
-        return work
-
-    def submit(name):
-        try:
-            results[name] = runs.submit(job(name))
-        except live.SupersededError:
-            results[name] = "superseded"
-
-    threads = [threading.Thread(target=submit, args=("first",))]
-    threads[0].start()
-    assert started.wait(60)
-    for name in ("second", "third"):  # both wait for the worker; the third is the latest
-        threads.append(threading.Thread(target=submit, args=(name,)))
-        threads[-1].start()
-        deadline = time.monotonic() + 60
-        while runs.latest < len(threads) and time.monotonic() < deadline:
-            time.sleep(0.01)
-    assert runs.latest == 3
-    release.set()
-    for thread in threads:
-        thread.join(60)
-    assert results == {"first": "superseded", "second": "superseded", "third": "third"}
-    assert ran == ["first", "third"]
-
-
-def _hold_first_job(runs, first_kind, second_kind):
-    """Submit a job of ``first_kind`` that waits, then one of ``second_kind`` while it
-    waits; returns what each submit gave (its job's name, or "superseded")."""
-    started, release = threading.Event(), threading.Event()
-    results = {}
-
     def work(name):
         def job(superseded):
+            ran.append(name)
             if name == "first":
                 started.set()
                 assert release.wait(60)
@@ -288,27 +248,34 @@ def _hold_first_job(runs, first_kind, second_kind):
         except live.SupersededError:
             results[name] = "superseded"
 
-    first = threading.Thread(target=submit, args=("first", first_kind))
-    first.start()
-    assert started.wait(60)
-    second = threading.Thread(target=submit, args=("second", second_kind))
-    second.start()
-    deadline = time.monotonic() + 60
-    while runs.latest < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    threads = []
+    for number, (name, kind) in enumerate(zip(names, kinds, strict=True), start=1):
+        threads.append(threading.Thread(target=submit, args=(name, kind)))
+        threads[-1].start()
+        if number == 1:
+            assert started.wait(60)
+            continue
+        deadline = time.monotonic() + 60  # each waits for the worker before the next
+        while runs.latest < number and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert runs.latest == len(kinds)
     release.set()
-    first.join(60)
-    second.join(60)
-    return results
+    for thread in threads:
+        thread.join(60)
+    return results, ran
+
+
+def test_waiting_requests_that_were_superseded_never_run():
+    results, ran = _while_the_first_job_waits(live.LatestWins(), ("run", "run", "run"))
+    assert results == {"first": "superseded", "second": "superseded", "third": "third"}
+    assert ran == ["first", "third"]
 
 
 def test_seeds_asked_after_a_run_never_cancel_it_but_a_new_run_cancels_seeds():
-    assert _hold_first_job(live.LatestWins(), "run", "seeds") == {
-        "first": "first", "second": "second"}
-    assert _hold_first_job(live.LatestWins(), "seeds", "run") == {
-        "first": "superseded", "second": "second"}
-    assert _hold_first_job(live.LatestWins(), "seeds", "seeds") == {
-        "first": "superseded", "second": "second"}
+    for kinds, first in ((("run", "seeds"), "first"), (("seeds", "run"), "superseded"),
+                         (("seeds", "seeds"), "superseded")):
+        results, _ = _while_the_first_job_waits(live.LatestWins(), kinds)
+        assert results == {"first": first, "second": "second"}, kinds
     with pytest.raises(ValueError, match="kind"):
         live.LatestWins().submit(lambda superseded: None, "sweep")
 
@@ -381,23 +348,9 @@ def test_the_command_serves_on_localhost_and_prints_the_url(tmp_path):
 
 
 # ------------------------------------------------------------------ in a browser
-def _require_browser():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "the playwright package"
-    else:
-        missing = None if CHROMIUM else "chromium (apt-get install chromium)"
-    if missing is None:
-        return
-    if os.environ.get("FASTMLP_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"the live page test needs {missing}")
-    pytest.skip(f"the live page test needs {missing}")
-
-
 @pytest.fixture(scope="module")
 def server():
-    _require_browser()
+    require_browser("the live page test")
     from werkzeug.serving import make_server
 
     live.warm_up()

@@ -12,39 +12,20 @@ failure.
 
 import functools
 import http.server
-import os
-import shutil
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, require_browser
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _require_browser():
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "the playwright package"
-    else:
-        missing = None if CHROMIUM else "chromium (apt-get install chromium)"
-    if missing is None:
-        return
-    if os.environ.get("FASTMLP_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"the site test needs {missing}")
-    pytest.skip(f"the site test needs {missing}")
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    _require_browser()
+    require_browser("the site test")
     out = tmp_path_factory.mktemp("site")
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
                    cwd=ROOT, check=True, capture_output=True)
