@@ -9,7 +9,7 @@ through ``np.dot`` (SciPy's), which wins once the matrices no longer fit in regi
 
 import numpy as np
 
-from .._config import jit
+from .._config import jit, jit_inline
 
 #: Multiply-adds (fan_out * fan_in * batch) from which a product is handed to BLAS.
 BLAS_MIN_WORK = 1 << 16
@@ -86,9 +86,16 @@ def weight_gradient(delta, z_in, dW, db, blas_min_work):
                 for j in range(batch):
                     total += delta[i, j] * z_in[k, j]
                 dW[i, k] = total
-    for i in range(fan_out):
+    bias_gradient(delta, db)
+
+
+@jit_inline
+def bias_gradient(delta, db):
+    """``db = delta.sum(axis=1)``: ``nabla_b = delta^(l+1)`` summed over the batch."""
+    zero = db.dtype.type(0.0)
+    for i in range(delta.shape[0]):
         total = zero
-        for j in range(batch):
+        for j in range(delta.shape[1]):
             total += delta[i, j]
         db[i] = total
 

@@ -190,11 +190,7 @@ def sparse_weight_gradient(delta, X_sparse, order, start, m, dW, db):
             k, value = indices[position], data[position]
             for i in range(fan_out):
                 dW[i, k] += delta[i, j] * value
-    for i in range(fan_out):
-        total = zero
-        for j in range(m):
-            total += delta[i, j]
-        db[i] = total
+    dense.bias_gradient(delta, db)
 
 
 @jit_inline
