@@ -35,6 +35,7 @@ a change to any of them recompiles all. Every kernel releases the GIL (``nogil=T
 threads can train different models at once.
 """
 
+import ctypes
 import hashlib
 import os
 import threading
@@ -269,27 +270,60 @@ def thread_safe_layer() -> bool:
     return _LAYER[0] != "workqueue"
 
 
+class _BlasThreads:
+    """The thread count of one BLAS library loaded in the process: read and set.
+
+    For OpenBLAS on its own threads (not OpenMP) the count is process-wide, and this calls
+    the library's own functions: threadpoolctl lets only one Python thread at a time set
+    that count and silently ignores the others, so a fit started from a second thread
+    would run its products on all of BLAS's threads. Every other library goes through
+    threadpoolctl's controller.
+    """
+
+    _AFFIXES = [(prefix, suffix) for prefix in ("", "scipy_") for suffix in ("", "64_", "_64")]
+
+    def __init__(self, controller):
+        self.controller = controller
+        self.get, self.set = controller.get_num_threads, controller.set_num_threads
+        if controller.internal_api == "openblas" and controller.threading_layer != "openmp":
+            library = ctypes.CDLL(controller.filepath)
+            for prefix, suffix in self._AFFIXES:
+                getter = getattr(library, f"{prefix}openblas_get_num_threads{suffix}", None)
+                setter = getattr(library, f"{prefix}openblas_set_num_threads{suffix}", None)
+                if getter is not None and setter is not None:
+                    self.get, self.set = getter, setter
+                    break
+
+
 _BLAS_LIMIT_LOCK = threading.Lock()
-_BLAS_LIMIT = {"users": 0, "limiter": None, "controller": None}
+_BLAS_LIMIT = {"users": 0, "libraries": None, "saved": None}
 
 
 @contextmanager
-def _single_threaded_blas():
-    """Hold BLAS to one thread while our own threads call it.
+def single_threaded_blas():
+    """Hold BLAS to one thread while compiled kernels call it.
 
-    Threads of our own that each call a multi-threaded BLAS would run four threads on two
-    cores (and OpenBLAS warns that it may hang inside an OpenMP loop). The limit is
-    process-wide, as BLAS's thread count is: it is set by the first of any concurrent
-    callers and lifted by the last, so that one fit ending never lifts it under another.
+    A product's bits can depend on how many threads BLAS splits it over (OpenBLAS sums
+    a matrix-vector product in pieces, one per thread), so every kernel call that may
+    reach BLAS holds it to one thread: a result then depends neither on the BLAS thread
+    count nor on the thread that trains. When batches are split across fastmlp's own
+    threads, BLAS's threads would only oversubscribe the cores anyway.
+
+    The count is process-wide, as BLAS's is: it is set by the first of any concurrent
+    callers and restored by the last, so that one fit ending never lifts it under another.
+    Another thread's BLAS work runs single-threaded meanwhile.
     """
     with _BLAS_LIMIT_LOCK:
-        if _BLAS_LIMIT["controller"] is None:
+        if _BLAS_LIMIT["libraries"] is None:
             import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba calls: loaded first)
             from threadpoolctl import ThreadpoolController
 
-            _BLAS_LIMIT["controller"] = ThreadpoolController()
+            controllers = ThreadpoolController().select(user_api="blas").lib_controllers
+            _BLAS_LIMIT["libraries"] = [_BlasThreads(controller) for controller in controllers]
         if _BLAS_LIMIT["users"] == 0:
-            _BLAS_LIMIT["limiter"] = _BLAS_LIMIT["controller"].limit(limits=1, user_api="blas")
+            _BLAS_LIMIT["saved"] = [library.get() for library in _BLAS_LIMIT["libraries"]]
+            for library in _BLAS_LIMIT["libraries"]:
+                library.set(1)
         _BLAS_LIMIT["users"] += 1
     try:
         yield
@@ -297,24 +331,24 @@ def _single_threaded_blas():
         with _BLAS_LIMIT_LOCK:
             _BLAS_LIMIT["users"] -= 1
             if _BLAS_LIMIT["users"] == 0:
-                _BLAS_LIMIT["limiter"].restore_original_limits()
-                _BLAS_LIMIT["limiter"] = None
+                for library, count in zip(_BLAS_LIMIT["libraries"], _BLAS_LIMIT["saved"],
+                                          strict=True):
+                    library.set(count)
 
 
 @contextmanager
 def parallel_calls(threaded):
     """Wrap every call into a compiled training or loss kernel.
 
-    For a ``threaded`` kernel (one that splits batches across threads, each calling BLAS),
-    BLAS is held to one thread meanwhile; and under ``workqueue`` such calls are
-    serialised across Python threads, so concurrent fits run one at a time instead of
-    crashing. Otherwise this does nothing.
+    BLAS is held to one thread meanwhile (:func:`single_threaded_blas`). Under Numba's
+    ``workqueue`` layer, calls of a ``threaded`` kernel (one that splits batches across
+    threads) are also serialised across Python threads, so concurrent fits run one at a
+    time instead of crashing.
     """
     with ExitStack() as stack:
         if threaded and not thread_safe_layer():
             stack.enter_context(_WORKQUEUE_LOCK)
-        if threaded:
-            stack.enter_context(_single_threaded_blas())
+        stack.enter_context(single_threaded_blas())
         yield
 
 

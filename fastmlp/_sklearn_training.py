@@ -289,7 +289,7 @@ def fit_lbfgs(model, X, Y, weights):
     def objective(theta):
         net.parameters[:] = theta
         loss = net._summed_loss(X, Y, work, True, weights) / total_weight
-        grad = work["slot_grads"][0]
+        grad = work["group_grads"][0]
         penalty = optim.add_penalty(net.parameters, grad, net._w_offsets, net._sizes,
                                     net.dtype(l1), net.dtype(l2))
         return loss + float(penalty), grad.astype(np.float64)

@@ -126,7 +126,7 @@ def _threaded_training(dtype: str) -> None:
     from .model import MLP
 
     net = MLP([2, 2, 1], activation="tanh", dtype=dtype)
-    X, y = _tiny_problem(2 * net._workspace(1)["min_part"] + 1, 2)
+    X, y = _tiny_problem(2 * net._workspace(1)["min_group"] + 1, 2)
     net.fit(X, y, epochs=1, lr=0.1)
     net.gradients(X, y)
 

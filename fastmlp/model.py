@@ -8,14 +8,15 @@ There are no numeric loops here.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
-from ._config import launch_threads, parallel_calls
+from ._config import launch_threads, parallel_calls, single_threaded_blas
 from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
-from ._kernels import network, optim, train
+from ._kernels import dense, network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
 from ._kernels.heads import (
     CANONICAL_OUTPUT,
@@ -33,14 +34,17 @@ OPTIMIZERS = tuple(optim.OPTIMIZER_CODES)
 
 #: Samples per chunk of the work buffers: bounds memory for any batch or data size.
 CHUNK_SAMPLES = 4096
-#: Fewest multiply-adds (forward pass) in a part of a batch given to its own thread:
+#: Fewest multiply-adds (forward pass) in a group of a batch given to its own thread:
 #: below this, starting the threads costs more than they save.
-MIN_PART_WORK = 1 << 17
+MIN_GROUP_WORK = 1 << 17
 #: The same for networks with a layer of more than :data:`LOOP_LAYER_MAX` weights, whose
-#: parts call BLAS: measured, batches of 32 split in two on digits (64-128-10) trained
+#: groups call BLAS: measured, batches of 32 split in two on digits (64-128-10) trained
 #: 5-15% slower than in one thread, batches of 200 on a 54-100-7 table 1.6x faster.
-MIN_BLAS_PART_WORK = 1 << 19
-#: Largest layer (fan_in * fan_out) whose parts of a split batch run as plain loops.
+MIN_BLAS_GROUP_WORK = 1 << 19
+#: Fewest samples in a group of such a network: each group writes a whole gradient, which
+#: for a large network costs as much memory traffic as the products of a few samples.
+MIN_BLAS_GROUP_SAMPLES = 64
+#: Largest layer (fan_in * fan_out) whose groups run as plain loops.
 LOOP_LAYER_MAX = 64 * 64
 
 
@@ -140,9 +144,9 @@ class EpochRunner:
                 self.batch,
                 self.shuffle, self.rng_state, self.order, optimizer_code, dt(lr), dt(momentum),
                 nesterov, dt(beta_1), dt(beta_2), dt(epsilon), dt(l1), dt(l2),
-                self.penalty_per_batch, work["slot_grads"], work["part_grads"], state.velocity,
+                self.penalty_per_batch, work["group_grads"], work["part_grads"], state.velocity,
                 state.second_moment, state.step_count, work["acts"], work["deltas"],
-                work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
+                work["y_buffer"], work["scratch"], work["group_losses"], work["min_group"],
                 self.backup, losses, self.dropout, self.dropout_key,
             )
 
@@ -405,12 +409,13 @@ class MLP:
     def _workspace(self, batch, parallel=True, sparse=False):
         """Work buffers for batches of up to ``batch`` samples (allocated once per call).
 
-        With several Numba threads and a batch worth at least two parts, the batch is split
-        across ``n_slots`` threads, each handing its large products to a BLAS held to one
-        thread. Otherwise (or with ``parallel=False``, as for inference) one slot works
-        through it in chunks of up to :data:`CHUNK_SAMPLES` and large products use BLAS and
-        its threads. For ``sparse`` input the first layer reads the data's rows directly,
-        so the buffers keep no room for the input layer.
+        A batch is split into groups whose number depends only on the batch size and the
+        network (:func:`fastmlp._kernels.network.group_count`), each worked through in
+        chunks of up to :data:`CHUNK_SAMPLES`; with several Numba threads (and not
+        ``parallel=False``, as for inference) the groups are spread over ``n_slots``
+        threads. Every large product goes to a BLAS held to one thread, so the result is
+        the same bits whatever the thread count. For ``sparse`` input the first layer
+        reads the data's rows directly, so the buffers keep no room for the input layer.
 
         Splitting the batch beats BLAS's own threads at the batch sizes people train with:
         measured on 2 cores with scikit-learn's default settings (batches of 200, 100
@@ -418,13 +423,13 @@ class MLP:
         split by BLAS, whose threads wait for each other on every small product.
         """
         products = self._sizes[:-1] * self._sizes[1:]
-        min_work = MIN_PART_WORK if products.max() <= LOOP_LAYER_MAX else MIN_BLAS_PART_WORK
-        min_part = -(-min_work // int(products.sum()))  # samples, rounded up
-        n_threads = launch_threads()
-        if parallel and n_threads > 1 and batch >= 2 * min_part:
-            n_slots = n_threads
+        if products.max() <= LOOP_LAYER_MAX:
+            min_group = -(-MIN_GROUP_WORK // int(products.sum()))  # samples, rounded up
         else:
-            n_slots = 1
+            min_group = max(-(-MIN_BLAS_GROUP_WORK // int(products.sum())),
+                            MIN_BLAS_GROUP_SAMPLES)
+        n_groups = network.group_count.py_func(batch, min_group)
+        n_slots = min(launch_threads(), n_groups) if parallel else 1
         capacity = min(batch, CHUNK_SAMPLES)
         widths = self._sizes.copy()
         if sparse:
@@ -438,10 +443,10 @@ class MLP:
             "deltas": np.empty((n_slots, total), dtype=self.dtype),
             "y_buffer": np.empty((n_slots, self.n_outputs * capacity), dtype=self.dtype),
             "scratch": np.empty((n_slots, 5, capacity), dtype=self.dtype),
-            "slot_grads": np.zeros((n_slots, n_params), dtype=self.dtype),
+            "group_grads": np.zeros((n_groups, n_params), dtype=self.dtype),
             "part_grads": np.zeros((n_slots, n_params), dtype=self.dtype),
-            "slot_losses": np.zeros(n_slots),
-            "min_part": min_part,
+            "group_losses": np.zeros(n_groups),
+            "min_group": min_group,
             "threaded": n_slots > 1,
         }
 
@@ -450,7 +455,7 @@ class MLP:
         """Summed (weighted) loss over all rows of X/Y.
 
         With a gradient, the mean-loss gradient (weighted mean with ``sample_weight``)
-        lands in ``work["slot_grads"][0]``. ``dropout`` (rates per hidden layer) and
+        lands in ``work["group_grads"][0]``. ``dropout`` (rates per hidden layer) and
         ``dropout_key`` evaluate the network under the masks that training draws for a
         batch of these rows with that key (the rows' positions are their batch positions).
         """
@@ -469,9 +474,9 @@ class MLP:
                 self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
                 self._activation_codes, self._head, X, X_sparse, Y, sample_weight,
                 np.empty(0, dtype=np.int64), 0, n_samples, self.dtype(1.0 / total_weight),
-                with_gradient, work["slot_grads"], work["part_grads"], work["acts"],
-                work["deltas"], work["y_buffer"], work["scratch"], work["slot_losses"],
-                work["min_part"], False, rates, np.array([dropout_key], dtype=np.uint64),
+                with_gradient, work["group_grads"], work["part_grads"], work["acts"],
+                work["deltas"], work["y_buffer"], work["scratch"], work["group_losses"],
+                work["min_group"], False, rates, np.array([dropout_key], dtype=np.uint64),
             ))
 
     # ----------------------------------------------------------------- objective
@@ -515,7 +520,7 @@ class MLP:
         work = self._workspace(X.shape[0], sparse=check.is_sparse(X))
         total_weight = float(weights.sum()) if weights.size else X.shape[0]
         mean_loss = self._summed_loss(X, Y, work, with_gradient, weights) / total_weight
-        grad = work["slot_grads"][0]
+        grad = work["group_grads"][0]
         penalty = optim.add_penalty(
             self.parameters, grad, self._w_offsets, self._sizes,
             self.dtype(l1), self.dtype(l2),
@@ -731,12 +736,17 @@ class MLP:
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         sparse = check.is_sparse(X)
         work = self._workspace(X.shape[0], parallel=False, sparse=sparse)
+        n_rows = X.shape[0]
         X, X_sparse = kernel_rows(X, self.dtype)
-        network.training_kernels(False, sparse)[2](
-            self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
-            self._activation_codes, self._head, apply_head, X, X_sparse, out,
-            work["acts"][0], work["scratch"][0],
-        )
+        products = self._sizes[:-1] * self._sizes[1:]
+        # Held to one thread only when a chunk's product reaches BLAS (see dense.py).
+        blas = int(products.max()) * min(n_rows, CHUNK_SAMPLES) >= dense.BLAS_MIN_WORK
+        with single_threaded_blas() if blas else nullcontext():
+            network.training_kernels(False, sparse)[2](
+                self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
+                self._activation_codes, self._head, apply_head, X, X_sparse, out,
+                work["acts"][0], work["scratch"][0],
+            )
         return out
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:

@@ -272,8 +272,8 @@ class Playground:
                     self.batch_size, self.learning_rate,
                     kernel.REGULARIZATION_CODES[self.regularization], self.regularization_rate,
                     self._dead, self._accumulated, self._count, self.problem == "classification",
-                    work["slot_grads"], work["part_grads"], work["acts"], work["deltas"],
-                    work["y_buffer"], work["scratch"], work["slot_losses"], work["min_part"],
+                    work["group_grads"], work["part_grads"], work["acts"], work["deltas"],
+                    work["y_buffer"], work["scratch"], work["group_losses"], work["min_group"],
                     inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
                     *outputs, *figures.block(first, count),
                 )

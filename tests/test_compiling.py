@@ -117,7 +117,7 @@ def test_compile_fills_the_cache_so_later_processes_only_load(tmp_path):
         "                                     dtype='float32')\n"
         "    regressor.fit(X, X[:, 0])\n"
         "    big = fastmlp.MLP([2, 2, 1], dtype='float32')\n"
-        "    Xb = rng.normal(size=(2 * big._workspace(1)['min_part'], 2))\n"
+        "    Xb = rng.normal(size=(2 * big._workspace(1)['min_group'], 2))\n"
         "    big.fit(Xb, Xb[:, 0] > 0, epochs=1)\n"
         "print(watch.compiled)\n"
     )

@@ -1,5 +1,5 @@
-"""Batches split across threads: deterministic for a given thread count, and equal (to
-rounding) to the serial computation.
+"""Batches split into groups spread across threads: the same bits as the computation in
+one thread, and as the reference to rounding.
 
 These tests need at least two Numba threads. Numba takes its thread count from
 ``NUMBA_NUM_THREADS`` when it is imported, whatever the number of CPUs, so on a runner
@@ -21,6 +21,7 @@ import pytest
 from problems import make_problem
 
 import fastmlp
+from fastmlp._kernels import network
 
 #: Set in the child process, which must then have the threads it was started with.
 CHILD_MARKER = "FASTMLP_TEST_THREADS_CHILD"
@@ -75,12 +76,25 @@ def ran_in_child_with_threads(request):
     return True
 
 
-def test_batch_is_split_into_parts_per_thread(big_batch, request):
+def test_batch_is_split_into_groups_spread_over_the_threads(big_batch, request):
     if ran_in_child_with_threads(request):
         return
     net, _, _ = big_batch
     work = net._workspace(9000)
-    assert work["slot_grads"].shape[0] == numba.get_num_threads() > 1
+    n_groups = work["group_grads"].shape[0]
+    assert n_groups == network.MAX_GROUPS
+    assert work["part_grads"].shape[0] == min(numba.get_num_threads(), n_groups) > 1
+    assert work["threaded"]
+
+
+@pytest.mark.parametrize("m", [1, 63, 64, 127, 128, 129, 700, 9000, 10**6])
+@pytest.mark.parametrize("min_group", [1, 7, 64, 373])
+def test_group_count_is_a_power_of_two_of_groups_of_min_group_samples(m, min_group):
+    n_groups = network.group_count(m, min_group)
+    assert n_groups & (n_groups - 1) == 0 and 1 <= n_groups <= network.MAX_GROUPS
+    assert n_groups == 1 or m // n_groups >= min_group
+    assert n_groups == network.MAX_GROUPS or m // (2 * n_groups) < min_group
+    assert n_groups == network.group_count.py_func(m, min_group)
 
 
 def test_same_seed_and_thread_count_give_bit_identical_weights(big_batch, request):
@@ -111,10 +125,10 @@ def test_parallel_gradient_equals_reference_and_serial(big_batch, request):
     request.getfixturevalue("serial")
     serial = net.gradients(X, Y, l2=0.01)
     for got, want in zip(parallel[0] + parallel[1], serial[0] + serial[1], strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(got, want)
 
 
-def test_parallel_training_matches_serial_training_to_rounding(big_batch, request):
+def test_parallel_training_gives_the_bits_of_serial_training(big_batch, request):
     if ran_in_child_with_threads(request):
         return
     assert numba.get_num_threads() > 1
@@ -125,13 +139,13 @@ def test_parallel_training_matches_serial_training_to_rounding(big_batch, reques
     request.getfixturevalue("serial")
     net.parameters[...] = start
     net.fit(X, Y, epochs=2, lr=0.1, batch_size=3000, shuffle=False)
-    np.testing.assert_allclose(parallel, net.parameters, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(parallel, net.parameters)
 
 
 def test_dropout_masks_do_not_depend_on_the_split_across_threads(big_batch, request):
     """A mask is a hash of the batch key, the sample's position and the unit: the batch
     split across threads and computed in one thread sees the same masks, so the gradients
-    agree to rounding, and so does training."""
+    and the training are the same bits."""
     if ran_in_child_with_threads(request):
         return
     assert numba.get_num_threads() > 1
@@ -141,7 +155,7 @@ def test_dropout_masks_do_not_depend_on_the_split_across_threads(big_batch, requ
     def masked_gradient():
         work = net._workspace(X.shape[0])
         net._summed_loss(X, Y, work, True, None, rates, 99)
-        return work["threaded"], work["slot_grads"][0].copy()
+        return work["threaded"], work["group_grads"][0].copy()
 
     start, stream = net.parameters.copy(), copy.deepcopy(net._rng)
     threaded, parallel = masked_gradient()
@@ -151,15 +165,18 @@ def test_dropout_masks_do_not_depend_on_the_split_across_threads(big_batch, requ
     net.parameters[...] = start
     one_thread, serial = masked_gradient()
     assert threaded and not one_thread
-    np.testing.assert_allclose(parallel, serial, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(parallel, serial)
     net._rng = stream  # the same shuffles and mask keys again
     net.fit(X, Y, epochs=2, lr=0.1, batch_size=3000, dropout=0.4)
-    np.testing.assert_allclose(parallel_training, net.parameters, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(parallel_training, net.parameters)
 
 
-def test_blas_is_held_to_one_thread_while_threaded_kernels_run():
-    """Threads of our own each call BLAS, so BLAS must not start threads of its own
-    meanwhile; the limit is lifted by the last of concurrent callers, never under another."""
+def test_blas_is_held_to_one_thread_by_kernel_calls_from_any_thread():
+    """A product's bits can depend on BLAS's thread count, so every kernel call holds BLAS
+    to one thread, from whichever thread it is made; the limit is lifted by the last of
+    concurrent callers, never under another."""
+    import threading
+
     import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba calls)
     from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -173,15 +190,25 @@ def test_blas_is_held_to_one_thread_while_threaded_kernels_run():
         before = blas_threads()
         if not before or min(before.values()) < 2:
             pytest.skip(f"BLAS cannot run two threads on this machine: {before}")
-        with parallel_calls(False):
+        for threaded in (False, True):
+            first, second = parallel_calls(threaded), parallel_calls(not threaded)
+            first.__enter__()
+            second.__enter__()
+            assert set(blas_threads().values()) == {1}
+            first.__exit__(None, None, None)
+            assert set(blas_threads().values()) == {1}
+            second.__exit__(None, None, None)
             assert blas_threads() == before
-        first, second = parallel_calls(True), parallel_calls(True)
-        first.__enter__()
-        second.__enter__()
-        assert set(blas_threads().values()) == {1}
-        first.__exit__(None, None, None)
-        assert set(blas_threads().values()) == {1}
-        second.__exit__(None, None, None)
+        seen = []
+
+        def call_from_another_thread():
+            with parallel_calls(False):
+                seen.append(set(blas_threads().values()))
+
+        thread = threading.Thread(target=call_from_another_thread)
+        thread.start()
+        thread.join()
+        assert seen == [{1}]
         assert blas_threads() == before
 
 

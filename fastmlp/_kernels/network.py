@@ -30,9 +30,11 @@ defined here have neither (their arguments are then ignored), and :func:`trainin
 gives the variants that have them, compiled only when a run uses them. So the common
 path compiles and runs exactly as without these options.
 
-A batch is processed in parts of at most ``capacity`` samples, spread over the slots and
-summed in a fixed order, so memory stays bounded for any batch size and results do not
-depend on thread scheduling.
+A batch is split into a fixed number of groups (:func:`group_count`: it depends on the
+batch size and the network, never on the thread count), each computed in parts of at most
+``capacity`` samples by one thread and summed in group order. So memory stays bounded for
+any batch size, and a result does not depend on how many threads computed it, nor on
+which.
 """
 
 import numba
@@ -267,56 +269,82 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
             activations.multiply_by_derivative(activation_codes[layer - 1], z_in, delta_in)
 
 
-@jit_inline
-def part_count(m, capacity, n_slots, min_part):
-    """How many parts a batch of ``m`` samples is split into.
+#: Most groups a batch is split into (see :func:`group_count`).
+MAX_GROUPS = 8
 
-    Enough parts to fit the buffers' ``capacity``, rounded up to a multiple of the slots
-    (threads) worth using, that is those that still get ``min_part`` samples each, so the
-    threads share the work evenly. Depends on nothing else, so a given batch size and
-    thread count always split the same way.
+
+@jit_inline
+def group_count(m, min_group):
+    """How many groups a batch of ``m`` samples is split into.
+
+    The largest power of two, at most :data:`MAX_GROUPS`, that gives every group at least
+    ``min_group`` samples (the fewest worth a thread of their own), or 1: a power of two,
+    so that 2, 4 or 8 threads share the groups evenly. It depends on nothing but ``m``
+    and the network (through ``min_group``): not on the thread count, so neither does
+    any sum over the groups.
     """
-    by_capacity = (m + capacity - 1) // capacity
-    threads = min(n_slots, max(1, m // min_part))
-    return (by_capacity + threads - 1) // threads * threads
+    fits = min(MAX_GROUPS, m // min_group)
+    n_groups = 1
+    while 2 * n_groups <= fits:
+        n_groups *= 2
+    return n_groups
 
 
 @jit_inline
-def slot_loss_and_gradient(
-    first_part, part_step, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
+def sum_groups(n_groups, with_gradient, group_grads, group_losses):
+    """Add the groups' losses and (with ``with_gradient``) gradients in group order, the
+    gradient into ``group_grads[0]``; return the total loss."""
+    total = group_losses[0]
+    grad = group_grads[0]
+    for group in range(1, n_groups):
+        total += group_losses[group]
+        if with_gradient:
+            row = group_grads[group]
+            for i in range(grad.size):
+                grad[i] += row[i]
+    return total
+
+
+@jit_inline
+def group_loss_and_gradient(
+    group, n_groups, theta, w_offsets, a_offsets, sizes, activation_codes,
     head_code, X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, grad,
     part_grad, acts, deltas, y_buffer, scratch, gathered, blas_min_work, dropout_rates,
     dropout_key,
 ):
-    """Summed loss of one slot's parts of a batch, and their gradient.
+    """Summed loss of one group of a batch, and its gradient.
 
-    The batch (``m`` samples from ``start``) is split into ``n_parts`` parts of nearly equal
-    size; this slot computes parts ``first_part, first_part + part_step, ...`` in order,
-    each by a forward pass, the head's loss and delta and a backward pass. The samples are
-    rows ``order[start:start + m]`` of ``X``/``Y``, or rows ``start:start + m`` when
-    ``order`` is empty. With ``with_gradient``, ``grad`` is overwritten with
-    ``scale * sum dL/dtheta`` over the slot's parts (``scale = 1/m``, or ``1 / sum w`` with
-    weights); ``part_grad`` is work space. ``sample_weight`` is empty (every sample counts
-    once) or holds one weight per row of ``X``, multiplying that sample's loss and delta.
-    ``gathered`` says that ``acts[0]`` and ``y_buffer`` already hold the batch (one part).
-    ``acts``, ``deltas``, ``y_buffer``, ``scratch``: this slot's rows of the work buffers.
-    ``dropout_rates``, ``dropout_key``: see the module docstring (positions count from
-    ``start``).
+    The batch (``m`` samples from ``start``) is split into ``n_groups`` groups of nearly
+    equal size (:func:`group_count`); this computes group ``group``, in parts of at most
+    the buffers' capacity, in order, each by a forward pass, the head's loss and delta and
+    a backward pass. The samples are rows ``order[start:start + m]`` of ``X``/``Y``, or rows
+    ``start:start + m`` when ``order`` is empty. With ``with_gradient``, ``grad`` is
+    overwritten with ``scale * sum dL/dtheta`` over the group (``scale = 1/m``, or
+    ``1 / sum w`` with weights); ``part_grad`` is work space. ``sample_weight`` is empty
+    (every sample counts once) or holds one weight per row of ``X``, multiplying that
+    sample's loss and delta. ``gathered`` says that ``acts[0]`` and ``y_buffer`` already
+    hold the batch (one group of one part). ``acts``, ``deltas``, ``y_buffer``,
+    ``scratch``: the calling thread's rows of the work buffers. ``dropout_rates``,
+    ``dropout_key``: see the module docstring (positions count from ``start``).
 
     Returns
     -------
     float
-        The summed (not averaged) loss of the slot's parts, weighted by ``sample_weight``.
+        The summed (not averaged) loss of the group, weighted by ``sample_weight``.
     """
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[n_layers]
     use_order = order.size > 0
     weighted = sample_weight.size > 0
+    capacity = y_buffer.shape[0] // n_outputs
+    group_start = start + group * m // n_groups
+    group_size = start + (group + 1) * m // n_groups - group_start
+    n_parts = (group_size + capacity - 1) // capacity
     total = 0.0
-    for part in range(first_part, n_parts, part_step):
-        part_start = start + part * m // n_parts
-        size = start + (part + 1) * m // n_parts - part_start
-        target = grad if part == first_part else part_grad
+    for part in range(n_parts):
+        part_start = group_start + part * group_size // n_parts
+        size = group_start + (part + 1) * group_size // n_parts - part_start
+        target = grad if part == 0 else part_grad
         y_part = as_matrix(y_buffer, n_outputs, size)
         if not gathered:
             if not SPARSE_INPUT:
@@ -353,7 +381,7 @@ def slot_loss_and_gradient(
         backward(theta, target, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,
                  size, blas_min_work, dropout_rates, dropout_key, part_start - start, X_sparse,
                  order, part_start)
-        if part != first_part:
+        if part > 0:
             for i in range(grad.size):
                 grad[i] += target[i]
     return total
@@ -362,18 +390,20 @@ def slot_loss_and_gradient(
 @jit
 def batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
-    part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
+    X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, group_grads,
+    part_grads, acts, deltas, y_buffer, scratch, group_losses, min_group, gathered,
     dropout_rates, dropout_key,
 ):
     """Summed loss of ``m`` samples and (optionally) their mean-loss gradient, in one thread.
 
     The samples are rows ``order[start:start + m]`` of ``X``/``Y`` (rows ``start:start + m``
-    when ``order`` is empty), processed in parts of at most the buffers' capacity, in order,
-    by :func:`slot_loss_and_gradient`; large products go to BLAS. The work buffers have one
-    slot (first axis). :func:`threaded_batch_loss_and_gradient` takes the same arguments
-    and splits the parts across threads; the Python layer picks one of the two, so a run
-    that never uses a second thread never compiles the threaded one.
+    when ``order`` is empty). They are split into :func:`group_count` groups, computed one
+    after the other by :func:`group_loss_and_gradient` and summed in order
+    (:func:`sum_groups`); large products go to BLAS. The work buffers have one slot (first
+    axis). :func:`threaded_batch_loss_and_gradient` takes the same arguments and spreads the
+    groups over threads; as the groups and the order of their sum are the same, the two
+    give identical bits. The Python layer picks one of them, so a run that never uses a
+    second thread never compiles the threaded one.
 
     Parameters
     ----------
@@ -383,16 +413,18 @@ def batch_loss_and_gradient(
         Empty, or one weight per row of ``X`` multiplying that sample's loss and delta.
     scale : float, in ``theta``'s dtype
         Factor on the summed gradient: ``1/m``, or ``1 / sum w`` over the batch.
-    slot_grads, part_grads : ndarray, shape (n_slots, n_params)
-        Gradient sums and scratch. With ``with_gradient``, ``slot_grads[0]`` receives
-        ``scale * sum_samples w dL/dtheta`` (no penalty).
-    acts, deltas, y_buffer, scratch : per-slot work buffers (first axis: slot); each
+    group_grads : ndarray, shape (n_groups, n_params)
+        One gradient per group, for the largest batch. With ``with_gradient``,
+        ``group_grads[0]`` receives ``scale * sum_samples w dL/dtheta`` (no penalty).
+    part_grads : ndarray, shape (n_slots, n_params)
+        Work space, one row per thread.
+    acts, deltas, y_buffer, scratch : per-thread work buffers (first axis: slot); each
         slot's ``scratch`` has 5 rows (softmax work space, per-sample losses, weights).
-    slot_losses : ndarray, shape (n_slots,), float64 work space.
-    min_part : int
-        Fewest samples worth a thread of their own (see :func:`part_count`).
+    group_losses : ndarray, shape (n_groups,), float64 work space.
+    min_group : int
+        Fewest samples worth a thread of their own (see :func:`group_count`).
     gathered : bool
-        ``acts[0]`` and ``y_buffer[0]`` already hold the whole batch (one part).
+        ``acts[0]`` and ``y_buffer[0]`` already hold the whole batch (one group of one part).
     dropout_rates : ndarray, shape (n_hidden_layers,) (or any, without dropout)
         Each hidden layer's rate, ``theta``'s dtype (read only with :data:`DROPOUT`).
     dropout_key : ndarray of uint64, shape (1,)
@@ -403,72 +435,64 @@ def batch_loss_and_gradient(
     float
         The summed (not averaged) loss, each sample's weighted by ``sample_weight``.
     """
-    capacity = y_buffer.shape[1] // sizes[sizes.shape[0] - 1]
-    n_parts = part_count(m, capacity, 1, min_part)
-    slot_losses[0] = slot_loss_and_gradient(
-        0, 1, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-        X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads[0],
-        part_grads[0], acts[0], deltas[0], y_buffer[0], scratch[0], gathered,
-        dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
-    )
-    return slot_losses[0]
+    n_groups = group_count(m, min_group)
+    for group in range(n_groups):
+        group_losses[group] = group_loss_and_gradient(
+            group, n_groups, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
+            X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient,
+            group_grads[group], part_grads[0], acts[0], deltas[0], y_buffer[0], scratch[0],
+            gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
+        )
+    return sum_groups(n_groups, with_gradient, group_grads, group_losses)
 
 
-#: :func:`slot_loss_and_gradient` compiled as a function of its own, for the threaded
+#: :func:`group_loss_and_gradient` compiled as a function of its own, for the threaded
 #: driver: inlined into a ``prange`` loop (twice) it would make that driver slower to compile.
-threaded_slot_loss_and_gradient = jit_variant(slot_loss_and_gradient,
-                                              "threaded_slot_loss_and_gradient")
+threaded_group_loss_and_gradient = jit_variant(group_loss_and_gradient,
+                                               "threaded_group_loss_and_gradient")
 
 
 @jit_parallel
 def threaded_batch_loss_and_gradient(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, slot_grads,
-    part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part, gathered,
+    X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, group_grads,
+    part_grads, acts, deltas, y_buffer, scratch, group_losses, min_group, gathered,
     dropout_rates, dropout_key,
 ):
-    """:func:`batch_loss_and_gradient` with the batch split across threads.
+    """:func:`batch_loss_and_gradient` with the groups spread over threads.
 
-    The batch is split into :func:`part_count` parts of nearly equal size; each of the
-    ``n_slots`` slots (the first axis of every work buffer) takes parts
-    ``s, s + n_slots, ...`` in a ``prange`` loop, accumulating its loss and gradient in its
-    own buffers; the slots are then summed in order into ``slot_grads[0]``. The split and
-    every sum's order depend only on ``m`` and ``n_slots``: a given thread count gives
-    bit-identical results. Each thread hands its large products to BLAS, which the caller
-    holds to one thread meanwhile (:func:`fastmlp._config.parallel_calls`): BLAS's own
-    threads would oversubscribe the cores. A batch that makes a single part runs in the
-    calling thread, exactly as in :func:`batch_loss_and_gradient`.
+    Each of the ``n_slots`` slots (the first axis of the per-thread buffers) takes groups
+    ``s, s + n_slots, ...`` in a ``prange`` loop, each into its own row of
+    ``group_grads``; the groups are then summed in order, as in the serial driver. So the
+    result does not depend on the thread count or on which thread computed which group.
+    Each thread hands its large products to BLAS, which the caller holds to one thread
+    meanwhile (:func:`fastmlp._config.parallel_calls`). A batch of a single group runs in
+    the calling thread.
     """
-    n_slots = slot_grads.shape[0]
-    capacity = y_buffer.shape[1] // sizes[sizes.shape[0] - 1]
-    n_parts = part_count(m, capacity, n_slots, min_part)
-    used = min(n_slots, n_parts)
-    # Both calls pass the slot as an int64 (not the literal 0, nor prange's unsigned index),
-    # so that they share one compiled signature. The single-slot case calls the compiled
-    # slot function rather than batch_loss_and_gradient, which would bring a second, inlined
-    # copy of it into this driver (measured: 1.8 s more to compile).
-    if used == 1:  # no thread pool for a single slot: its start-up would dominate small batches
-        slot_losses[0] = threaded_slot_loss_and_gradient(
-            np.int64(0), np.int64(1), n_parts, theta, w_offsets, a_offsets, sizes,
-            activation_codes, head_code, X, X_sparse, Y, sample_weight, order, start, m, scale,
-            with_gradient, slot_grads[0], part_grads[0], acts[0], deltas[0], y_buffer[0],
-            scratch[0], gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
-        )
-        return slot_losses[0]
-    for slot in numba.prange(used):
-        slot_losses[slot] = threaded_slot_loss_and_gradient(
-            np.int64(slot), used, n_parts, theta, w_offsets, a_offsets, sizes, activation_codes,
+    n_groups = group_count(m, min_group)
+    used = min(acts.shape[0], n_groups)
+    # Both calls pass the group as an int64 (not prange's unsigned index), so that they
+    # share one compiled signature. The single-group case calls the compiled group
+    # function rather than batch_loss_and_gradient, which would bring a second, inlined
+    # copy of it into this driver.
+    if used == 1:  # no thread pool for a single group: its start-up would dominate
+        group_losses[0] = threaded_group_loss_and_gradient(
+            np.int64(0), n_groups, theta, w_offsets, a_offsets, sizes, activation_codes,
             head_code, X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient,
-            slot_grads[slot], part_grads[slot], acts[slot], deltas[slot], y_buffer[slot],
-            scratch[slot], gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
+            group_grads[0], part_grads[0], acts[0], deltas[0], y_buffer[0], scratch[0],
+            gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
         )
-    total = slot_losses[0]
-    for slot in range(1, used):
-        total += slot_losses[slot]
-        if with_gradient:
-            for i in range(slot_grads.shape[1]):
-                slot_grads[0, i] += slot_grads[slot, i]
-    return total
+        return group_losses[0]
+    for slot in numba.prange(used):
+        for group in range(np.int64(slot), n_groups, used):
+            group_losses[group] = threaded_group_loss_and_gradient(
+                group, n_groups, theta, w_offsets, a_offsets, sizes, activation_codes,
+                head_code, X, X_sparse, Y, sample_weight, order, start, m, scale,
+                with_gradient, group_grads[group], part_grads[slot], acts[slot], deltas[slot],
+                y_buffer[slot], scratch[slot], gathered, dense.BLAS_MIN_WORK, dropout_rates,
+                dropout_key,
+            )
+    return sum_groups(n_groups, with_gradient, group_grads, group_losses)
 
 
 @jit
@@ -519,16 +543,16 @@ def training_kernels(dropout, sparse):
         fwd = jit_variant(forward, f"forward{suffix}", jit_inline, **switches)
         bwd = jit_variant(backward, f"backward{suffix}", jit_inline, **switches)
         steps = {"forward": fwd, "backward": bwd, **switches}
-        slot = jit_variant(slot_loss_and_gradient, f"slot_loss_and_gradient{suffix}",
-                           jit_inline, **steps)
-        threaded_slot = jit_variant(slot_loss_and_gradient,
-                                    f"threaded_slot_loss_and_gradient{suffix}", **steps)
+        group = jit_variant(group_loss_and_gradient, f"group_loss_and_gradient{suffix}",
+                            jit_inline, **steps)
+        threaded_group = jit_variant(group_loss_and_gradient,
+                                     f"threaded_group_loss_and_gradient{suffix}", **steps)
         _VARIANTS[key] = (
             jit_variant(batch_loss_and_gradient, f"batch_loss_and_gradient{suffix}",
-                        slot_loss_and_gradient=slot),
+                        group_loss_and_gradient=group),
             jit_variant(threaded_batch_loss_and_gradient,
                         f"threaded_batch_loss_and_gradient{suffix}", jit_parallel,
-                        threaded_slot_loss_and_gradient=threaded_slot),
+                        threaded_group_loss_and_gradient=threaded_group),
             jit_variant(predict, f"predict{suffix}", forward=fwd, **switches),
         )
     return _VARIANTS[key]

@@ -98,7 +98,7 @@ def playground_epochs(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
     X_train, Y_train, X_test, Y_test, n_epochs, batch_size, lr, reg_code, reg_rate,
     dead, accumulated, count, classification,
-    slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part,
+    group_grads, part_grads, acts, deltas, y_buffer, scratch, group_losses, min_group,
     predict_a_offsets, predict_acts, predict_scratch, out_train, out_test, backup,
     dead_backup, train_losses, test_losses, test_accuracy,
 ):
@@ -118,7 +118,7 @@ def playground_epochs(
         True for dead links (biases never); updated in place.
     accumulated : ndarray, shape (n_params,)
         Gradient sum carried between epochs (and calls); ``count[0]`` its number of points.
-    slot_grads ... min_part :
+    group_grads ... min_group :
         Work buffers of :func:`.network.batch_loss_and_gradient` for ``batch_size``.
     predict_a_offsets, predict_acts, predict_scratch, out_train, out_test :
         Inference buffers (one slot) and outputs for the per-epoch figures.
@@ -146,7 +146,7 @@ def playground_epochs(
                   np.empty(0, dtype=np.int64))
     no_key = np.zeros(1, dtype=np.uint64)
     one = theta.dtype.type(1.0)
-    grad = slot_grads[0]
+    grad = group_grads[0]
     # Run-time bools rather than literals: the batch driver is then compiled for the
     # signature that MLP.fit and MLP.gradients use, and shared with them.
     with_gradient = np.bool_(True)
@@ -159,8 +159,8 @@ def playground_epochs(
             batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
                 X_train, dense_rows, Y_train, no_weights, no_order, start, m, one, with_gradient,
-                slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
-                min_part, gathered, no_dropout, no_key,
+                group_grads, part_grads, acts, deltas, y_buffer, scratch, group_losses,
+                min_group, gathered, no_dropout, no_key,
             )
             for i in range(grad.size):
                 accumulated[i] += grad[i]

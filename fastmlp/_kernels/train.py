@@ -30,8 +30,8 @@ from . import optim
 from .network import (
     batch_loss_and_gradient,
     gather_transposed,
+    group_count,
     layer_view,
-    part_count,
     threaded_batch_loss_and_gradient,
 )
 from .network import training_kernels as network_training_kernels
@@ -91,8 +91,8 @@ def train_epochs(
     theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, X_sparse, Y,
     sample_weight, n_epochs, batch_size, shuffle, rng_state, order,
     optimizer, lr, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2, penalty_per_batch,
-    slot_grads, part_grads, velocity, second_moment, step_count,
-    acts, deltas, y_buffer, scratch, slot_losses, min_part, backup, epoch_losses,
+    group_grads, part_grads, velocity, second_moment, step_count,
+    acts, deltas, y_buffer, scratch, group_losses, min_group, backup, epoch_losses,
     dropout_rates, dropout_key,
 ):
     """Train for up to ``n_epochs`` epochs; see the module docstring.
@@ -115,9 +115,9 @@ def train_epochs(
         Divide ``l1`` and ``l2`` by each batch's size (or weight sum).
     velocity, second_moment, backup : ndarray, shape (n_params,)
         ``velocity``/``second_moment``/``step_count`` carry optimizer state between calls.
-    slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses, min_part :
-        per-slot work buffers and the smallest part worth a thread (see
-        :func:`.network.batch_loss_and_gradient`); the gradient lands in ``slot_grads[0]``.
+    group_grads, part_grads, acts, deltas, y_buffer, scratch, group_losses, min_group :
+        work buffers and the smallest group worth a thread (see
+        :func:`.network.batch_loss_and_gradient`); the gradient lands in ``group_grads[0]``.
     epoch_losses : ndarray, shape (n_epochs,)
         Receives each completed epoch's objective.
     dropout_rates, dropout_key : ndarray
@@ -133,13 +133,13 @@ def train_epochs(
     n_samples = Y.shape[0]
     n_outputs = Y.shape[1]
     capacity = y_buffer.shape[1] // n_outputs
-    grad = slot_grads[0]
+    grad = group_grads[0]
     # A run-time bool rather than the literal True: the batch driver is then compiled for
     # the very signature that MLP.loss and MLP.gradients call it with, and shared.
     with_gradient = np.bool_(True)
-    # One batch in one part that never changes order: gather it once.
+    # One batch of one group in one part that never changes order: gather it once.
     gathered = ((not shuffle) and batch_size >= n_samples and not SPARSE_INPUT
-                and part_count(n_samples, capacity, slot_grads.shape[0], min_part) == 1)
+                and n_samples <= capacity and group_count(n_samples, min_group) == 1)
     if gathered:
         gather_transposed(X, order, 0, n_samples,
                           layer_view(acts[0], a_offsets, sizes, 0, n_samples))
@@ -159,8 +159,8 @@ def train_epochs(
             loss_sum = batch_loss_and_gradient(
                 theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
                 X, X_sparse, Y, sample_weight, order, start, m, theta.dtype.type(1.0 / weight_sum),
-                with_gradient, slot_grads, part_grads, acts, deltas, y_buffer, scratch, slot_losses,
-                min_part, gathered, dropout_rates, dropout_key,
+                with_gradient, group_grads, part_grads, acts, deltas, y_buffer, scratch,
+                group_losses, min_group, gathered, dropout_rates, dropout_key,
             )
             if penalty_per_batch:
                 penalty = optim.add_penalty(theta, grad, w_offsets, sizes,
