@@ -3,7 +3,7 @@
     python bench/compare_revisions.py OLD_TREE NEW_TREE [--rounds 3]
 
 Each round runs one process per tree, alternating, so that both see the same machine
-load; each process times four workloads after a warm-up call (compile time excluded) and
+load; each process times six workloads after a warm-up call (compile time excluded) and
 prints medians. A tree is a directory holding the ``fastmlp`` package (a checkout, or a
 ``git worktree add`` of an older commit). The workloads:
 
@@ -13,7 +13,11 @@ prints medians. A tree is a directory holding the ``fastmlp`` package (a checkou
   (median of 5);
 * ``playground``: the exercise sheet's spiral in the Playground, 500 epochs (median of 7);
 * ``batch32``: ``MLPClassifier(hidden_layer_sizes=(128,), batch_size=32)`` on a
-  20,000 x 64, 10-class table, 3 epochs (median of 3).
+  20,000 x 64, 10-class table, 3 epochs (median of 3);
+* ``full_batch``: ``MLP([10, 32, 1])`` ReLU, full-batch gradient descent on 20,000 rows
+  (batches split across threads), 20 epochs (median of 7);
+* ``mnist_like``: ``MLP([784, 256, 128, 10])`` float32, SGD in batches of 128 on
+  10,000 x 784, one epoch (median of 5): large products, in BLAS.
 """
 
 import argparse
@@ -42,6 +46,10 @@ X, y = make_moons(500, noise=0.2, random_state=42)
 rng = np.random.default_rng(0)
 table_X, table_y = rng.normal(size=(50_000, 54)), rng.integers(0, 7, 50_000)
 digits_X, digits_y = rng.normal(size=(20_000, 64)), rng.integers(0, 10, 20_000)
+wide_X = rng.normal(size=(20_000, 10))
+wide_y = (wide_X[:, 0] > 0).astype(float)
+mnist_X = rng.random((10_000, 784), dtype=np.float32)
+mnist_y = rng.integers(0, 10, 10_000)
 steps = {
     "two_moons": (lambda: fastmlp.MLP([2, 10, 1], activation="tanh", seed=0).fit(
         X[:350], y[:350], epochs=1000, lr=0.5), 15),
@@ -51,6 +59,11 @@ steps = {
     "batch32": (lambda: fastmlp.MLPClassifier(
         hidden_layer_sizes=(128,), batch_size=32, max_iter=3, tol=0, n_iter_no_change=10**6,
         random_state=0).fit(digits_X, digits_y), 3),
+    "full_batch": (lambda: fastmlp.MLP([10, 32, 1], activation="relu", seed=0).fit(
+        wide_X, wide_y, epochs=20, lr=0.1), 7),
+    "mnist_like": (lambda: fastmlp.MLP(
+        [784, 256, 128, 10], activation="relu", loss="cross_entropy", dtype="float32",
+        seed=0).fit(mnist_X, mnist_y, epochs=1, lr=0.01, batch_size=128), 5),
 }
 print(json.dumps({name: median_seconds(step, repeats)
                   for name, (step, repeats) in steps.items()}))
