@@ -89,3 +89,16 @@ def test_a_process_with_other_thread_counts_gives_the_same_bits(setting, referen
     assert child.returncode == 0, child.stderr
     with np.load(out) as saved:
         assert_same_bits(dict(saved), reference)
+
+
+def test_threads_predicting_with_one_shared_model_give_the_bits_of_one_thread():
+    """Serving: many threads call one fitted model at once, with row counts small enough
+    for the loops and large enough for BLAS; each call owns its buffers."""
+    model = fastmlp.MLPClassifier(hidden_layer_sizes=(96,), max_iter=2, random_state=0)
+    model.fit(jobs.TABLE_X, jobs.TABLE_y)
+    row_counts = [1, 7, 100, 3_000] * 4
+    alone = {n: model.predict_proba(jobs.TABLE_X[:n]) for n in row_counts}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        served = list(pool.map(lambda n: model.predict_proba(jobs.TABLE_X[:n]), row_counts))
+    for n, probabilities in zip(row_counts, served, strict=True):
+        assert np.array_equal(probabilities, alone[n])
