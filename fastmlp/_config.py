@@ -283,7 +283,6 @@ class _BlasThreads:
     _AFFIXES = [(prefix, suffix) for prefix in ("", "scipy_") for suffix in ("", "64_", "_64")]
 
     def __init__(self, controller):
-        self.controller = controller
         self.get, self.set = controller.get_num_threads, controller.set_num_threads
         if controller.internal_api == "openblas" and controller.threading_layer != "openmp":
             library = ctypes.CDLL(controller.filepath)
@@ -333,7 +332,8 @@ def single_threaded_blas():
             if _BLAS_LIMIT["users"] == 0:
                 for library, count in zip(_BLAS_LIMIT["libraries"], _BLAS_LIMIT["saved"],
                                           strict=True):
-                    library.set(count)
+                    if count is not None:  # None: a library that does not tell its count
+                        library.set(count)
 
 
 @contextmanager
