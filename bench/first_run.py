@@ -6,8 +6,10 @@ Every entry point runs in a fresh Python process with a new, empty ``NUMBA_CACHE
 (deleted afterwards), so each one's cost on a cold cache is measured alone:
 
 * ``fastmlp demo`` as a whole process, next to scikit-learn's counterpart
-  (``bench/sklearn_moons_script.py``); each is then run a second time, the demo on the
-  cache its first run filled;
+  (``bench/sklearn_moons_script.py``) and JAX's, the compiling peer
+  (``bench/jax_moons_script.py``: the whole training one ``jax.jit`` function; skipped
+  without JAX); each is then run a second time, the demo on the cache its first run
+  filled;
 * ``MLP([2, 10, 1]).fit`` on two moons, in float64 and in float32, followed by the first
   calls of ``loss``, ``gradients`` and ``predict``; ``MLPClassifier.fit`` on the digits and
   its ``predict``; ``Playground("spiral").run(500)``: each call timed twice inside its
@@ -21,6 +23,7 @@ puts that table into ``docs/benchmarks/results.md``).
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -38,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 CHILD = BENCH / "first_run_child.py"
 SKLEARN_SCRIPT = BENCH / "sklearn_moons_script.py"
+JAX_SCRIPT = BENCH / "jax_moons_script.py"
 COMMAND = "python bench/first_run.py"
 TIMEOUT_SECONDS = 1800
 
@@ -185,6 +189,9 @@ def measure_once(out_dir):
         process_row("demo", "`fastmlp demo`, whole process", demo),
         process_row("sklearn", "scikit-learn script, whole process", script),
     ]
+    if importlib.util.find_spec("jax") is not None:
+        rows.append(process_row("jax", "JAX script, whole process",
+                                [sys.executable, str(JAX_SCRIPT), str(out_dir / "jax.png")]))
     for entry in CHILD_ENTRIES:
         rows.extend(child_rows(entry))
     rows.append(process_row("help", "`fastmlp --help`, whole process",
@@ -237,8 +244,11 @@ def machine():
     blas = [{field: library.get(field) for field in ("internal_api", "architecture", "version")}
             for library in threadpool_info() if library.get("user_api") == "blas"]
     versions = {"python": platform.python_version()}
-    for package in ("numpy", "numba", "llvmlite", "scikit-learn"):
-        versions[package] = metadata.version(package)
+    for package in ("numpy", "numba", "llvmlite", "scikit-learn", "jax", "jaxlib"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
     return {
         "date": date.today().isoformat(),
         "commit": commit(),
@@ -338,12 +348,16 @@ def markdown_table(results):
     for row in results["rows"]:
         lines.append(f"| {row['label']} | {format_seconds(row['first'])} | "
                      f"{format_seconds(row['second'])} | {format_seconds(row.get('process'))} |")
-        if row["key"] == "sklearn" and "demo" in by_key:
+        if row["key"] in PEERS and "demo" in by_key:
             demo = by_key["demo"]
-            lines.append(f"| ratio `fastmlp demo` ÷ scikit-learn script | "
+            lines.append(f"| ratio `fastmlp demo` ÷ {PEERS[row['key']]} | "
                          f"{demo['first'] / row['first']:.2f}× | "
                          f"{demo['second'] / row['second']:.2f}× | |")
     return lines
+
+
+#: The rows the demo is compared with, and their names in the ratio lines.
+PEERS = {"sklearn": "scikit-learn script", "jax": "JAX script"}
 
 
 def describe_machine(description):

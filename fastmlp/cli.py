@@ -186,7 +186,7 @@ def _demo(args: argparse.Namespace) -> int:
     from .model import DivergenceError
 
     try:
-        with CompileWatch(on_first_compile=lambda: _announce_compiling("inference",
+        with CompileWatch(on_first_compile=lambda: _announce_compiling("two-moons network",
                                                                       args.dtype)) as watch:
             result = run_demo(
                 epochs=args.epochs, lr=args.lr, hidden=args.hidden,
@@ -252,7 +252,7 @@ def _serve(args: argparse.Namespace) -> int:
     from .compiling import CompileWatch
 
     start = time.perf_counter()
-    with CompileWatch(on_first_compile=lambda: _announce_compiling("inference")) as watch:
+    with CompileWatch(on_first_compile=lambda: _announce_compiling("Playground network")) as watch:
         live.warm_up()
     _join_background()
     print(_kernel_report(watch, time.perf_counter() - start))
@@ -291,7 +291,7 @@ def _playground(args: argparse.Namespace) -> int:
     from .compiling import CompileWatch
 
     start = time.perf_counter()
-    with CompileWatch(on_first_compile=lambda: _announce_compiling("inference")) as watch:
+    with CompileWatch(on_first_compile=lambda: _announce_compiling("Playground network")) as watch:
         warm_up = Playground(seed=0, **settings).run(1)  # loads (or first compiles) them
         warm_up.predict(np.zeros((1, 2)))
     _join_background()
@@ -393,10 +393,12 @@ def _add_compile_parser(commands) -> None:
         "compile",
         help="compile every kernel now, so that later runs start at once",
         description="Compile fastmlp's kernels for this machine into Numba's disk cache "
-        "(NUMBA_CACHE_DIR if set): training, inference, the Playground and, with more "
-        "than one Numba thread, their threaded variants, for each dtype, in one process "
-        "per core. Kernels already in the cache are only loaded. Run it once in a Docker "
-        "image, a CI job or a classroom machine.",
+        "(NUMBA_CACHE_DIR if set): the loops (training, inference, the Playground and, "
+        "with more than one Numba thread, the threaded batch driver) and every step "
+        "kernel (each product, activation, head, optimizer, sparse input, dropout), for "
+        "each dtype, in one process per core. Afterwards no call compiles anything. "
+        "Kernels already in the cache are only loaded. Run it once in a Docker image, a "
+        "CI job or a classroom machine.",
     )
     compile_parser.add_argument("--dtype", choices=("float64", "float32"), action="append",
                                 default=None,

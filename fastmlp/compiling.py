@@ -2,9 +2,9 @@
 
 Numba compiles each kernel the first time it is called on a machine, then keeps the
 machine code in its disk cache, from which every later process loads it in a fraction of
-a second. :func:`compile` (also the command ``fastmlp compile``) does that first call for
-every path a user may take, on tiny data, in several processes at once, so that a Docker
-image, a CI job or a classroom can fill the cache once, up front.
+a second. :func:`compile` (also the command ``fastmlp compile``) compiles every loop and
+every step kernel (see :mod:`fastmlp._kernels.calls`), in several processes at once, so
+that a Docker image, a CI job or a classroom can fill the cache once, up front.
 
 :class:`CompileWatch` reports whether a block of code compiled kernels or loaded them;
 the command line uses it to say "compiling ..." before it waits, and what happened after.
@@ -100,9 +100,11 @@ def _tiny_problem(n_samples: int, n_features: int, seed: int = 0):
     return X, (X[:, 0] > 0).astype(np.int64)
 
 
-def _training(dtype: str) -> None:
-    """``MLP.fit`` in one thread, ``loss`` and ``gradients``: every head, activation and
-    optimizer runs the same compiled loop (they are chosen at run time)."""
+def _loops(dtype: str) -> None:
+    """The loops in one thread: ``MLP.fit`` (the training loop), ``loss`` and
+    ``gradients`` (the batch driver, also behind L-BFGS and the validation scores, and
+    the penalty) and ``predict`` (inference). Every head, activation, optimizer, sparse
+    input and dropout runs these same loops: they differ only in the steps."""
     from .model import MLP
 
     X, y = _tiny_problem(40, 3)
@@ -110,17 +112,10 @@ def _training(dtype: str) -> None:
     net.fit(X, y, epochs=2, lr=0.1, batch_size=16)
     net.loss(X, y, l2=0.1)
     net.gradients(X, y)
+    net.predict_proba(X)
 
 
-def _inference(dtype: str) -> None:
-    """``predict``, ``predict_proba``, ``decision_function``."""
-    from .model import MLP
-
-    X, _ = _tiny_problem(10, 3)
-    MLP([3, 4, 1], dtype=dtype).predict_proba(X)
-
-
-def _threaded_training(dtype: str) -> None:
+def _threaded_loops(dtype: str) -> None:
     """``fit``, ``loss`` and ``gradients`` with batches large enough to split across
     threads (small layers, many samples)."""
     from .model import MLP
@@ -131,27 +126,59 @@ def _threaded_training(dtype: str) -> None:
     net.gradients(X, y)
 
 
-def _dropout_training(dtype: str) -> None:
-    """``fit`` with dropout (its own compiled variant of the training loop)."""
-    from .model import MLP
+def _two_moons(dtype: str) -> None:
+    """What ``fastmlp demo`` needs besides the loops, compiled in another process while
+    the demo compiles the loops: the steps of the two-moons experiment's network and its
+    update, and inference on a picture's worth of points (products in BLAS)."""
+    from ._kernels import calls, optim
+    from .model import CHUNK_SAMPLES, MLP
 
-    X, y = _tiny_problem(40, 3)
-    MLP([3, 4, 1], dtype=dtype).fit(X, y, epochs=1, lr=0.1, batch_size=16, dropout=0.5)
+    net = MLP([2, 10, 1], dtype=dtype)
+    net._layout(350)
+    calls.address(optim.sgd_step, calls.OPTIMIZER_STEP, net.dtype)
+    net.predict_proba(np.zeros((CHUNK_SAMPLES, 2)))
 
 
-def _sparse_training(dtype: str) -> None:
-    """``fit``, ``gradients`` and ``predict`` on a scipy sparse matrix (their own compiled
-    variants, which read the rows' nonzeros)."""
-    import scipy.sparse
+def _playground_network(dtype: str) -> None:
+    """What ``fastmlp playground`` needs besides the loops, compiled in another process
+    while it compiles them: the steps of the Playground's default network."""
+    from .playground import Playground
 
-    from .model import MLP
+    playground = Playground()
+    playground.network._layout(playground.X_train.shape[0])
 
-    X, y = _tiny_problem(40, 3)
-    X = scipy.sparse.csr_matrix(X * (X > 0))
-    net = MLP([3, 4, 1], dtype=dtype)
-    net.fit(X, y, epochs=1, lr=0.1, batch_size=16)
-    net.gradients(X, y)
-    net.predict(X)
+
+def step_kernels():
+    """Every step kernel the loops may call, as ``(kernel, kind)`` pairs, read from the
+    kernels' own tables: the products (loops and BLAS), each activation's forward map and
+    derivative, each head's loss and output, the optional steps (sparse input, dropout)
+    and each optimizer's update."""
+    from ._kernels import activations, calls, heads, network, optim
+
+    for _, _, kind, loops, in_blas in network.PRODUCT_STEPS:
+        yield loops, kind
+        yield in_blas, kind
+    for forward_map, derivative in activations.STEPS.values():
+        if forward_map is not None:
+            yield forward_map, calls.ACTIVATE
+            yield derivative, calls.DERIVATIVE
+    for loss, output in heads.STEPS.values():
+        yield loss, calls.LOSS_AND_DELTA
+        if output is not None:
+            yield output, calls.APPLY_OUTPUT
+    for option in network.OPTIONAL_STEPS.values():
+        for _, kind, kernel in option:
+            yield kernel, kind
+    for update in optim.UPDATES:
+        yield update, calls.OPTIMIZER_STEP
+
+
+def _steps(dtype: str) -> None:
+    """Every step kernel (:func:`step_kernels`)."""
+    from ._kernels import calls
+
+    for kernel, kind in step_kernels():
+        calls.address(kernel, kind, dtype)
 
 
 def _playground(dtype: str) -> None:
@@ -159,13 +186,6 @@ def _playground(dtype: str) -> None:
     from .playground import Playground
 
     Playground("circle", hidden=(2,), seed=0).run(1)
-
-
-def _threaded_playground(dtype: str) -> None:
-    """``Playground.run`` with a batch size that splits batches across threads."""
-    from .playground import Playground
-
-    Playground("circle", hidden=(), batch_size=10**6, seed=0).run(1)
 
 
 @dataclass(frozen=True)
@@ -177,13 +197,12 @@ class _Path:
 
 
 PATHS = (
-    _Path("training", _training, ("float64", "float32")),
-    _Path("inference", _inference, ("float64", "float32")),
-    _Path("dropout training", _dropout_training, ("float64", "float32")),
-    _Path("sparse training", _sparse_training, ("float64", "float32")),
+    _Path("loops", _loops, ("float64", "float32")),
+    _Path("steps", _steps, ("float64", "float32")),
+    _Path("two-moons network", _two_moons, ("float64", "float32")),
+    _Path("Playground network", _playground_network, ("float64",)),
     _Path("Playground", _playground, ("float64",)),
-    _Path("threaded training", _threaded_training, ("float64", "float32"), True),
-    _Path("threaded Playground", _threaded_playground, ("float64",), True),
+    _Path("threaded loops", _threaded_loops, ("float64", "float32"), True),
 )
 
 
@@ -224,10 +243,11 @@ def compile(dtypes: Sequence[str] = ("float64", "float32"), processes: int | Non
             progress: bool = True) -> list[dict]:
     """Compile (or load) every kernel a user may need, so that later calls start at once.
 
-    Each path (training, inference, the Playground, and the threaded variants when Numba
-    has more than one thread) runs once per dtype on tiny data in a separate process;
-    the processes fill the same disk cache (``NUMBA_CACHE_DIR`` if set, else Numba's
-    default). Kernels already in the cache are only loaded.
+    Each path of :data:`PATHS` (the loops, run once on tiny data; every step kernel of
+    the kernels' tables; the threaded batch driver when Numba has more than one thread)
+    runs once per dtype in a separate process; the processes fill the same disk cache
+    (``NUMBA_CACHE_DIR`` if set, else Numba's default). Afterwards no call through the
+    public API compiles anything. Kernels already in the cache are only loaded.
 
     Parameters
     ----------

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
 from ._config import launch_threads, parallel_calls, single_threaded_blas
 from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
-from ._kernels import dense, network, optim, train
+from ._kernels import calls, dense, network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
 from ._kernels.heads import (
     CANONICAL_OUTPUT,
@@ -53,11 +54,35 @@ class DivergenceError(FloatingPointError):
 
 
 def kernel_rows(X, dtype):
-    """``(X, X_sparse)`` as the kernels take them: a dense array and three empty arrays,
-    or an empty placeholder and the CSR arrays of :class:`~fastmlp._validation.SparseRows`."""
+    """Validated rows as the kernels take them, ``(X, data, indices, indptr)``: a dense
+    array and three empty arrays, or an empty placeholder and the CSR arrays of
+    :class:`~fastmlp._validation.SparseRows` (see :mod:`fastmlp._kernels.network`)."""
     if isinstance(X, check.SparseRows):
-        return np.empty((0, 0), dtype=dtype), X.kernel_rows()
-    return X, (np.empty(0, dtype=dtype), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        return (np.empty((0, 0), dtype=dtype), *map(writable, X.kernel_rows()))
+    return (writable(X), np.empty(0, dtype=dtype), np.empty(0, dtype=np.int64),
+            np.empty(0, dtype=np.int64))
+
+
+def batch_driver(work, dtype) -> int:
+    """The native address of the batch driver for ``work`` (threaded when its buffers have
+    several slots), which the compiled loops call (:mod:`fastmlp._kernels.calls`)."""
+    driver = (network.threaded_batch_loss_and_gradient if work["threaded"]
+              else network.batch_loss_and_gradient)
+    return calls.address(driver, calls.BATCH_LOSS_AND_GRADIENT, dtype)
+
+
+def writable(array):
+    """``array``, or a copy when it is read-only: Numba compiles a kernel anew for a
+    read-only array type, so every kernel is compiled for writable arrays only (and
+    ``fastmlp compile`` covers every call). The kernels never write to the rows."""
+    return array if array.flags.writeable else array.copy()
+
+
+def kernel_work(work):
+    """The work buffers of :meth:`MLP._workspace` as the batch kernels take them."""
+    return tuple(work[key] for key in ("a_offsets", "acts", "deltas", "y_buffer", "scratch",
+                                       "group_grads", "part_grads", "group_losses",
+                                       "min_group"))
 
 
 class OptimizerState:
@@ -109,7 +134,11 @@ class EpochRunner:
                  optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
                  penalty_per_batch, dropout=None):
         self.net = net
-        self.data = (X, Y, sample_weight)
+        if not net.parameters.flags.writeable:  # e.g. unpickled from a read-only memory map
+            net.parameters = net.parameters.copy()
+        self.rows = kernel_rows(X, net.dtype)
+        self.targets = (writable(Y), writable(sample_weight))
+        self.sparse = check.is_sparse(X)
         self.batch = batch
         self.shuffle = shuffle
         self.rng_state = rng_state
@@ -132,23 +161,39 @@ class EpochRunner:
         """
         net, work, state = self.net, self.work, self.state
         dt = net.dtype
-        X, Y, sample_weight = self.data
-        train_epochs = train.training_kernels(work["threaded"], self.dropout.size > 0,
-                                              check.is_sparse(X))
-        X, X_sparse = kernel_rows(X, net.dtype)
         optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 = self.settings
+        driver = batch_driver(work, dt)
+        update = optim.update_step(optimizer_code, dt(momentum), nesterov)
+
+        def arguments(layout, update_address):
+            optimizer = (update_address, dt(lr), dt(momentum), dt(beta_1), dt(beta_2),
+                         dt(epsilon), dt(l1), dt(l2), self.penalty_per_batch)
+            return (net.parameters, layout, self.rows, self.targets, kernel_work(work), driver,
+                    self.order, n_epochs, self.batch, self.shuffle, self.rng_state, optimizer,
+                    (state.velocity, state.second_moment, state.step_count),
+                    (self.dropout, self.dropout_key), self.backup, losses)
+
+        compile_loop(train.train_epochs, arguments(net._placeholder_layout(), 0))
+        update_address = calls.address(update, calls.OPTIMIZER_STEP, dt)
+        layout = net._layout(work["capacity"], self.sparse, self.dropout.size > 0)
         with parallel_calls(work["threaded"]):
-            return train_epochs(
-                net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
-                net._activation_codes, net._head, X, X_sparse, Y, sample_weight, n_epochs,
-                self.batch,
-                self.shuffle, self.rng_state, self.order, optimizer_code, dt(lr), dt(momentum),
-                nesterov, dt(beta_1), dt(beta_2), dt(epsilon), dt(l1), dt(l2),
-                self.penalty_per_batch, work["group_grads"], work["part_grads"], state.velocity,
-                state.second_moment, state.step_count, work["acts"], work["deltas"],
-                work["y_buffer"], work["scratch"], work["group_losses"], work["min_group"],
-                self.backup, losses, self.dropout, self.dropout_key,
-            )
+            return train.train_epochs(*arguments(layout, update_address))
+
+
+def compile_loop(loop, arguments) -> None:
+    """Compile (or load) ``loop`` for ``arguments`` before the steps it will call exist.
+
+    The types of a loop's arguments do not depend on the steps' addresses, so a placeholder
+    layout will do. When another process compiles the steps meanwhile (``fastmlp demo``
+    and ``fastmlp playground`` start one), this one then loads them from the disk cache.
+    """
+    key = (loop, arguments[0].dtype)
+    if key not in _LOOP_READY:
+        loop.compile(tuple(map(numba.typeof, arguments)))
+        _LOOP_READY.add(key)
+
+
+_LOOP_READY: set = set()
 
 
 def dropout_rates(dropout, n_hidden: int) -> np.ndarray:
@@ -406,6 +451,21 @@ class MLP:
             )
         return targets
 
+    def _placeholder_layout(self):
+        """A layout of :meth:`_layout`'s types with no steps (for :func:`compile_loop`)."""
+        return self._w_offsets, self._sizes, np.zeros(0, dtype=np.int64)
+
+    def _layout(self, capacity, sparse=False, dropout=False, training=True):
+        """The network as the kernels take it, ``(w_offsets, sizes, steps)``, for work
+        buffers of ``capacity`` samples (see :mod:`fastmlp._kernels.network`): the steps
+        it needs (for inference only, without ``training``) are compiled (or loaded from
+        the disk cache) on first use."""
+        products = self._sizes[:-1] * self._sizes[1:]
+        blas = int(products.max()) * capacity >= dense.BLAS_MIN_WORK
+        steps = network.network_steps(self.dtype, self._activation_codes, self._head, blas,
+                                      sparse, dropout, training)
+        return self._w_offsets, self._sizes, steps
+
     def _workspace(self, batch, parallel=True, sparse=False):
         """Work buffers for batches of up to ``batch`` samples (allocated once per call).
 
@@ -448,6 +508,7 @@ class MLP:
             "group_losses": np.zeros(n_groups),
             "min_group": min_group,
             "threaded": n_slots > 1,
+            "capacity": capacity,
         }
 
     def _summed_loss(self, X, Y, work, with_gradient=False, sample_weight=None,
@@ -464,19 +525,17 @@ class MLP:
         rates = (np.empty(0, dtype=self.dtype) if dropout is None
                  else np.ascontiguousarray(dropout, dtype=self.dtype))
         total_weight = sample_weight.sum() if sample_weight.size else X.shape[0]
-        serial, threaded, _ = network.training_kernels(dropout is not None and len(dropout) > 0,
-                                                       check.is_sparse(X))
-        driver = threaded if work["threaded"] else serial
+        driver = (network.threaded_batch_loss_and_gradient if work["threaded"]
+                  else network.batch_loss_and_gradient)
         n_samples = X.shape[0]
-        X, X_sparse = kernel_rows(X, self.dtype)
+        layout = self._layout(work["capacity"], check.is_sparse(X), rates.size > 0)
         with parallel_calls(work["threaded"]):
             return float(driver(
-                self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
-                self._activation_codes, self._head, X, X_sparse, Y, sample_weight,
+                writable(self.parameters), layout, kernel_rows(X, self.dtype),
+                (writable(Y), writable(sample_weight)),
                 np.empty(0, dtype=np.int64), 0, n_samples, self.dtype(1.0 / total_weight),
-                with_gradient, work["group_grads"], work["part_grads"], work["acts"],
-                work["deltas"], work["y_buffer"], work["scratch"], work["group_losses"],
-                work["min_group"], False, rates, np.array([dropout_key], dtype=np.uint64),
+                with_gradient, kernel_work(work), False,
+                (rates, np.array([dropout_key], dtype=np.uint64)),
             ))
 
     # ----------------------------------------------------------------- objective
@@ -522,7 +581,7 @@ class MLP:
         mean_loss = self._summed_loss(X, Y, work, with_gradient, weights) / total_weight
         grad = work["group_grads"][0]
         penalty = optim.add_penalty(
-            self.parameters, grad, self._w_offsets, self._sizes,
+            writable(self.parameters), grad, self._w_offsets, self._sizes,
             self.dtype(l1), self.dtype(l2),
         )
         return mean_loss + float(penalty), grad
@@ -736,17 +795,13 @@ class MLP:
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         sparse = check.is_sparse(X)
         work = self._workspace(X.shape[0], parallel=False, sparse=sparse)
-        n_rows = X.shape[0]
-        X, X_sparse = kernel_rows(X, self.dtype)
-        products = self._sizes[:-1] * self._sizes[1:]
+        layout = self._layout(work["capacity"], sparse, training=False)
         # Held to one thread only when a chunk's product reaches BLAS (see dense.py).
-        blas = int(products.max()) * min(n_rows, CHUNK_SAMPLES) >= dense.BLAS_MIN_WORK
+        blas = layout[2][network.BLAS_PRODUCT] != layout[2][network.PRODUCT]
         with single_threaded_blas() if blas else nullcontext():
-            network.training_kernels(False, sparse)[2](
-                self.parameters, self._w_offsets, work["a_offsets"], self._sizes,
-                self._activation_codes, self._head, apply_head, X, X_sparse, out,
-                work["acts"][0], work["scratch"][0],
-            )
+            network.predict(writable(self.parameters), layout, work["a_offsets"],
+                            kernel_rows(X, self.dtype), apply_head, out, work["acts"][0],
+                            work["scratch"][0])
         return out
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:

@@ -35,7 +35,7 @@ from ._kernels import playground as kernel
 from ._names import PLAYGROUND_ACTIVATIONS
 from .datasets import DATASETS, make_playground, playground_split, problem_of
 from .features import ALL_FEATURES, feature_names, playground_features
-from .model import MLP
+from .model import MLP, batch_driver, compile_loop, kernel_work
 
 #: Hidden activations the Playground offers.
 ACTIVATIONS = PLAYGROUND_ACTIVATIONS
@@ -261,22 +261,26 @@ class Playground:
         outputs = (np.empty((X_train.shape[0], 1)), np.empty((X_test.shape[0], 1)),
                    np.empty_like(net.parameters), np.empty_like(self._dead))
         weights_finite = [True]
-        epochs_kernel = (kernel.threaded_playground_epochs if work["threaded"]
-                         else kernel.playground_epochs)
+
+        driver = batch_driver(work, net.dtype)
+        rule = (self.learning_rate, kernel.REGULARIZATION_CODES[self.regularization],
+                self.regularization_rate, self.problem == "classification")
+        memory = (self._dead, self._accumulated, self._count)
+        predicting = (inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
+                      *outputs[:2])
+
+        def arguments(layout, first, count):
+            return (net.parameters, layout, (X_train, Y_train), (X_test, Y_test), rule, memory,
+                    kernel_work(work), driver, predicting, outputs[2:], count, self.batch_size,
+                    tuple(figures.block(first, count)))
+
+        compile_loop(kernel.playground_epochs, arguments(net._placeholder_layout(), 0, 0))
+        layout = net._layout(max(work["capacity"], inference["capacity"]))
 
         def run(first, count):
             with parallel_calls(work["threaded"]):
-                done, diverged, weights_finite[0] = epochs_kernel(
-                    net.parameters, net._w_offsets, work["a_offsets"], net._sizes,
-                    net._activation_codes, net._head, X_train, Y_train, X_test, Y_test, count,
-                    self.batch_size, self.learning_rate,
-                    kernel.REGULARIZATION_CODES[self.regularization], self.regularization_rate,
-                    self._dead, self._accumulated, self._count, self.problem == "classification",
-                    work["group_grads"], work["part_grads"], work["acts"], work["deltas"],
-                    work["y_buffer"], work["scratch"], work["group_losses"], work["min_group"],
-                    inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
-                    *outputs, *figures.block(first, count),
-                )
+                done, diverged, weights_finite[0] = kernel.playground_epochs(
+                    *arguments(layout, first, count))
             return done, diverged
 
         completed, diverged = run_in_calls(run, epochs, interrupt)

@@ -10,7 +10,7 @@ import pytest
 
 import fastmlp
 from fastmlp import _config
-from fastmlp._kernels import train
+from fastmlp._kernels import network
 from fastmlp.compiling import COMPILING_MESSAGE, CompileWatch
 
 
@@ -43,7 +43,7 @@ def test_compile_watch_counts_compilations_and_announces_the_first_before_it_sta
 
 FIRST_USES = """
 import json, numpy as np, fastmlp
-from fastmlp._kernels import network, train, playground
+from fastmlp._kernels import network
 from fastmlp.compiling import CompileWatch
 X = np.random.default_rng(0).normal(size=(200, 3)); y = (X[:, 0] > 0) * 1.0
 import scipy.sparse
@@ -66,9 +66,7 @@ for name, step in steps.items():
     with CompileWatch() as watch:
         step()
     compiled[name] = watch.names
-threaded = (network.threaded_batch_loss_and_gradient, train.threaded_train_epochs,
-            playground.threaded_playground_epochs)
-compiled["threaded"] = sum(len(kernel.signatures) for kernel in threaded)
+compiled["threaded"] = len(network.threaded_batch_loss_and_gradient.signatures)
 print(json.dumps(compiled))
 """
 
@@ -82,18 +80,25 @@ def test_each_path_compiles_only_its_own_loop_and_single_threads_compile_no_thre
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     compiled = json.loads(result.stdout)
-    # Dropout and sparse input have variants of their own, compiled on first use only.
-    assert compiled == {"fit": ["train_epochs"], "loss": [], "gradients": [],
-                        "predict": ["predict"], "playground": ["playground_epochs"],
-                        "dropout fit": ["train_epochs_dropout"], "dropout fit again": [],
-                        "sparse fit": ["train_epochs_sparse"],
-                        "sparse loss": [],
-                        "sparse predict": ["predict_sparse"], "threaded": 0}
+    # The first fit compiles the batch driver, the training loop and the steps this
+    # network uses (the loops first); every later path adds only what is its own: the
+    # Playground its loop and head, dropout and sparse input their two steps each, and
+    # no second copy of any loop.
+    assert compiled == {
+        "fit": ["batch_loss_and_gradient", "train_epochs", "sgd_step", "affine_forward",
+                "weight_gradient", "backpropagate", "sigmoid_bce_loss", "sigmoid_output",
+                "tanh", "tanh_derivative"],
+        "loss": [], "gradients": [], "predict": ["predict"],
+        "playground": ["playground_epochs", "tanh_se_loss", "tanh_output"],
+        "dropout fit": ["drop_units", "drop_deltas"], "dropout fit again": [],
+        "sparse fit": ["sparse_affine_forward", "sparse_weight_gradient"],
+        "sparse loss": [], "sparse predict": [], "threaded": 0,
+    }
 
 
-def test_threaded_and_serial_training_variants_are_cached_under_their_own_names():
-    serial = train.train_epochs._cache._cache_file
-    threaded = train.threaded_train_epochs._cache._cache_file
+def test_threaded_and_serial_batch_drivers_are_cached_under_their_own_names():
+    serial = network.batch_loss_and_gradient._cache._cache_file
+    threaded = network.threaded_batch_loss_and_gradient._cache._cache_file
     assert serial._index_path != threaded._index_path
     assert isinstance(serial, _config._LockedCacheFile)
     assert isinstance(threaded, _config._LockedCacheFile)
@@ -102,7 +107,7 @@ def test_threaded_and_serial_training_variants_are_cached_under_their_own_names(
 def test_compile_fills_the_cache_so_later_processes_only_load(tmp_path):
     cache = tmp_path / "cache"
     compiled = run_python(["-m", "fastmlp", "compile", "--dtype", "float32", "--quiet"], cache)
-    assert "training" in compiled.stdout and "compiled" in compiled.stdout
+    assert "loops" in compiled.stdout and "compiled" in compiled.stdout
     user = (
         "import numpy as np, fastmlp\n"
         "from fastmlp.compiling import CompileWatch\n"
@@ -167,9 +172,9 @@ BACKGROUND_THEN_PREDICT = """
 import numpy as np, fastmlp
 from fastmlp.compiling import CompileWatch, compile_in_background
 if __name__ == "__main__":
-    compile_in_background("inference", "float32").join()
+    compile_in_background("two-moons network", "float32").join()
     with CompileWatch() as watch:
-        fastmlp.MLP([3, 4, 2], loss="cross_entropy", dtype="float32").predict(np.ones((5, 3)))
+        fastmlp.MLP([2, 10, 1], dtype="float32").predict_proba(np.ones((5, 2)))
     print(watch.names)
 """
 
@@ -179,3 +184,101 @@ def test_compiling_in_the_background_fills_the_cache_for_this_process(tmp_path):
     script.write_text(BACKGROUND_THEN_PREDICT)
     result = run_python([str(script)], tmp_path / "cache")
     assert result.stdout.strip() == "[]"
+
+
+EVERY_PATH = """
+import itertools, json, sys
+import numpy as np, scipy.sparse, fastmlp
+from fastmlp import _config
+from fastmlp._kernels.activations import ACTIVATION_CODES
+from fastmlp._kernels.heads import HEAD_CODES
+from fastmlp.compiling import CompileWatch
+from fastmlp.model import OPTIMIZERS
+from fastmlp.playground import ACTIVATIONS as PLAYGROUND_ACTIVATIONS
+from fastmlp._kernels.playground import REGULARIZATION_CODES
+
+rng = np.random.default_rng(0)
+compiled = {}
+
+
+def check(name, step):
+    with CompileWatch() as watch:
+        step()
+    if watch.compiled:
+        compiled[name] = watch.names
+
+
+def targets(loss, output, n):
+    if loss == "cross_entropy":
+        return rng.integers(0, 3, n), 3
+    if loss == "binary_cross_entropy":
+        return rng.integers(0, 2, n), 1
+    if loss == "poisson":
+        return rng.poisson(1.0, n).astype(float), 1
+    if output == "tanh":
+        return rng.uniform(-1, 1, n), 1
+    return rng.normal(size=n), 1
+
+
+def every_use(net, X, y, batch_size, dropout):
+    net.fit(X, y, epochs=1, lr=0.01, batch_size=batch_size, dropout=dropout)
+    net.loss(X, y, l1=0.01, l2=0.01)
+    net.gradients(X, y)
+    net.decision_function(X)
+
+
+threads = _config.launch_threads() > 1
+for dtype in ("float64", "float32"):
+    X = rng.normal(size=(64, 4))
+    # Each activation, head and optimizer brings its own steps.
+    for activation, (loss, output), optimizer in itertools.product(
+            ACTIVATION_CODES, HEAD_CODES, OPTIMIZERS):
+        y, n_outputs = targets(loss, output, 64)
+        net = fastmlp.MLP([4, 3, n_outputs], activation=activation, loss=loss, output=output,
+                          dtype=dtype)
+        for nesterov, momentum in ((False, 0.0), (False, 0.9), (True, 0.9)):
+            check(f"{dtype} {activation} {loss} {output} {optimizer} {momentum} {nesterov}",
+                  lambda: net.fit(X, y, epochs=1, lr=0.01, batch_size=16, optimizer=optimizer,
+                                  momentum=momentum, nesterov=nesterov))
+        check(f"{dtype} {activation} {loss} {output} outputs", lambda: every_use(
+            net, X, y, None, 0.0))
+    # The loops' switches: threads, sparse rows, dropout, products in BLAS.
+    for threaded, sparse, dropout, blas in itertools.product((False, True), repeat=4):
+        if threaded and not threads:
+            continue
+        sizes = [64, 48, 1] if blas else [2, 2, 1]
+        net = fastmlp.MLP(sizes, dtype=dtype)
+        n = 2 * net._workspace(1)["min_group"] + 1 if threaded else 64
+        rows = rng.normal(size=(n, sizes[0])) * (rng.random((n, sizes[0])) < 0.3)
+        y = (rows[:, 0] > 0).astype(int)
+        inputs = scipy.sparse.csr_matrix(rows) if sparse else rows
+        check(f"{dtype} threaded={threaded} sparse={sparse} dropout={dropout} blas={blas}",
+              lambda: every_use(net, inputs, y, n, 0.2 if dropout else 0.0))
+    # The estimators' solvers, with and without a validation set.
+    for solver, early_stopping in itertools.product(("adam", "sgd", "lbfgs"), (False, True)):
+        y = (X[:, 0] > 0).astype(int)
+        for estimator in (fastmlp.MLPClassifier, fastmlp.MLPRegressor):
+            model = estimator(hidden_layer_sizes=(3,), solver=solver, max_iter=2, dtype=dtype,
+                              early_stopping=early_stopping and solver != "lbfgs")
+            check(f"{dtype} {estimator.__name__} {solver} {early_stopping}",
+                  lambda: model.fit(X, y).predict(X))
+# The Playground (float64), in every activation and regularisation, one thread or more.
+for activation, regularization in itertools.product(PLAYGROUND_ACTIVATIONS,
+                                                    REGULARIZATION_CODES):
+    for batch_size in (10, 10**6) if threads else (10,):
+        check(f"Playground {activation} {regularization} {batch_size}", lambda: fastmlp.Playground(
+            "xor", hidden=(3,), activation=activation, regularization=regularization,
+            regularization_rate=0.01, batch_size=batch_size).run(1).predict(X[:, :2]))
+print(json.dumps(compiled))
+"""
+
+
+def test_after_compile_no_path_compiles(tmp_path):
+    """``fastmlp compile`` leaves nothing to compile: every value of every switch the code
+    has (its own tables of activations, heads and optimizers; threads, sparse rows,
+    dropout and BLAS-sized products; the estimators' solvers; the Playground) then loads
+    from the cache in a new process."""
+    cache = tmp_path / "cache"
+    run_python(["-m", "fastmlp", "compile", "--quiet"], cache)
+    result = run_python(["-c", EVERY_PATH], cache)
+    assert result.stdout.strip() == "{}", result.stdout

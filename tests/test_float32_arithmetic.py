@@ -7,10 +7,11 @@ specialised for float32, shows any such operation: a conversion to ``double``
 returning one (``llvm.exp.f64``, ``llvm.fma.f64``, ...).
 
 The kernels checked here are the ones that must be pure float32: the activations, the
-dense products, the heads, the elementary functions, the forward and backward passes,
-inference and the penalty. Two places keep float64 on purpose and are not checked whole:
-the batch driver and the training loop sum the loss in float64 (bookkeeping, one
-addition per part or batch), and Adam computes its step size in float64 once per step.
+dense products, the heads, the sparse first layer, dropout, the elementary functions, the
+forward and backward passes, inference, the penalty and the updates. Two places keep
+float64 on purpose and are not checked whole: the batch driver and the training loop sum
+the loss in float64 (bookkeeping, one addition per part or batch), and Adam computes its
+step size in float64 once per step.
 """
 
 import re
@@ -89,35 +90,48 @@ def layout():
     return theta, w_offsets, a_offsets, buffer
 
 
-#: Dropout on every hidden layer, so that its masks are checked too (key, first position).
-DROPOUT = (np.full(len(SIZES) - 2, 0.25, F32), np.array([12345], dtype=np.uint64), 3)
-#: Dense rows (the CSR arrays empty), an empty order and the first row.
-DENSE_ROWS = ((np.empty(0, F32), np.empty(0, np.int64), np.empty(0, np.int64)),
-              np.empty(0, np.int64), 0)
+#: Dropout on every hidden layer, so that its masks are checked too.
+DROPOUT = (np.full(len(SIZES) - 2, 0.25, F32), np.array([12345], dtype=np.uint64))
+#: Dense rows: a row-major X and empty CSR arrays.
+NO_CSR = (np.empty(0, F32), np.empty(0, np.int64), np.empty(0, np.int64))
+
+
+def network_layout(w_offsets):
+    """The kernels' ``layout`` of the float32 network, its steps compiled for float32."""
+    steps = network.network_steps(np.float32, CODES, heads.SOFTMAX_CE, blas=True, sparse=True,
+                                  dropout=True)
+    return w_offsets, SIZES, steps
 
 
 def forward_args(blas_min_work):
     theta, w_offsets, a_offsets, acts = layout()
-    return (theta, w_offsets, a_offsets, SIZES, CODES, acts, CAPACITY, blas_min_work,
-            *DROPOUT, *DENSE_ROWS)
+    return (theta, network_layout(w_offsets), a_offsets, acts, CAPACITY, blas_min_work,
+            (z((CAPACITY, 3)), *NO_CSR), np.empty(0, np.int64), 0, DROPOUT, 3)
 
 
 def backward_args(blas_min_work):
     theta, w_offsets, a_offsets, acts = layout()
-    return (theta, np.zeros_like(theta), w_offsets, a_offsets, SIZES, CODES, acts,
-            acts.copy(), CAPACITY, blas_min_work, *DROPOUT, *DENSE_ROWS)
+    return (theta, np.zeros_like(theta), network_layout(w_offsets), a_offsets, acts,
+            acts.copy(), CAPACITY, blas_min_work, (z((CAPACITY, 3)), *NO_CSR),
+            np.empty(0, np.int64), 0, DROPOUT, 3)
 
 
 def predict_args():
     theta, w_offsets, a_offsets, acts = layout()
-    return (theta, w_offsets, a_offsets, SIZES, CODES, heads.SOFTMAX_CE, True,
-            z((2 * CAPACITY + 3, 3)), DENSE_ROWS[0], np.zeros((2 * CAPACITY + 3, 2), F32), acts,
-            np.zeros((5, CAPACITY), F32))
+    rows = (z((2 * CAPACITY + 3, 3)), *NO_CSR)
+    return (theta, network_layout(w_offsets), a_offsets, rows, True,
+            np.zeros((2 * CAPACITY + 3, 2), F32), acts, np.zeros((5, CAPACITY), F32))
 
 
 def penalty_args():
     theta, w_offsets, _, _ = layout()
     return (theta, np.zeros_like(theta), w_offsets, SIZES, F32(0.1), F32(0.01))
+
+
+def csr():
+    """Three rows of a 4-column CSR matrix (the middle one empty), and their order."""
+    return (np.array([0.5, -1.0, 2.0], F32), np.array([0, 3, 1], np.int64),
+            np.array([0, 2, 2, 3], np.int64), np.array([2, 0, 1], np.int64))
 
 
 def values():
@@ -126,27 +140,41 @@ def values():
 
 PURE_FLOAT32_KERNELS = {
     **{
-        f"activate {name}": (activations.activate, lambda code=code: (code, z()))
-        for name, code in activations.ACTIVATION_CODES.items()
+        f"activate {name}": (activations.STEPS[code][0], lambda: (z(),))
+        for name, code in activations.ACTIVATION_CODES.items() if code != activations.LINEAR
     },
     **{
-        f"derivative {name}": (activations.multiply_by_derivative,
-                               lambda code=code: (code, z(), z()))
-        for name, code in activations.ACTIVATION_CODES.items()
+        f"derivative {name}": (activations.STEPS[code][1], lambda: (z(), z()))
+        for name, code in activations.ACTIVATION_CODES.items() if code != activations.LINEAR
     },
-    "affine": (dense.affine_forward, lambda: (z((3, 4)), z((3,)), z(), z((3, 8)), 1 << 16)),
-    "weight gradient": (dense.weight_gradient,
-                        lambda: (z((3, 8)), z(), z((3, 4)), z((3,)), 1 << 16)),
-    "backpropagate": (dense.backpropagate, lambda: (z((3, 4)), z((3, 8)), z(), 1 << 16)),
     **{
-        f"{output} {loss} loss and delta": (heads.loss_and_delta,
-                                             lambda code=code: (code, z(), z(), z(), scratch()))
+        f"affine{form}": (kernel, lambda: (z((3, 4)), z((3,)), z(), z((3, 8))))
+        for form, kernel in (("", dense.affine_forward), (" in BLAS", dense.blas_affine_forward))
+    },
+    **{
+        f"weight gradient{form}": (kernel, lambda: (z((3, 8)), z(), z((3, 4)), z((3,))))
+        for form, kernel in (("", dense.weight_gradient),
+                             (" in BLAS", dense.blas_weight_gradient))
+    },
+    **{
+        f"backpropagate{form}": (kernel, lambda: (z((3, 4)), z((3, 8)), z()))
+        for form, kernel in (("", dense.backpropagate), (" in BLAS", dense.blas_backpropagate))
+    },
+    **{
+        f"{output} {loss} loss and delta": (heads.STEPS[code][0],
+                                             lambda: (z(), z(), z(), scratch()))
         for (loss, output), code in heads.HEAD_CODES.items()
     },
     **{
-        f"{output} output": (heads.apply_output, lambda code=code: (code, z(), scratch()))
-        for (_, output), code in heads.HEAD_CODES.items()
+        f"{output} output": (heads.STEPS[code][1], lambda: (z(), scratch()))
+        for (_, output), code in heads.HEAD_CODES.items() if heads.STEPS[code][1] is not None
     },
+    "sparse product": (network.sparse_affine_forward,
+                       lambda: (z((3, 4)), z((3,)), *csr(), 0, 3, z((3, 3)))),
+    "sparse weight gradient": (network.sparse_weight_gradient,
+                               lambda: (z((3, 3)), *csr(), 0, 3, z((3, 4)), z((3,)))),
+    "drop units": (network.drop_units, lambda: (z(), 2, F32(0.25), np.uint64(7), 1)),
+    "drop deltas": (network.drop_deltas, lambda: (z(), z(), 2, F32(0.25), np.uint64(7), 1)),
     **{
         f"mathfn {name}": (getattr(mathfn, f"{name}_array"), values)
         for name in ("exp", "tanh", "sigmoid", "log", "log1p", "softplus")
@@ -157,6 +185,13 @@ PURE_FLOAT32_KERNELS = {
     "backward without BLAS": (network.backward, lambda: backward_args(dense.NO_BLAS)),
     "predict": (network.predict, predict_args),
     "penalty": (optim.add_penalty, penalty_args),
+    **{
+        f"{name} update": (kernel, lambda: (*(np.ones(50, F32) for _ in range(4)),
+                                            np.zeros(1, np.int64), F32(0.1), F32(0.9),
+                                            F32(0.9), F32(0.999), F32(1e-8)))
+        for name, kernel in (("sgd", optim.sgd_step), ("momentum", optim.momentum_step),
+                             ("nesterov", optim.nesterov_step))
+    },
 }
 
 
@@ -182,16 +217,15 @@ def test_float64_detection_sees_conversions_intrinsics_and_arithmetic():
     assert re.search(r"call .*(?:@llvm\.sqrt\.(?:v\d+)?f64|@sqrt)\(", operations)
 
 
-@pytest.mark.parametrize("optimizer", [optim.SGD, optim.ADAM])
-def test_float32_update_uses_float64_only_for_adams_step_size(optimizer):
+def test_float32_adam_uses_float64_only_for_its_step_size():
     theta = np.ones(50, F32)
-    args = (optimizer, theta, theta.copy(), theta.copy(), theta.copy(),
-            np.zeros(1, np.int64), F32(0.1), F32(0.9), True, F32(0.9), F32(0.999), F32(1e-8))
-    operations = float64_operations(optim.step, *args)
+    args = (theta, theta.copy(), theta.copy(), theta.copy(), np.zeros(1, np.int64), F32(0.1),
+            F32(0.9), F32(0.9), F32(0.999), F32(1e-8))
+    operations = float64_operations(optim.adam_step, *args)
     arithmetic = [op for op in operations if re.search(r"= (?:fadd|fsub|fmul|fdiv) ", op)]
     # Adam's bias correction lr sqrt(1 - b2^t) / (1 - b1^t) is one scalar per step,
     # computed in float64 and rounded once; the per-parameter loop is float32.
-    assert len(arithmetic) <= 4
+    assert 0 < len(arithmetic) <= 4
     assert not any("<" in op for op in operations)  # no vector (per-parameter) float64 op
     # Every float64 value is a step-size scalar: the float32 per-parameter arrays are
     # never read or written as float64.

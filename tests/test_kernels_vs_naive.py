@@ -13,20 +13,22 @@ from problems import (
 )
 
 import fastmlp
-from fastmlp._kernels import activations, dense, heads
+from fastmlp._kernels import activations, dense, heads, network
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_activation_and_derivative_match_reference(name, dtype, rng):
-    code = activations.ACTIVATION_CODES[name]
+    forward_map, derivative = activations.STEPS[activations.ACTIVATION_CODES[name]]
     z_tilde = rng.normal(scale=3.0, size=(7, 33))
     z = z_tilde.astype(dtype)
-    activations.activate(code, z)
+    if forward_map is not None:  # a linear layer has no step: the identity
+        forward_map(z)
     np.testing.assert_allclose(z, naive.ACTIVATIONS[name](z_tilde), rtol=RTOL[dtype], atol=1e-6)
     upstream = rng.normal(size=z.shape)
     delta = upstream.astype(dtype)
-    activations.multiply_by_derivative(code, z, delta)
+    if derivative is not None:
+        derivative(z, delta)
     expected = upstream * naive.DERIVATIVES[name](z_tilde)
     np.testing.assert_allclose(delta, expected, rtol=RTOL[dtype], atol=1e-6)
 
@@ -34,7 +36,7 @@ def test_activation_and_derivative_match_reference(name, dtype, rng):
 def test_relu_derivative_at_zero_is_zero():
     z = np.array([[0.0, 1e-300, -0.0, 2.0]])
     delta = np.ones_like(z)
-    activations.multiply_by_derivative(activations.RELU, z, delta)
+    activations.relu_derivative(z, delta)
     np.testing.assert_array_equal(delta, [[0.0, 1.0, 0.0, 1.0]])
 
 
@@ -49,8 +51,8 @@ def test_head_loss_and_delta_match_jacobian_chain_rule(head, dtype, rng):
     Y = np.ascontiguousarray(make_targets(loss, output, batch, n_outputs, rng).T)
     delta = np.empty((n_outputs, batch), dtype=dtype)
     scratch = np.empty((4, batch), dtype=dtype)
-    code = heads.HEAD_CODES[head]
-    total = heads.loss_and_delta(code, z_tilde.astype(dtype), Y.astype(dtype), delta, scratch)
+    loss_and_delta, apply_output = heads.STEPS[heads.HEAD_CODES[head]]
+    total = loss_and_delta(z_tilde.astype(dtype), Y.astype(dtype), delta, scratch)
     y_hat = naive.OUTPUTS[output](z_tilde)
     expected_per_sample = naive.per_sample_loss(loss, y_hat, Y)
     np.testing.assert_allclose(scratch[3], expected_per_sample, rtol=RTOL[dtype], atol=1e-12)
@@ -58,7 +60,8 @@ def test_head_loss_and_delta_match_jacobian_chain_rule(head, dtype, rng):
     expected_delta = naive.output_delta(loss, output, z_tilde, Y)
     np.testing.assert_allclose(delta, expected_delta, rtol=RTOL[dtype], atol=1e-6)
     outputs = z_tilde.astype(dtype)
-    heads.apply_output(code, outputs, scratch)
+    if apply_output is not None:  # the identity head has no output step
+        apply_output(outputs, scratch)
     np.testing.assert_allclose(outputs, y_hat, rtol=RTOL[dtype], atol=1e-7)
 
 
@@ -66,7 +69,7 @@ def test_softmax_ce_delta_is_yhat_minus_y_for_one_hot(rng):
     z_tilde = rng.normal(size=(5, 11))
     Y = np.ascontiguousarray(np.eye(5)[rng.integers(0, 5, 11)].T)
     delta = np.empty_like(z_tilde)
-    heads.loss_and_delta(heads.SOFTMAX_CE, z_tilde, Y, delta, np.empty((4, 11)))
+    heads.softmax_ce_loss(z_tilde, Y, delta, np.empty((4, 11)))
     np.testing.assert_allclose(delta, naive.softmax(z_tilde) - Y, rtol=1e-13, atol=1e-15)
 
 
@@ -74,33 +77,49 @@ def test_softmax_ce_is_stable_for_huge_logits():
     z_tilde = np.array([[1000.0, -1000.0], [0.0, 0.0], [-1000.0, 1000.0]])
     Y = np.array([[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
     delta = np.empty_like(z_tilde)
-    total = heads.loss_and_delta(heads.SOFTMAX_CE, z_tilde, Y, delta, np.empty((4, 2)))
+    total = heads.softmax_ce_loss(z_tilde, Y, delta, np.empty((4, 2)))
     # Sample 0 is certain and right (loss 0); sample 1 is certain and wrong (loss 2000).
     assert total == pytest.approx(2000.0)
     np.testing.assert_allclose(delta, [[0.0, -1.0], [0.0, 0.0], [0.0, 1.0]], atol=1e-300)
 
 
+FORMS = {"loops": (dense.affine_forward, dense.weight_gradient, dense.backpropagate),
+         "blas": (dense.blas_affine_forward, dense.blas_weight_gradient,
+                  dense.blas_backpropagate)}
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(3, 2, 5), (64, 48, 40)], ids=["loops", "blas"])
-def test_dense_kernels_match_matrix_products(shape, dtype, rng):
+@pytest.mark.parametrize("shape", [(3, 2, 5), (64, 48, 40)], ids=["small", "large"])
+@pytest.mark.parametrize("form", FORMS)
+def test_dense_kernels_match_matrix_products(form, shape, dtype, rng):
+    affine_forward, weight_gradient, backpropagate = FORMS[form]
     fan_out, fan_in, batch = shape
-    assert (fan_out * fan_in * batch >= dense.BLAS_MIN_WORK) == (shape[0] == 64)
     W = rng.normal(size=(fan_out, fan_in))
     b = rng.normal(size=fan_out)
     z_in = rng.normal(size=(fan_in, batch))
     delta = rng.normal(size=(fan_out, batch))
     cast = [a.astype(dtype) for a in (W, b, z_in, delta)]
     z_out = np.empty((fan_out, batch), dtype=dtype)
-    dense.affine_forward(cast[0], cast[1], cast[2], z_out, dense.BLAS_MIN_WORK)
+    affine_forward(cast[0], cast[1], cast[2], z_out)
     np.testing.assert_allclose(z_out, W @ z_in + b[:, None], rtol=RTOL[dtype] * 10, atol=1e-4)
     dW = np.empty((fan_out, fan_in), dtype=dtype)
     db = np.empty(fan_out, dtype=dtype)
-    dense.weight_gradient(cast[3], cast[2], dW, db, dense.BLAS_MIN_WORK)
+    weight_gradient(cast[3], cast[2], dW, db)
     np.testing.assert_allclose(dW, delta @ z_in.T, rtol=RTOL[dtype] * 10, atol=1e-4)
     np.testing.assert_allclose(db, delta.sum(axis=1), rtol=RTOL[dtype] * 10, atol=1e-4)
     delta_in = np.empty((fan_in, batch), dtype=dtype)
-    dense.backpropagate(cast[0], cast[3], delta_in, dense.BLAS_MIN_WORK)
+    backpropagate(cast[0], cast[3], delta_in)
     np.testing.assert_allclose(delta_in, W.T @ delta, rtol=RTOL[dtype] * 10, atol=1e-4)
+
+
+def test_products_reach_blas_from_the_threshold_on():
+    """A network whose products can reach BLAS_MIN_WORK gets the BLAS forms; one whose
+    products never do runs (and compiles) the loops only."""
+    large, small = fastmlp.MLP([64, 48, 1]), fastmlp.MLP([3, 2, 1])
+    for net, capacity, in_blas in ((large, 40, True), (small, 4096, False)):
+        steps = net._layout(capacity)[2]
+        assert (steps[network.BLAS_PRODUCT] != steps[network.PRODUCT]) == in_blas
+    assert 48 * 64 * 40 >= dense.BLAS_MIN_WORK > 3 * 2 * 4096
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

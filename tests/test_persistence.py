@@ -254,7 +254,10 @@ def test_files_of_format_version_1_still_load(kind, tmp_path):
         np.testing.assert_array_equal(outputs(loaded, inputs), outputs(trained, inputs))
     if kind != "mlp":
         assert loaded.get_params() == trained.get_params()
-        assert loaded.loss_curve_ == trained.loss_curve_
+        # The curve is the one stored in the file; the same training here gives it again
+        # up to the last bits of the loss sums, which the vector width of the CPU that
+        # summed them decides (the weights, compared above through the outputs, are equal).
+        np.testing.assert_allclose(loaded.loss_curve_, trained.loss_curve_, rtol=1e-13)
     loaded.save(tmp_path / "again.fastmlp")
     with zipfile.ZipFile(tmp_path / "again.fastmlp") as archive:
         assert json.loads(archive.read("metadata.json"))["format_version"] == 2

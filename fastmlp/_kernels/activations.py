@@ -40,61 +40,87 @@ LEAKY_SLOPE = 0.01
 
 
 @jit
-def activate(code, z):
-    """Apply the activation ``code`` in place: ``z <- phi(z)``.
-
-    Parameters
-    ----------
-    code : int
-        One of the codes in :data:`ACTIVATION_CODES`.
-    z : ndarray, shape (width, batch), float32 or float64, C-contiguous
-        Pre-activations on entry, activations on return.
-    """
+def tanh(z):
+    """``z <- tanh(z)`` in place (``z`` of shape ``(width, batch)``, C-contiguous)."""
     flat = as_vector(z)
-    zero = flat.dtype.type(0.0)
-    slope = flat.dtype.type(LEAKY_SLOPE)
-    if code == TANH:
-        for i in range(flat.size):
-            flat[i] = mathfn.tanh(flat[i])
-    elif code == RELU:
-        for i in range(flat.size):
-            flat[i] = max(flat[i], zero)
-    elif code == SIGMOID:
-        for i in range(flat.size):
-            flat[i] = mathfn.sigmoid(flat[i])
-    elif code == LEAKY_RELU:
-        for i in range(flat.size):
-            value = flat[i]
-            flat[i] = value if value > zero else slope * value
+    for i in range(flat.size):
+        flat[i] = mathfn.tanh(flat[i])
 
 
 @jit
-def multiply_by_derivative(code, z, delta):
-    """``delta <- delta * phi'(z_tilde)``, with ``phi'`` written in terms of ``z``.
+def tanh_derivative(z, delta):
+    """``delta <- delta * (1 - z^2)``: tanh' from its output ``z``."""
+    z_flat, delta_flat = as_vector(z), as_vector(delta)
+    one = z_flat.dtype.type(1.0)
+    for i in range(z_flat.size):
+        delta_flat[i] *= one - z_flat[i] * z_flat[i]
 
-    Parameters
-    ----------
-    code : int
-        One of the codes in :data:`ACTIVATION_CODES`.
-    z : ndarray, shape (width, batch)
-        The activations that :func:`activate` produced in the forward pass.
-    delta : ndarray, same shape and dtype as ``z``
-        ``W^T delta_next`` on entry, the layer's delta on return (modified in place).
-    """
-    z_flat = as_vector(z)
-    delta_flat = as_vector(delta)
+
+@jit
+def relu(z):
+    """``z <- max(z, 0)`` in place."""
+    flat = as_vector(z)
+    zero = flat.dtype.type(0.0)
+    for i in range(flat.size):
+        flat[i] = max(flat[i], zero)
+
+
+@jit
+def relu_derivative(z, delta):
+    """``delta <- delta * [z > 0]``: ReLU' from its output (``phi'(0) = 0``)."""
+    z_flat, delta_flat = as_vector(z), as_vector(delta)
+    zero = z_flat.dtype.type(0.0)
+    for i in range(z_flat.size):
+        delta_flat[i] = delta_flat[i] if z_flat[i] > zero else zero
+
+
+@jit
+def sigmoid(z):
+    """``z <- 1 / (1 + e^-z)`` in place."""
+    flat = as_vector(z)
+    for i in range(flat.size):
+        flat[i] = mathfn.sigmoid(flat[i])
+
+
+@jit
+def sigmoid_derivative(z, delta):
+    """``delta <- delta * z (1 - z)``: the sigmoid's derivative from its output."""
+    z_flat, delta_flat = as_vector(z), as_vector(delta)
+    one = z_flat.dtype.type(1.0)
+    for i in range(z_flat.size):
+        delta_flat[i] *= z_flat[i] * (one - z_flat[i])
+
+
+@jit
+def leaky_relu(z):
+    """``z <- z if z > 0 else a z`` in place (``a`` = :data:`LEAKY_SLOPE`)."""
+    flat = as_vector(z)
+    zero = flat.dtype.type(0.0)
+    slope = flat.dtype.type(LEAKY_SLOPE)
+    for i in range(flat.size):
+        value = flat[i]
+        flat[i] = value if value > zero else slope * value
+
+
+@jit
+def leaky_relu_derivative(z, delta):
+    """``delta <- delta * (1 if z > 0 else a)``."""
+    z_flat, delta_flat = as_vector(z), as_vector(delta)
     one = z_flat.dtype.type(1.0)
     zero = z_flat.dtype.type(0.0)
     slope = z_flat.dtype.type(LEAKY_SLOPE)
-    if code == TANH:
-        for i in range(z_flat.size):
-            delta_flat[i] *= one - z_flat[i] * z_flat[i]
-    elif code == RELU:
-        for i in range(z_flat.size):
-            delta_flat[i] = delta_flat[i] if z_flat[i] > zero else zero
-    elif code == SIGMOID:
-        for i in range(z_flat.size):
-            delta_flat[i] *= z_flat[i] * (one - z_flat[i])
-    elif code == LEAKY_RELU:
-        for i in range(z_flat.size):
-            delta_flat[i] *= one if z_flat[i] > zero else slope
+    for i in range(z_flat.size):
+        delta_flat[i] *= one if z_flat[i] > zero else slope
+
+
+#: Code -> ``(forward map, derivative)``: each applied in place to a ``(width, batch)``
+#: array; the derivative multiplies ``delta`` (``W^T delta_next`` on entry) by
+#: ``phi'(z_tilde)`` written in terms of the forward output ``z``. ``LINEAR`` has neither
+#: (both are the identity), so a linear layer costs nothing.
+STEPS = {
+    LINEAR: (None, None),
+    TANH: (tanh, tanh_derivative),
+    RELU: (relu, relu_derivative),
+    SIGMOID: (sigmoid, sigmoid_derivative),
+    LEAKY_RELU: (leaky_relu, leaky_relu_derivative),
+}

@@ -1,10 +1,12 @@
 """One dense layer: the affine map forward, the weight gradient and the delta backward.
 
 Shapes follow the math: ``W`` is ``(fan_out, fan_in)``, activations and deltas are
-feature-major ``(width, batch)``. Small products (the networks of the two-moons experiment and
-the Playground) run as loops whose innermost index walks the contiguous batch axis, which
-LLVM vectorises; products with at least :data:`BLAS_MIN_WORK` multiply-adds go to BLAS
-through ``np.dot`` (SciPy's), which wins once the matrices no longer fit in registers.
+feature-major ``(width, batch)``. Each product comes in two forms with one signature, so
+that a loop can call either (:mod:`.calls`): as loops whose innermost index walks the
+contiguous batch axis, which LLVM vectorises (the networks of the two-moons experiment and
+the Playground), and in BLAS through ``np.dot`` (SciPy's), which wins once the matrices no
+longer fit in registers: products of at least :data:`BLAS_MIN_WORK` multiply-adds. A
+network whose products never reach that size never compiles the BLAS forms.
 """
 
 import numpy as np
@@ -17,8 +19,8 @@ BLAS_MIN_WORK = 1 << 16
 NO_BLAS = 1 << 62
 
 @jit
-def affine_forward(W, b, z_in, z_tilde_out, blas_min_work):
-    """``z_tilde_out = W @ z_in + b[:, None]``.
+def affine_forward(W, b, z_in, z_tilde_out):
+    """``z_tilde_out = W @ z_in + b[:, None]``, as loops.
 
     Parameters
     ----------
@@ -28,18 +30,9 @@ def affine_forward(W, b, z_in, z_tilde_out, blas_min_work):
         Activations of the layer below.
     z_tilde_out : ndarray, shape (fan_out, batch)
         Overwritten with the pre-activations.
-    blas_min_work : int
-        Multiply-adds from which the product goes to BLAS (:data:`BLAS_MIN_WORK`, or
-        :data:`NO_BLAS` to keep every product in the loops here).
     """
     fan_out, fan_in = W.shape
     batch = z_in.shape[1]
-    if fan_out * fan_in * batch >= blas_min_work:
-        np.dot(W, z_in, z_tilde_out)
-        for i in range(fan_out):
-            for j in range(batch):
-                z_tilde_out[i, j] += b[i]
-        return
     for i in range(fan_out):
         for j in range(batch):
             z_tilde_out[i, j] = b[i]
@@ -58,8 +51,17 @@ def affine_forward(W, b, z_in, z_tilde_out, blas_min_work):
 
 
 @jit
-def weight_gradient(delta, z_in, dW, db, blas_min_work):
-    """``dW = delta @ z_in.T`` and ``db = delta.sum(axis=1)``.
+def blas_affine_forward(W, b, z_in, z_tilde_out):
+    """:func:`affine_forward` with the product in BLAS."""
+    np.dot(W, z_in, z_tilde_out)
+    for i in range(W.shape[0]):
+        for j in range(z_in.shape[1]):
+            z_tilde_out[i, j] += b[i]
+
+
+@jit
+def weight_gradient(delta, z_in, dW, db):
+    """``dW = delta @ z_in.T`` and ``db = delta.sum(axis=1)``, as loops.
 
     This is ``nabla_W = delta^(l+1) z^(l)T`` and ``nabla_b = delta^(l+1)`` summed over the
     batch; with the output delta already divided by the batch size (as
@@ -71,21 +73,23 @@ def weight_gradient(delta, z_in, dW, db, blas_min_work):
     z_in : ndarray, shape (fan_in, batch)
     dW : ndarray, shape (fan_out, fan_in), overwritten
     db : ndarray, shape (fan_out,), overwritten
-    blas_min_work : int
-        As in :func:`affine_forward`.
     """
     fan_out, fan_in = dW.shape
     batch = delta.shape[1]
     zero = dW.dtype.type(0.0)
-    if fan_out * fan_in * batch >= blas_min_work:
-        np.dot(delta, z_in.T, dW)
-    else:
-        for i in range(fan_out):
-            for k in range(fan_in):
-                total = zero
-                for j in range(batch):
-                    total += delta[i, j] * z_in[k, j]
-                dW[i, k] = total
+    for i in range(fan_out):
+        for k in range(fan_in):
+            total = zero
+            for j in range(batch):
+                total += delta[i, j] * z_in[k, j]
+            dW[i, k] = total
+    bias_gradient(delta, db)
+
+
+@jit
+def blas_weight_gradient(delta, z_in, dW, db):
+    """:func:`weight_gradient` with the product in BLAS."""
+    np.dot(delta, z_in.T, dW)
     bias_gradient(delta, db)
 
 
@@ -101,22 +105,18 @@ def bias_gradient(delta, db):
 
 
 @jit
-def backpropagate(W, delta, delta_in, blas_min_work):
-    """``delta_in = W.T @ delta``: the first factor of ``delta^(l) = (W^T delta^(l+1)) * phi'``.
+def backpropagate(W, delta, delta_in):
+    """``delta_in = W.T @ delta``, as loops: the first factor of
+    ``delta^(l) = (W^T delta^(l+1)) * phi'``.
 
     Parameters
     ----------
     W : ndarray, shape (fan_out, fan_in)
     delta : ndarray, shape (fan_out, batch)
     delta_in : ndarray, shape (fan_in, batch), overwritten
-    blas_min_work : int
-        As in :func:`affine_forward`.
     """
     fan_out, fan_in = W.shape
     batch = delta.shape[1]
-    if fan_out * fan_in * batch >= blas_min_work:
-        np.dot(W.T, delta, delta_in)
-        return
     zero = W.dtype.type(0.0)
     for k in range(fan_in):
         for j in range(batch):
@@ -133,3 +133,9 @@ def backpropagate(W, delta, delta_in, blas_min_work):
             weight = W[i, k]
             for j in range(batch):
                 delta_in[k, j] += weight * delta[i, j]
+
+
+@jit
+def blas_backpropagate(W, delta, delta_in):
+    """:func:`backpropagate` with the product in BLAS."""
+    np.dot(W.T, delta, delta_in)

@@ -33,8 +33,9 @@ Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Deriva
 
 import numpy as np
 
-from .._config import jit
+from .._config import jit, jit_inline
 from . import mathfn
+from .views import as_vector
 
 SIGMOID_BCE, SOFTMAX_CE, IDENTITY_SE, TANH_SE, EXP_POISSON = 0, 1, 2, 3, 4
 
@@ -56,137 +57,192 @@ CANONICAL_OUTPUT = {
 }
 
 
-@jit
-def loss_and_delta(code, z_tilde, y, delta, scratch):
-    """Summed loss over the batch, each sample's loss, and the output delta.
-
-    Parameters
-    ----------
-    code : int
-        One of the codes in :data:`HEAD_CODES`.
-    z_tilde : ndarray, shape (n_outputs, batch)
-        Output pre-activations (not modified).
-    y : ndarray, shape (n_outputs, batch)
-        Targets, same dtype.
-    delta : ndarray, shape (n_outputs, batch)
-        Written with ``dL/dz_tilde`` per sample (not yet divided by the batch size).
-    scratch : ndarray, shape (4, batch) or larger in the second axis
-        Rows 0-2: work space for the softmax head. Row 3 receives each sample's loss
-        (summed over the outputs), for callers that weight the samples.
-
-    Returns
-    -------
-    float
-        ``sum over the batch of the per-sample loss``, in the arrays' dtype.
-    """
-    n_outputs, batch = z_tilde.shape
-    zero = z_tilde.dtype.type(0.0)
-    one = z_tilde.dtype.type(1.0)
-    half = z_tilde.dtype.type(0.5)
-    sample_loss = scratch[3]
+@jit_inline
+def _clear(sample_loss, batch):
+    zero = sample_loss.dtype.type(0.0)
     for j in range(batch):
         sample_loss[j] = zero
-    if code == SIGMOID_BCE:
-        for i in range(n_outputs):
-            for j in range(batch):
-                z = z_tilde[i, j]
-                e = mathfn.exp(-abs(z))
-                y_hat = (one if z >= zero else e) / (one + e)
-                sample_loss[j] += max(z, zero) - y[i, j] * z + mathfn.log1p(e)
-                delta[i, j] = y_hat - y[i, j]
-    elif code == SOFTMAX_CE:
-        column_max = scratch[0]
-        column_sum = scratch[1]
-        target_sum = scratch[2]
-        for j in range(batch):
-            column_max[j] = z_tilde[0, j]
-            column_sum[j] = zero
-            target_sum[j] = zero
-        for i in range(1, n_outputs):
-            for j in range(batch):
-                column_max[j] = max(column_max[j], z_tilde[i, j])
-        for i in range(n_outputs):
-            for j in range(batch):
-                e = mathfn.exp(z_tilde[i, j] - column_max[j])
-                delta[i, j] = e
-                column_sum[j] += e
-                target_sum[j] += y[i, j]
-                sample_loss[j] -= y[i, j] * z_tilde[i, j]
-        for j in range(batch):
-            log_sum_exp = mathfn.log(column_sum[j]) + column_max[j]
-            sample_loss[j] += log_sum_exp * target_sum[j]
-            column_sum[j] = target_sum[j] / column_sum[j]
-        for i in range(n_outputs):
-            for j in range(batch):
-                delta[i, j] = delta[i, j] * column_sum[j] - y[i, j]
-    elif code == IDENTITY_SE:
-        for i in range(n_outputs):
-            for j in range(batch):
-                difference = z_tilde[i, j] - y[i, j]
-                sample_loss[j] += half * difference * difference
-                delta[i, j] = difference
-    elif code == TANH_SE:
-        for i in range(n_outputs):
-            for j in range(batch):
-                y_hat = mathfn.tanh(z_tilde[i, j])
-                difference = y_hat - y[i, j]
-                sample_loss[j] += half * difference * difference
-                delta[i, j] = difference * (one - y_hat * y_hat)
-    elif code == EXP_POISSON:
-        # libm's exp and log (not mathfn's inlined polynomials): they compile in a
-        # fraction of the time, for a head only regression on counts uses.
-        for i in range(n_outputs):
-            for j in range(batch):
-                target = y[i, j]
-                y_hat = np.exp(z_tilde[i, j])
-                own = target * np.log(target) if target > zero else zero
-                sample_loss[j] += own - target * z_tilde[i, j] - target + y_hat
-                delta[i, j] = y_hat - target
-    total = zero
+
+
+@jit_inline
+def _total(sample_loss, batch):
+    total = sample_loss.dtype.type(0.0)
     for j in range(batch):
         total += sample_loss[j]
     return total
 
 
-@jit
-def apply_output(code, z, scratch):
-    """Turn output pre-activations into outputs in place: ``z <- y_hat``.
+# Each ``*_loss`` kernel below takes ``(z_tilde, y, delta, scratch)``:
+#
+# * ``z_tilde``: output pre-activations, shape ``(n_outputs, batch)`` (not modified);
+# * ``y``: targets, same shape and dtype;
+# * ``delta``: written with ``dL/dz_tilde`` per sample (not yet divided by the batch size);
+# * ``scratch``: shape ``(4, batch)`` or wider; rows 0-2 are the softmax head's work
+#   space, row 3 receives each sample's loss (summed over the outputs), for callers that
+#   weight the samples;
+#
+# and returns the loss summed over the batch, in the arrays' dtype.
 
-    Parameters
-    ----------
-    code : int
-        One of the codes in :data:`HEAD_CODES`.
-    z : ndarray, shape (n_outputs, batch)
-        Pre-activations on entry, outputs on return.
-    scratch : ndarray, shape (3, batch) or larger in the second axis
-        Work space for the softmax head.
-    """
-    n_outputs, batch = z.shape
-    if code == SIGMOID_BCE:
-        for i in range(n_outputs):
-            for j in range(batch):
-                z[i, j] = mathfn.sigmoid(z[i, j])
-    elif code == TANH_SE:
-        for i in range(n_outputs):
-            for j in range(batch):
-                z[i, j] = mathfn.tanh(z[i, j])
-    elif code == EXP_POISSON:
-        for i in range(n_outputs):
-            for j in range(batch):
-                z[i, j] = np.exp(z[i, j])
-    elif code == SOFTMAX_CE:
-        column_max = scratch[0]
-        column_sum = scratch[1]
+
+@jit
+def sigmoid_bce_loss(z_tilde, y, delta, scratch):
+    """Binary cross-entropy of sigmoid outputs, ``max(z, 0) - y z + log1p(e^-|z|)``."""
+    n_outputs, batch = z_tilde.shape
+    zero = z_tilde.dtype.type(0.0)
+    one = z_tilde.dtype.type(1.0)
+    sample_loss = scratch[3]
+    _clear(sample_loss, batch)
+    for i in range(n_outputs):
         for j in range(batch):
-            column_max[j] = z[0, j]
-            column_sum[j] = z.dtype.type(0.0)
-        for i in range(1, n_outputs):
-            for j in range(batch):
-                column_max[j] = max(column_max[j], z[i, j])
-        for i in range(n_outputs):
-            for j in range(batch):
-                z[i, j] = mathfn.exp(z[i, j] - column_max[j])
-                column_sum[j] += z[i, j]
-        for i in range(n_outputs):
-            for j in range(batch):
-                z[i, j] = z[i, j] / column_sum[j]
+            z = z_tilde[i, j]
+            e = mathfn.exp(-abs(z))
+            y_hat = (one if z >= zero else e) / (one + e)
+            sample_loss[j] += max(z, zero) - y[i, j] * z + mathfn.log1p(e)
+            delta[i, j] = y_hat - y[i, j]
+    return _total(sample_loss, batch)
+
+
+@jit
+def softmax_ce_loss(z_tilde, y, delta, scratch):
+    """Cross-entropy of softmax outputs, ``logsumexp(z) sum_i y_i - sum_i y_i z_i``."""
+    n_outputs, batch = z_tilde.shape
+    zero = z_tilde.dtype.type(0.0)
+    sample_loss = scratch[3]
+    _clear(sample_loss, batch)
+    column_max = scratch[0]
+    column_sum = scratch[1]
+    target_sum = scratch[2]
+    for j in range(batch):
+        column_max[j] = z_tilde[0, j]
+        column_sum[j] = zero
+        target_sum[j] = zero
+    for i in range(1, n_outputs):
+        for j in range(batch):
+            column_max[j] = max(column_max[j], z_tilde[i, j])
+    for i in range(n_outputs):
+        for j in range(batch):
+            e = mathfn.exp(z_tilde[i, j] - column_max[j])
+            delta[i, j] = e
+            column_sum[j] += e
+            target_sum[j] += y[i, j]
+            sample_loss[j] -= y[i, j] * z_tilde[i, j]
+    for j in range(batch):
+        log_sum_exp = mathfn.log(column_sum[j]) + column_max[j]
+        sample_loss[j] += log_sum_exp * target_sum[j]
+        column_sum[j] = target_sum[j] / column_sum[j]
+    for i in range(n_outputs):
+        for j in range(batch):
+            delta[i, j] = delta[i, j] * column_sum[j] - y[i, j]
+    return _total(sample_loss, batch)
+
+
+@jit
+def identity_se_loss(z_tilde, y, delta, scratch):
+    """Squared error of identity outputs, ``1/2 ||z - y||^2``."""
+    n_outputs, batch = z_tilde.shape
+    half = z_tilde.dtype.type(0.5)
+    sample_loss = scratch[3]
+    _clear(sample_loss, batch)
+    for i in range(n_outputs):
+        for j in range(batch):
+            difference = z_tilde[i, j] - y[i, j]
+            sample_loss[j] += half * difference * difference
+            delta[i, j] = difference
+    return _total(sample_loss, batch)
+
+
+@jit
+def tanh_se_loss(z_tilde, y, delta, scratch):
+    """Squared error of tanh outputs, ``1/2 ||tanh(z) - y||^2``."""
+    n_outputs, batch = z_tilde.shape
+    one = z_tilde.dtype.type(1.0)
+    half = z_tilde.dtype.type(0.5)
+    sample_loss = scratch[3]
+    _clear(sample_loss, batch)
+    for i in range(n_outputs):
+        for j in range(batch):
+            y_hat = mathfn.tanh(z_tilde[i, j])
+            difference = y_hat - y[i, j]
+            sample_loss[j] += half * difference * difference
+            delta[i, j] = difference * (one - y_hat * y_hat)
+    return _total(sample_loss, batch)
+
+
+@jit
+def exp_poisson_loss(z_tilde, y, delta, scratch):
+    """Half the Poisson deviance of exp outputs, ``y log y - y z - y + e^z``."""
+    n_outputs, batch = z_tilde.shape
+    zero = z_tilde.dtype.type(0.0)
+    sample_loss = scratch[3]
+    _clear(sample_loss, batch)
+    # libm's exp and log (not mathfn's inlined polynomials): they compile in a fraction of
+    # the time, for a head only regression on counts uses.
+    for i in range(n_outputs):
+        for j in range(batch):
+            target = y[i, j]
+            y_hat = np.exp(z_tilde[i, j])
+            own = target * np.log(target) if target > zero else zero
+            sample_loss[j] += own - target * z_tilde[i, j] - target + y_hat
+            delta[i, j] = y_hat - target
+    return _total(sample_loss, batch)
+
+
+# Each ``*_output`` kernel turns output pre-activations ``z`` (``(n_outputs, batch)``) into
+# outputs in place, ``z <- y_hat``; ``scratch`` (``(3, batch)`` or wider) is the softmax
+# head's work space.
+
+
+@jit
+def sigmoid_output(z, scratch):
+    """``y_hat = 1 / (1 + e^-z)`` per output."""
+    flat = as_vector(z)
+    for i in range(flat.size):
+        flat[i] = mathfn.sigmoid(flat[i])
+
+
+@jit
+def softmax_output(z, scratch):
+    """``y_hat_i = e^z_i / sum_m e^z_m`` per column, shifted by the column maximum."""
+    n_outputs, batch = z.shape
+    column_max = scratch[0]
+    column_sum = scratch[1]
+    for j in range(batch):
+        column_max[j] = z[0, j]
+        column_sum[j] = z.dtype.type(0.0)
+    for i in range(1, n_outputs):
+        for j in range(batch):
+            column_max[j] = max(column_max[j], z[i, j])
+    for i in range(n_outputs):
+        for j in range(batch):
+            z[i, j] = mathfn.exp(z[i, j] - column_max[j])
+            column_sum[j] += z[i, j]
+    for i in range(n_outputs):
+        for j in range(batch):
+            z[i, j] = z[i, j] / column_sum[j]
+
+
+@jit
+def tanh_output(z, scratch):
+    """``y_hat = tanh(z)`` per output."""
+    flat = as_vector(z)
+    for i in range(flat.size):
+        flat[i] = mathfn.tanh(flat[i])
+
+
+@jit
+def exp_output(z, scratch):
+    """``y_hat = e^z`` per output (libm's, as in :func:`exp_poisson_loss`)."""
+    flat = as_vector(z)
+    for i in range(flat.size):
+        flat[i] = np.exp(flat[i])
+
+
+#: Code -> ``(loss and delta, output)``. The identity head has no output step (its
+#: outputs are the pre-activations).
+STEPS = {
+    SIGMOID_BCE: (sigmoid_bce_loss, sigmoid_output),
+    SOFTMAX_CE: (softmax_ce_loss, softmax_output),
+    IDENTITY_SE: (identity_se_loss, None),
+    TANH_SE: (tanh_se_loss, tanh_output),
+    EXP_POISSON: (exp_poisson_loss, exp_output),
+}

@@ -10,25 +10,32 @@ Memory layout, shared with :mod:`fastmlp.model`:
   ``a_offsets[l]``; for a part of ``m`` samples its first ``sizes[l] * m`` elements are
   viewed as a ``(sizes[l], m)`` array. ``acts[L]`` holds the output pre-activations.
 
+The kernels take a few bundles (tuples) rather than long lists of arrays:
+
+* ``layout = (w_offsets, sizes, steps)``: the network. ``steps`` holds the native
+  addresses of the step kernels this network uses, at the positions named below
+  (:data:`PRODUCT` ... :data:`FIRST_ACTIVATION`), built by :func:`network_steps`; the
+  loops call them through :mod:`.calls`, so an activation, a head or an optional step is
+  compiled only for the networks that use it, once, whatever loop calls it.
+* ``rows = (X, data, indices, indptr)``: the input rows. Dense rows enter row-major, ``X``
+  of shape ``(n_samples, n_features)``, and are transposed part by part into ``acts[0]``
+  while they are gathered, so no transposed copy of the data set is ever made; the CSR
+  arrays are then empty. Sparse rows enter as the arrays of a CSR matrix (``X`` is then an
+  empty placeholder): the first layer's product and weight gradient read the rows'
+  nonzeros directly, and ``acts[0]`` is never filled (its buffer may have no room for it).
+* ``targets = (Y, sample_weight)``: targets ``(n_samples, n_outputs)`` and an empty array
+  (every sample counts once) or one weight per row.
+* ``work = (a_offsets, acts, deltas, y_buffer, scratch, group_grads, part_grads,
+  group_losses, min_group)``: the work buffers (:func:`batch_loss_and_gradient`).
+* ``dropout = (rates, key)``: one rate per hidden layer (``theta``'s dtype), or an empty
+  array for none, and a uint64 array of one element holding the batch's mask key.
+
 Dropout (inverted): during training, hidden unit ``k`` of sample ``j`` is kept with
 probability ``1 - p`` and its activation scaled by ``1 / (1 - p)``, or dropped (set to 0).
 Each keep-or-drop draw is a hash of the batch's key (drawn from the training run's random
 stream), the sample's position in the batch and the unit's index among all hidden units,
 so a mask depends on nothing else: not on how a batch is split across threads, and the
-backward pass recomputes it instead of storing it. ``dropout_rates`` holds one rate per
-hidden layer (in ``theta``'s dtype).
-
-Data enter row-major, ``X`` of shape ``(n_samples, n_features)``, and are transposed
-part by part into ``acts[0]`` while they are gathered, so no transposed copy of the data
-set is ever made. Sparse data enter as ``X_sparse = (data, indices, indptr)``, the arrays of
-a CSR matrix (``X`` is then an empty placeholder, and ``X_sparse``'s arrays are empty for
-dense data): the first layer's product and weight gradient then read the rows' nonzeros
-directly, and ``acts[0]`` is never filled (its buffer may have no room for it).
-
-Both are compile-time switches, :data:`DROPOUT` and :data:`SPARSE_INPUT`: the kernels
-defined here have neither (their arguments are then ignored), and :func:`training_kernels`
-gives the variants that have them, compiled only when a run uses them. So the common
-path compiles and runs exactly as without these options.
+backward pass recomputes it instead of storing it.
 
 A batch is split into a fixed number of groups (:func:`group_count`: it depends on the
 batch size and the network, never on the thread count), each computed in parts of at most
@@ -41,7 +48,7 @@ import numba
 import numpy as np
 
 from .._config import jit, jit_inline, jit_parallel, jit_variant
-from . import activations, dense, heads
+from . import activations, calls, dense, heads
 from .views import as_matrix, as_vector
 
 
@@ -87,10 +94,7 @@ def gather_transposed(source, order, start, m, target):
             target[k, j] = source[row, k]
 
 
-#: Compile-time switches (see the module docstring); True only in their variants.
-DROPOUT = False
-SPARSE_INPUT = False
-
+# ------------------------------------------------------------------ the optional steps
 _DROP_POSITION = np.uint64(0xD1B54A32D192ED03)
 _DROP_UNIT = np.uint64(0xAEF17502108EF2D9)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -125,7 +129,7 @@ def hidden_units_before(sizes, layer):
     return first
 
 
-@jit_inline
+@jit
 def drop_units(z, first_unit, rate, key, first_position):
     """Apply the dropout mask to hidden activations ``z`` (units, m) in place: kept units
     are scaled by ``1 / (1 - rate)``, dropped ones set to 0."""
@@ -140,7 +144,7 @@ def drop_units(z, first_unit, rate, key, first_position):
                 z[k, j] = z.dtype.type(0.0)
 
 
-@jit_inline
+@jit
 def drop_deltas(z, delta, first_unit, rate, key, first_position):
     """The backward side of :func:`drop_units`, before the activation's derivative: a kept
     unit's delta is scaled by ``1 / (1 - rate)`` and its activation unscaled (by
@@ -158,11 +162,10 @@ def drop_deltas(z, delta, first_unit, rate, key, first_position):
                 delta[k, j] = z.dtype.type(0.0)
 
 
-@jit_inline
-def sparse_affine_forward(W, b, X_sparse, order, start, m, z_tilde_out):
+@jit
+def sparse_affine_forward(W, b, data, indices, indptr, order, start, m, z_tilde_out):
     """``z_tilde_out = W x + b`` for the CSR rows ``order[start:start + m]`` (or
     ``start:start + m`` when ``order`` is empty): each nonzero ``x_k`` adds ``W[:, k] x_k``."""
-    data, indices, indptr = X_sparse
     fan_out = W.shape[0]
     use_order = order.size > 0
     for j in range(m):
@@ -175,11 +178,10 @@ def sparse_affine_forward(W, b, X_sparse, order, start, m, z_tilde_out):
                 z_tilde_out[i, j] += W[i, k] * value
 
 
-@jit_inline
-def sparse_weight_gradient(delta, X_sparse, order, start, m, dW, db):
+@jit
+def sparse_weight_gradient(delta, data, indices, indptr, order, start, m, dW, db):
     """``dW = delta X^T`` and ``db = delta 1`` for the CSR rows of :func:`sparse_affine_forward`:
     only the columns of ``dW`` that a nonzero touches get anything but 0."""
-    data, indices, indptr = X_sparse
     fan_out = dW.shape[0]
     zero = dW.dtype.type(0.0)
     flat = as_vector(dW)
@@ -195,44 +197,150 @@ def sparse_weight_gradient(delta, X_sparse, order, start, m, dW, db):
     dense.bias_gradient(delta, db)
 
 
+# --------------------------------------------------------------------- the steps table
+#: Positions in a network's ``steps`` (:func:`network_steps`): the products as loops and
+#: in BLAS (the same kernel when no product of the network can reach BLAS), the head's
+#: loss and output (0: none), the sparse first layer and dropout (0 when not used), then
+#: hidden layer ``l``'s activation at ``FIRST_ACTIVATION + 2 l`` and its derivative at
+#: the next position (0 for a linear layer).
+(PRODUCT, BLAS_PRODUCT, WEIGHT_GRADIENT, BLAS_WEIGHT_GRADIENT, BACKPROPAGATE,
+ BLAS_BACKPROPAGATE, LOSS_AND_DELTA, APPLY_OUTPUT, SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT,
+ DROP_UNITS, DROP_DELTAS, FIRST_ACTIVATION) = range(13)
+
+PRODUCT_STEPS = (
+    (PRODUCT, BLAS_PRODUCT, calls.PRODUCT, dense.affine_forward, dense.blas_affine_forward),
+    (WEIGHT_GRADIENT, BLAS_WEIGHT_GRADIENT, calls.WEIGHT_GRADIENT, dense.weight_gradient,
+     dense.blas_weight_gradient),
+    (BACKPROPAGATE, BLAS_BACKPROPAGATE, calls.BACKPROPAGATE, dense.backpropagate,
+     dense.blas_backpropagate),
+)
+
+
+#: The steps of an option, ``(position, kind, kernel)``: compiled only for runs that use it.
+OPTIONAL_STEPS = {
+    "sparse": ((SPARSE_PRODUCT, calls.SPARSE_PRODUCT, sparse_affine_forward),
+               (SPARSE_WEIGHT_GRADIENT, calls.SPARSE_WEIGHT_GRADIENT, sparse_weight_gradient)),
+    "dropout": ((DROP_UNITS, calls.DROP_UNITS, drop_units),
+                (DROP_DELTAS, calls.DROP_DELTAS, drop_deltas)),
+}
+
+
+def network_steps(dtype, activation_codes, head_code, blas=False, sparse=False,
+                  dropout=False, training=True):
+    """The ``steps`` array of a network: native addresses of the step kernels it uses.
+
+    Each kernel is compiled (or loaded from the disk cache) the first time a process
+    needs it, for ``dtype`` only.
+
+    Parameters
+    ----------
+    dtype : numpy dtype
+        The network's float type.
+    activation_codes : sequence of int
+        One activation code per hidden layer (:data:`.activations.ACTIVATION_CODES`).
+    head_code : int
+        The output head (:data:`.heads.HEAD_CODES`).
+    blas : bool
+        Some product may reach :data:`.dense.BLAS_MIN_WORK` multiply-adds (with the work
+        buffers' capacity): the BLAS forms are then compiled and used for those products.
+    sparse, dropout : bool
+        The rows are CSR arrays; some hidden layer has a dropout rate.
+    training : bool
+        Also the steps of the backward pass and the loss; without them (0 in their
+        positions) the steps serve :func:`predict` only.
+
+    Returns
+    -------
+    ndarray of int64
+        Shared by every call with the same arguments in this process: not to be modified.
+        Addresses are the process's own, so they are never saved or sent elsewhere.
+    """
+    key = (np.dtype(dtype), tuple(int(code) for code in activation_codes), int(head_code),
+           bool(blas), bool(sparse), bool(dropout), bool(training))
+    if key not in _STEPS:
+        _STEPS[key] = _build_steps(*key)
+    return _STEPS[key]
+
+
+_STEPS: dict = {}
+
+
+def _build_steps(dtype, activation_codes, head_code, blas, sparse, dropout, training):
+    steps = np.zeros(FIRST_ACTIVATION + 2 * len(activation_codes), dtype=np.int64)
+    for loops_at, blas_at, kind, loops, in_blas in PRODUCT_STEPS:
+        if training or kind == calls.PRODUCT:
+            steps[loops_at] = calls.address(loops, kind, dtype)
+            steps[blas_at] = calls.address(in_blas, kind, dtype) if blas else steps[loops_at]
+    loss, output = heads.STEPS[head_code]
+    if training:
+        steps[LOSS_AND_DELTA] = calls.address(loss, calls.LOSS_AND_DELTA, dtype)
+    if output is not None:
+        steps[APPLY_OUTPUT] = calls.address(output, calls.APPLY_OUTPUT, dtype)
+    for option, used in (("sparse", sparse), ("dropout", dropout)):
+        for position, kind, kernel in OPTIONAL_STEPS[option] if used else ():
+            if training or kind in INFERENCE_KINDS:
+                steps[position] = calls.address(kernel, kind, dtype)
+    for layer, code in enumerate(activation_codes):
+        forward_map, derivative = activations.STEPS[code]
+        if forward_map is not None:
+            at = FIRST_ACTIVATION + 2 * layer
+            steps[at] = calls.address(forward_map, calls.ACTIVATE, dtype)
+            if training:
+                steps[at + 1] = calls.address(derivative, calls.DERIVATIVE, dtype)
+    return steps
+
+
+#: The kinds of step that inference calls.
+INFERENCE_KINDS = (calls.PRODUCT, calls.ACTIVATE, calls.APPLY_OUTPUT, calls.SPARSE_PRODUCT)
+
+
 @jit_inline
-def forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, m, blas_min_work,
-            dropout_rates, dropout_key, first_position, X_sparse, order, row_start):
-    """Forward pass over the ``m`` samples already in ``acts[0]`` (or, for sparse data,
-    rows ``order[row_start:row_start + m]`` of ``X_sparse``).
+def product_step(steps, position, work, blas_min_work):
+    """The address of the product at ``position`` for ``work`` multiply-adds: its BLAS
+    form (the next position) from ``blas_min_work`` on."""
+    return steps[position + 1] if work >= blas_min_work else steps[position]
+
+
+# ------------------------------------------------------------------ the passes
+@jit_inline
+def forward(theta, layout, a_offsets, acts, m, blas_min_work, rows, order, row_start, dropout,
+            first_position):
+    """Forward pass over the ``m`` samples already in ``acts[0]`` (or, for sparse rows,
+    rows ``order[row_start:row_start + m]`` of the CSR arrays in ``rows``).
 
     Fills ``acts[l] = phi(W^(l-1) acts[l-1] + b^(l-1))`` for the hidden layers and
-    ``acts[L] = z_tilde^(L)`` (no output activation: the head applies it). With dropout
-    (:data:`DROPOUT`), each hidden layer's activations are masked
-    (:func:`drop_units`) for batch key ``dropout_key[0]``, the samples being at positions
-    ``first_position, first_position + 1, ...`` of their batch.
+    ``acts[L] = z_tilde^(L)`` (no output activation: the head applies it). With dropout,
+    each hidden layer's activations are masked (:func:`drop_units`) for batch key
+    ``dropout[1][0]``, the samples being at positions ``first_position, first_position + 1,
+    ...`` of their batch.
     """
+    w_offsets, sizes, steps = layout
+    _, data, indices, indptr = rows
+    rates, key = dropout
     n_layers = sizes.shape[0] - 1
     for layer in range(n_layers):
+        W = weight_view(theta, w_offsets, sizes, layer)
+        b = bias_view(theta, w_offsets, sizes, layer)
         z_out = layer_view(acts, a_offsets, sizes, layer + 1, m)
-        if SPARSE_INPUT and layer == 0:
-            sparse_affine_forward(weight_view(theta, w_offsets, sizes, 0),
-                                  bias_view(theta, w_offsets, sizes, 0), X_sparse, order,
-                                  row_start, m, z_out)
+        if layer == 0 and indptr.size > 0:
+            calls.sparse_product(steps[SPARSE_PRODUCT],
+                                 (W, b, data, indices, indptr, order, row_start, m, z_out))
         else:
-            dense.affine_forward(
-                weight_view(theta, w_offsets, sizes, layer),
-                bias_view(theta, w_offsets, sizes, layer),
-                layer_view(acts, a_offsets, sizes, layer, m),
-                z_out,
-                blas_min_work,
-            )
+            calls.product(product_step(steps, PRODUCT, W.size * m, blas_min_work),
+                          (W, b, layer_view(acts, a_offsets, sizes, layer, m), z_out))
         if layer < n_layers - 1:
-            activations.activate(activation_codes[layer], z_out)
-            if DROPOUT and dropout_rates[layer] > 0:
-                drop_units(z_out, hidden_units_before(sizes, layer + 1),
-                           dropout_rates[layer], dropout_key[0], first_position)
+            activate = steps[FIRST_ACTIVATION + 2 * layer]
+            if activate != 0:
+                calls.activate(activate, (z_out,))
+            if rates.size > 0 and rates[layer] > 0:
+                calls.drop_units(steps[DROP_UNITS],
+                                 (z_out, hidden_units_before(sizes, layer + 1), rates[layer],
+                                  key[0], first_position))
 
 
 @jit_inline
-def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, deltas, m,
-             blas_min_work, dropout_rates, dropout_key, first_position, X_sparse, order,
-             row_start):
+def backward(theta, grad, layout, a_offsets, acts, deltas, m, blas_min_work, rows, order,
+             row_start, dropout, first_position):
     """Backward pass from the output delta in ``deltas[L]``; writes the gradient to ``grad``.
 
     For ``l = L-1 .. 0``: ``dW^(l) = delta^(l+1) z^(l)T``, ``db^(l) = sum_j delta^(l+1)``,
@@ -240,33 +348,37 @@ def backward(theta, grad, w_offsets, a_offsets, sizes, activation_codes, acts, d
     samples: an output delta divided by the batch size gives the batch-mean gradient.
     With dropout, ``z^(l)`` is the masked activation of the forward pass, and the mask
     (recomputed) multiplies ``delta^(l)`` too (:func:`drop_deltas`); the hidden
-    activations in ``acts`` are left unmasked. For sparse data the first layer's weight
-    gradient reads the rows of ``X_sparse`` as :func:`forward` does.
+    activations in ``acts`` are left unmasked. For sparse rows the first layer's weight
+    gradient reads the CSR arrays as :func:`forward` does.
     """
+    w_offsets, sizes, steps = layout
+    _, data, indices, indptr = rows
+    rates, key = dropout
     n_layers = sizes.shape[0] - 1
     for layer in range(n_layers - 1, -1, -1):
         delta = layer_view(deltas, a_offsets, sizes, layer + 1, m)
-        if SPARSE_INPUT and layer == 0:
-            sparse_weight_gradient(delta, X_sparse, order, row_start, m,
-                                   weight_view(grad, w_offsets, sizes, 0),
-                                   bias_view(grad, w_offsets, sizes, 0))
+        dW = weight_view(grad, w_offsets, sizes, layer)
+        db = bias_view(grad, w_offsets, sizes, layer)
+        if layer == 0 and indptr.size > 0:
+            calls.sparse_weight_gradient(steps[SPARSE_WEIGHT_GRADIENT],
+                                         (delta, data, indices, indptr, order, row_start, m,
+                                          dW, db))
             continue
         z_in = layer_view(acts, a_offsets, sizes, layer, m)
-        dense.weight_gradient(
-            delta,
-            z_in,
-            weight_view(grad, w_offsets, sizes, layer),
-            bias_view(grad, w_offsets, sizes, layer),
-            blas_min_work,
-        )
+        calls.weight_gradient(product_step(steps, WEIGHT_GRADIENT, dW.size * m, blas_min_work),
+                              (delta, z_in, dW, db))
         if layer > 0:
+            W = weight_view(theta, w_offsets, sizes, layer)
             delta_in = layer_view(deltas, a_offsets, sizes, layer, m)
-            dense.backpropagate(weight_view(theta, w_offsets, sizes, layer), delta, delta_in,
-                                blas_min_work)
-            if DROPOUT and dropout_rates[layer - 1] > 0:
-                drop_deltas(z_in, delta_in, hidden_units_before(sizes, layer),
-                            dropout_rates[layer - 1], dropout_key[0], first_position)
-            activations.multiply_by_derivative(activation_codes[layer - 1], z_in, delta_in)
+            calls.backpropagate(product_step(steps, BACKPROPAGATE, W.size * m, blas_min_work),
+                                (W, delta, delta_in))
+            if rates.size > 0 and rates[layer - 1] > 0:
+                calls.drop_deltas(steps[DROP_DELTAS],
+                                  (z_in, delta_in, hidden_units_before(sizes, layer),
+                                   rates[layer - 1], key[0], first_position))
+            derivative = steps[FIRST_ACTIVATION + 2 * (layer - 1) + 1]
+            if derivative != 0:
+                calls.derivative(derivative, (z_in, delta_in))
 
 
 #: Most groups a batch is split into (see :func:`group_count`).
@@ -306,32 +418,33 @@ def sum_groups(n_groups, with_gradient, group_grads, group_losses):
 
 
 @jit_inline
-def group_loss_and_gradient(
-    group, n_groups, theta, w_offsets, a_offsets, sizes, activation_codes,
-    head_code, X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, grad,
-    part_grad, acts, deltas, y_buffer, scratch, gathered, blas_min_work, dropout_rates,
-    dropout_key,
-):
+def group_loss_and_gradient(group, n_groups, theta, layout, rows, targets, order, start, m,
+                            scale, with_gradient, grad, a_offsets, slot, gathered,
+                            blas_min_work, dropout):
     """Summed loss of one group of a batch, and its gradient.
 
     The batch (``m`` samples from ``start``) is split into ``n_groups`` groups of nearly
     equal size (:func:`group_count`); this computes group ``group``, in parts of at most
     the buffers' capacity, in order, each by a forward pass, the head's loss and delta and
-    a backward pass. The samples are rows ``order[start:start + m]`` of ``X``/``Y``, or rows
-    ``start:start + m`` when ``order`` is empty. With ``with_gradient``, ``grad`` is
+    a backward pass. The samples are rows ``order[start:start + m]`` of ``rows``/``targets``,
+    or rows ``start:start + m`` when ``order`` is empty. With ``with_gradient``, ``grad`` is
     overwritten with ``scale * sum dL/dtheta`` over the group (``scale = 1/m``, or
-    ``1 / sum w`` with weights); ``part_grad`` is work space. ``sample_weight`` is empty
-    (every sample counts once) or holds one weight per row of ``X``, multiplying that
-    sample's loss and delta. ``gathered`` says that ``acts[0]`` and ``y_buffer`` already
-    hold the batch (one group of one part). ``acts``, ``deltas``, ``y_buffer``,
-    ``scratch``: the calling thread's rows of the work buffers. ``dropout_rates``,
-    ``dropout_key``: see the module docstring (positions count from ``start``).
+    ``1 / sum w`` with weights). Each sample's loss and delta are multiplied by its weight,
+    if ``targets`` has weights. ``slot = (acts, deltas, y_buffer, scratch, part_grad)``:
+    the calling thread's rows of the work buffers. ``gathered`` says that ``acts[0]`` and
+    ``y_buffer`` already hold the batch (one group of one part). Dropout positions count
+    from ``start``.
 
     Returns
     -------
     float
-        The summed (not averaged) loss of the group, weighted by ``sample_weight``.
+        The summed (not averaged) loss of the group, weighted by the sample weights.
     """
+    _, sizes, steps = layout
+    X = rows[0]
+    sparse = rows[3].size > 0
+    Y, sample_weight = targets
+    acts, deltas, y_buffer, scratch, part_grad = slot
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[n_layers]
     use_order = order.size > 0
@@ -347,16 +460,16 @@ def group_loss_and_gradient(
         target = grad if part == 0 else part_grad
         y_part = as_matrix(y_buffer, n_outputs, size)
         if not gathered:
-            if not SPARSE_INPUT:
+            if not sparse:
                 gather_transposed(X, order, part_start, size,
                                   layer_view(acts, a_offsets, sizes, 0, size))
             gather_transposed(Y, order, part_start, size, y_part)
-        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, size, blas_min_work,
-                dropout_rates, dropout_key, part_start - start, X_sparse, order, part_start)
+        forward(theta, layout, a_offsets, acts, size, blas_min_work, rows, order, part_start,
+                dropout, part_start - start)
         output_delta = layer_view(deltas, a_offsets, sizes, n_layers, size)
-        part_total = heads.loss_and_delta(
-            head_code, layer_view(acts, a_offsets, sizes, n_layers, size), y_part,
-            output_delta, scratch,
+        part_total = calls.loss_and_delta(
+            steps[LOSS_AND_DELTA],
+            (layer_view(acts, a_offsets, sizes, n_layers, size), y_part, output_delta, scratch),
         )
         if weighted:
             sample_loss = scratch[3]
@@ -378,9 +491,8 @@ def group_loss_and_gradient(
             flat_delta = as_vector(output_delta)
             for i in range(flat_delta.size):
                 flat_delta[i] *= scale
-        backward(theta, target, w_offsets, a_offsets, sizes, activation_codes, acts, deltas,
-                 size, blas_min_work, dropout_rates, dropout_key, part_start - start, X_sparse,
-                 order, part_start)
+        backward(theta, target, layout, a_offsets, acts, deltas, size, blas_min_work, rows,
+                 order, part_start, dropout, part_start - start)
         if part > 0:
             for i in range(grad.size):
                 grad[i] += target[i]
@@ -388,60 +500,56 @@ def group_loss_and_gradient(
 
 
 @jit
-def batch_loss_and_gradient(
-    theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, group_grads,
-    part_grads, acts, deltas, y_buffer, scratch, group_losses, min_group, gathered,
-    dropout_rates, dropout_key,
-):
+def batch_loss_and_gradient(theta, layout, rows, targets, order, start, m, scale,
+                            with_gradient, work, gathered, dropout):
     """Summed loss of ``m`` samples and (optionally) their mean-loss gradient, in one thread.
 
-    The samples are rows ``order[start:start + m]`` of ``X``/``Y`` (rows ``start:start + m``
-    when ``order`` is empty). They are split into :func:`group_count` groups, computed one
-    after the other by :func:`group_loss_and_gradient` and summed in order
-    (:func:`sum_groups`); large products go to BLAS. The work buffers have one slot (first
-    axis). :func:`threaded_batch_loss_and_gradient` takes the same arguments and spreads the
-    groups over threads; as the groups and the order of their sum are the same, the two
-    give identical bits. The Python layer picks one of them, so a run that never uses a
-    second thread never compiles the threaded one.
+    The samples are rows ``order[start:start + m]`` of ``rows``/``targets`` (rows
+    ``start:start + m`` when ``order`` is empty). They are split into :func:`group_count`
+    groups, computed one after the other by :func:`group_loss_and_gradient` and summed in
+    order (:func:`sum_groups`); large products go to BLAS. The work buffers have one slot
+    (first axis). :func:`threaded_batch_loss_and_gradient` takes the same arguments and
+    spreads the groups over threads; as the groups and the order of their sum are the
+    same, the two give identical bits. The Python layer picks one of them, so a run that
+    never uses a second thread never compiles the threaded one.
 
     Parameters
     ----------
-    X, X_sparse : ndarray, and tuple of three ndarray
-        The rows: dense, or CSR (see the module docstring).
-    sample_weight : ndarray, shape (0,) or (n_samples,)
-        Empty, or one weight per row of ``X`` multiplying that sample's loss and delta.
+    theta : ndarray, shape (n_params,)
+    layout, rows, targets, dropout : tuples
+        The network, the input rows, the targets and sample weights, the dropout rates
+        and mask key (see the module docstring).
+    order : ndarray of int64, shape (n_samples,) or (0,)
+    start, m : int
     scale : float, in ``theta``'s dtype
         Factor on the summed gradient: ``1/m``, or ``1 / sum w`` over the batch.
-    group_grads : ndarray, shape (n_groups, n_params)
-        One gradient per group, for the largest batch. With ``with_gradient``,
-        ``group_grads[0]`` receives ``scale * sum_samples w dL/dtheta`` (no penalty).
-    part_grads : ndarray, shape (n_slots, n_params)
-        Work space, one row per thread.
-    acts, deltas, y_buffer, scratch : per-thread work buffers (first axis: slot); each
-        slot's ``scratch`` has 5 rows (softmax work space, per-sample losses, weights).
-    group_losses : ndarray, shape (n_groups,), float64 work space.
-    min_group : int
-        Fewest samples worth a thread of their own (see :func:`group_count`).
+    with_gradient : bool
+    work : tuple ``(a_offsets, acts, deltas, y_buffer, scratch, group_grads, part_grads,
+        group_losses, min_group)``
+        ``acts``, ``deltas``, ``y_buffer``: one row per slot (thread); ``scratch``: 5 rows
+        per slot (softmax work space, per-sample losses, weights); ``group_grads``: one
+        gradient per group for the largest batch, ``group_grads[0]`` receiving
+        ``scale * sum_samples w dL/dtheta`` (no penalty) with ``with_gradient``;
+        ``part_grads``: one row per slot; ``group_losses``: float64, one per group;
+        ``min_group``: the fewest samples worth a thread of their own
+        (:func:`group_count`).
     gathered : bool
         ``acts[0]`` and ``y_buffer[0]`` already hold the whole batch (one group of one part).
-    dropout_rates : ndarray, shape (n_hidden_layers,) (or any, without dropout)
-        Each hidden layer's rate, ``theta``'s dtype (read only with :data:`DROPOUT`).
-    dropout_key : ndarray of uint64, shape (1,)
-        The batch's mask key (read only with :data:`DROPOUT`).
 
     Returns
     -------
     float
-        The summed (not averaged) loss, each sample's weighted by ``sample_weight``.
+        The summed (not averaged) loss, each sample's weighted by its weight.
     """
+    a_offsets, acts, deltas, y_buffer, scratch, group_grads, part_grads, group_losses, \
+        min_group = work
+    slot = (acts[0], deltas[0], y_buffer[0], scratch[0], part_grads[0])
     n_groups = group_count(m, min_group)
     for group in range(n_groups):
         group_losses[group] = group_loss_and_gradient(
-            group, n_groups, theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-            X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient,
-            group_grads[group], part_grads[0], acts[0], deltas[0], y_buffer[0], scratch[0],
-            gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
+            group, n_groups, theta, layout, rows, targets, order, start, m, scale,
+            with_gradient, group_grads[group], a_offsets, slot, gathered, dense.BLAS_MIN_WORK,
+            dropout,
         )
     return sum_groups(n_groups, with_gradient, group_grads, group_losses)
 
@@ -453,12 +561,8 @@ threaded_group_loss_and_gradient = jit_variant(group_loss_and_gradient,
 
 
 @jit_parallel
-def threaded_batch_loss_and_gradient(
-    theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient, group_grads,
-    part_grads, acts, deltas, y_buffer, scratch, group_losses, min_group, gathered,
-    dropout_rates, dropout_key,
-):
+def threaded_batch_loss_and_gradient(theta, layout, rows, targets, order, start, m, scale,
+                                     with_gradient, work, gathered, dropout):
     """:func:`batch_loss_and_gradient` with the groups spread over threads.
 
     Each of the ``n_slots`` slots (the first axis of the per-thread buffers) takes groups
@@ -469,6 +573,8 @@ def threaded_batch_loss_and_gradient(
     meanwhile (:func:`fastmlp._config.parallel_calls`). A batch of a single group runs in
     the calling thread.
     """
+    a_offsets, acts, deltas, y_buffer, scratch, group_grads, part_grads, group_losses, \
+        min_group = work
     n_groups = group_count(m, min_group)
     used = min(acts.shape[0], n_groups)
     # Both calls pass the group as an int64 (not prange's unsigned index), so that they
@@ -477,85 +583,55 @@ def threaded_batch_loss_and_gradient(
     # copy of it into this driver.
     if used == 1:  # no thread pool for a single group: its start-up would dominate
         group_losses[0] = threaded_group_loss_and_gradient(
-            np.int64(0), n_groups, theta, w_offsets, a_offsets, sizes, activation_codes,
-            head_code, X, X_sparse, Y, sample_weight, order, start, m, scale, with_gradient,
-            group_grads[0], part_grads[0], acts[0], deltas[0], y_buffer[0], scratch[0],
-            gathered, dense.BLAS_MIN_WORK, dropout_rates, dropout_key,
+            np.int64(0), n_groups, theta, layout, rows, targets, order, start, m, scale,
+            with_gradient, group_grads[0], a_offsets,
+            (acts[0], deltas[0], y_buffer[0], scratch[0], part_grads[0]), gathered,
+            dense.BLAS_MIN_WORK, dropout,
         )
         return group_losses[0]
     for slot in numba.prange(used):
         for group in range(np.int64(slot), n_groups, used):
             group_losses[group] = threaded_group_loss_and_gradient(
-                group, n_groups, theta, w_offsets, a_offsets, sizes, activation_codes,
-                head_code, X, X_sparse, Y, sample_weight, order, start, m, scale,
-                with_gradient, group_grads[group], part_grads[slot], acts[slot], deltas[slot],
-                y_buffer[slot], scratch[slot], gathered, dense.BLAS_MIN_WORK, dropout_rates,
-                dropout_key,
+                group, n_groups, theta, layout, rows, targets, order, start, m, scale,
+                with_gradient, group_grads[group], a_offsets,
+                (acts[slot], deltas[slot], y_buffer[slot], scratch[slot], part_grads[slot]),
+                gathered, dense.BLAS_MIN_WORK, dropout,
             )
     return sum_groups(n_groups, with_gradient, group_grads, group_losses)
 
 
 @jit
-def predict(theta, w_offsets, a_offsets, sizes, activation_codes, head_code, apply_head, X,
-            X_sparse, out, acts, scratch):
-    """Network outputs for every row of ``X``, chunk by chunk.
+def predict(theta, layout, a_offsets, rows, apply_head, out, acts, scratch):
+    """Network outputs for every row, chunk by chunk.
 
     Parameters
     ----------
-    X, X_sparse : ndarray, shape (n_samples, n_features), and tuple of three ndarray
-        The rows: dense, or CSR (see the module docstring).
+    layout, rows : tuples
+        The network and the input rows (see the module docstring).
     out : ndarray, shape (n_samples, n_outputs), overwritten with ``z_tilde^(L)``, or
         with the head's output ``y_hat`` when ``apply_head``.
     acts : work buffer whose capacity (samples per chunk) is ``scratch.shape[1]``.
     """
-    n_samples = X_sparse[2].size - 1 if SPARSE_INPUT else X.shape[0]
+    _, sizes, steps = layout
+    X, _, _, indptr = rows
+    sparse = indptr.size > 0
+    n_samples = indptr.size - 1 if sparse else X.shape[0]
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[n_layers]
     capacity = scratch.shape[1]
     no_order = np.empty(0, dtype=np.int64)
-    # Inference has no dropout: its two arguments are never read (any arrays will do).
+    no_dropout = (np.empty(0, dtype=theta.dtype), np.zeros(1, dtype=np.uint64))
     for chunk_start in range(0, n_samples, capacity):
         chunk = min(capacity, n_samples - chunk_start)
-        if not SPARSE_INPUT:
+        if not sparse:
             gather_transposed(
                 X, no_order, chunk_start, chunk, layer_view(acts, a_offsets, sizes, 0, chunk)
             )
-        forward(theta, w_offsets, a_offsets, sizes, activation_codes, acts, chunk,
-                dense.BLAS_MIN_WORK, theta, no_order, 0, X_sparse, no_order, chunk_start)
+        forward(theta, layout, a_offsets, acts, chunk, dense.BLAS_MIN_WORK, rows, no_order,
+                chunk_start, no_dropout, 0)
         z_out = layer_view(acts, a_offsets, sizes, n_layers, chunk)
-        if apply_head:
-            heads.apply_output(head_code, z_out, scratch)
+        if apply_head and steps[APPLY_OUTPUT] != 0:
+            calls.apply_output(steps[APPLY_OUTPUT], (z_out, scratch))
         for j in range(chunk):
             for i in range(n_outputs):
                 out[chunk_start + j, i] = z_out[i, j]
-
-
-def training_kernels(dropout, sparse):
-    """The batch drivers and ``predict`` of the training path with or without dropout and
-    sparse input: ``(batch_loss_and_gradient, threaded_batch_loss_and_gradient,
-    predict)``, compiled (when first called) and cached under names of their own."""
-    if not dropout and not sparse:
-        return batch_loss_and_gradient, threaded_batch_loss_and_gradient, predict
-    key = (bool(dropout), bool(sparse))
-    if key not in _VARIANTS:
-        switches = {"DROPOUT": key[0], "SPARSE_INPUT": key[1]}
-        suffix = "_dropout" * key[0] + "_sparse" * key[1]
-        fwd = jit_variant(forward, f"forward{suffix}", jit_inline, **switches)
-        bwd = jit_variant(backward, f"backward{suffix}", jit_inline, **switches)
-        steps = {"forward": fwd, "backward": bwd, **switches}
-        group = jit_variant(group_loss_and_gradient, f"group_loss_and_gradient{suffix}",
-                            jit_inline, **steps)
-        threaded_group = jit_variant(group_loss_and_gradient,
-                                     f"threaded_group_loss_and_gradient{suffix}", **steps)
-        _VARIANTS[key] = (
-            jit_variant(batch_loss_and_gradient, f"batch_loss_and_gradient{suffix}",
-                        group_loss_and_gradient=group),
-            jit_variant(threaded_batch_loss_and_gradient,
-                        f"threaded_batch_loss_and_gradient{suffix}", jit_parallel,
-                        threaded_group_loss_and_gradient=threaded_group),
-            jit_variant(predict, f"predict{suffix}", forward=fwd, **switches),
-        )
-    return _VARIANTS[key]
-
-
-_VARIANTS: dict = {}

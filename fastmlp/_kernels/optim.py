@@ -18,7 +18,7 @@ Derivations: docs page "Derivations", section on updates.
 
 import numpy as np
 
-from .._config import jit, jit_inline
+from .._config import jit
 from .network import weight_view
 from .views import as_vector
 
@@ -51,47 +51,73 @@ def add_penalty(theta, grad, w_offsets, sizes, l1, l2):
     return penalty
 
 
-@jit_inline
-def step(optimizer, theta, grad, velocity, second_moment, step_count,
-         lr, momentum, nesterov, beta_1, beta_2, epsilon):
-    """One update of ``theta`` in place from ``grad``.
+# Each update below takes ``(theta, grad, velocity, second_moment, step_count, lr, momentum,
+# beta_1, beta_2, epsilon)`` and updates ``theta`` in place from ``grad``:
+#
+# * ``theta, grad, velocity, second_moment``: ndarray, shape (n_params,). ``velocity`` is
+#   the momentum buffer (SGD) or the first moment (Adam), ``second_moment`` Adam's second
+#   moment; both are updated in place.
+# * ``step_count``: int64 array of one element, the number of Adam steps taken so far.
+# * ``lr, momentum, beta_1, beta_2, epsilon``: floats in ``theta``'s dtype.
+#
+# One signature for all, so that the training loop calls whichever the run uses
+# (:mod:`.calls`); each reads only its own settings.
 
-    Parameters
-    ----------
-    optimizer : int
-        :data:`SGD` or :data:`ADAM`.
-    theta, grad, velocity, second_moment : ndarray, shape (n_params,)
-        ``velocity`` is the momentum buffer (SGD) or the first moment (Adam);
-        ``second_moment`` is used by Adam only. Both are updated in place.
-    step_count : ndarray of int64, shape (1,)
-        Number of Adam steps taken so far; incremented.
-    lr, momentum, beta_1, beta_2, epsilon : float, in ``theta``'s dtype
-    nesterov : bool
-    """
+
+@jit
+def sgd_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1, beta_2,
+             epsilon):
+    """``theta -= lr g``."""
+    for i in range(theta.size):
+        theta[i] -= lr * grad[i]
+
+
+@jit
+def momentum_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1,
+                  beta_2, epsilon):
+    """``v = mu v - lr g``; ``theta += v``."""
+    for i in range(theta.size):
+        v = momentum * velocity[i] - lr * grad[i]
+        velocity[i] = v
+        theta[i] += v
+
+
+@jit
+def nesterov_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1,
+                  beta_2, epsilon):
+    """``v = mu v - lr g``; ``theta += mu v - lr g``."""
+    for i in range(theta.size):
+        v = momentum * velocity[i] - lr * grad[i]
+        velocity[i] = v
+        theta[i] += momentum * v - lr * grad[i]
+
+
+@jit
+def adam_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1, beta_2,
+              epsilon):
+    """Adam, with the bias corrections folded into the step size ``lr_t``."""
     one = theta.dtype.type(1.0)
-    if optimizer == SGD:
-        if momentum == theta.dtype.type(0.0):
-            for i in range(theta.size):
-                theta[i] -= lr * grad[i]
-        elif nesterov:
-            for i in range(theta.size):
-                v = momentum * velocity[i] - lr * grad[i]
-                velocity[i] = v
-                theta[i] += momentum * v - lr * grad[i]
-        else:
-            for i in range(theta.size):
-                v = momentum * velocity[i] - lr * grad[i]
-                velocity[i] = v
-                theta[i] += v
-    else:
-        step_count[0] += 1
-        t = step_count[0]
-        # beta**t is computed in float64 and the step size rounded once to theta's dtype.
-        lr_t = theta.dtype.type(lr * np.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t))
-        for i in range(theta.size):
-            g = grad[i]
-            m = beta_1 * velocity[i] + (one - beta_1) * g
-            v = beta_2 * second_moment[i] + (one - beta_2) * g * g
-            velocity[i] = m
-            second_moment[i] = v
-            theta[i] -= lr_t * m / (np.sqrt(v) + epsilon)
+    step_count[0] += 1
+    t = step_count[0]
+    # beta**t is computed in float64 and the step size rounded once to theta's dtype.
+    lr_t = theta.dtype.type(lr * np.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t))
+    for i in range(theta.size):
+        g = grad[i]
+        m = beta_1 * velocity[i] + (one - beta_1) * g
+        v = beta_2 * second_moment[i] + (one - beta_2) * g * g
+        velocity[i] = m
+        second_moment[i] = v
+        theta[i] -= lr_t * m / (np.sqrt(v) + epsilon)
+
+
+#: Every update kernel.
+UPDATES = (sgd_step, momentum_step, nesterov_step, adam_step)
+
+
+def update_step(optimizer, momentum, nesterov):
+    """The update kernel of an optimizer code with its momentum settings."""
+    if optimizer == ADAM:
+        return adam_step
+    if momentum == 0:
+        return sgd_step
+    return nesterov_step if nesterov else momentum_step

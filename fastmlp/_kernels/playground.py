@@ -26,9 +26,8 @@ the Playground's point-by-point accumulation, in a different order (equal up to 
 
 import numpy as np
 
-from .._config import jit, jit_variant
-from . import network
-from .network import batch_loss_and_gradient, threaded_batch_loss_and_gradient
+from .._config import jit
+from . import calls, network
 from .views import as_vector, copy_vector
 
 NO_REGULARIZATION, L1, L2 = 0, 1, 2
@@ -94,39 +93,34 @@ def set_figures(outputs, Y, classification):
 
 
 @jit
-def playground_epochs(
-    theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-    X_train, Y_train, X_test, Y_test, n_epochs, batch_size, lr, reg_code, reg_rate,
-    dead, accumulated, count, classification,
-    group_grads, part_grads, acts, deltas, y_buffer, scratch, group_losses, min_group,
-    predict_a_offsets, predict_acts, predict_scratch, out_train, out_test, backup,
-    dead_backup, train_losses, test_losses, test_accuracy,
-):
+def playground_epochs(theta, layout, train, test, rule, memory, work, driver, inference,
+                      backups, n_epochs, batch_size, figures):
     """Run up to ``n_epochs`` Playground epochs; see the module docstring.
 
     Parameters
     ----------
     theta : ndarray, shape (n_params,)
         Parameters (dead links at 0), updated in place.
-    X_train, Y_train, X_test, Y_test : ndarray
+    layout : tuple
+        The network (see :mod:`.network`).
+    train, test : tuple ``(X, Y)``
         Features ``(n, n_features)`` and targets ``(n, 1)``, row-major, theta's dtype.
-    lr, reg_rate : float
-        Learning rate and regularisation rate, theta's dtype.
-    reg_code : int
-        :data:`NO_REGULARIZATION`, :data:`L1` or :data:`L2`.
-    dead : ndarray of bool, shape (n_params,)
-        True for dead links (biases never); updated in place.
-    accumulated : ndarray, shape (n_params,)
-        Gradient sum carried between epochs (and calls); ``count[0]`` its number of points.
-    group_grads ... min_group :
+    rule : tuple ``(lr, reg_code, reg_rate, classification)``
+        Learning rate and regularisation rate (theta's dtype), :data:`NO_REGULARIZATION`,
+        :data:`L1` or :data:`L2`, and whether to report accuracy.
+    memory : tuple ``(dead, accumulated, count)``
+        Dead-link flags (bool, ``(n_params,)``, biases never), the gradient sum carried
+        between epochs (and calls) and, in ``count[0]``, its number of points; updated in
+        place.
+    work : tuple
         Work buffers of :func:`.network.batch_loss_and_gradient` for ``batch_size``.
-    predict_a_offsets, predict_acts, predict_scratch, out_train, out_test :
+    driver : int
+        The native address of the batch driver for ``work`` (see :func:`.train.train_epochs`).
+    inference : tuple ``(a_offsets, acts, scratch, out_train, out_test)``
         Inference buffers (one slot) and outputs for the per-epoch figures.
-    backup : ndarray, shape (n_params,)
-        Work space: the parameters at the start of the current epoch.
-    dead_backup : ndarray of bool, shape (n_params,)
-        Work space: the dead-link flags at the start of the current epoch.
-    train_losses, test_losses, test_accuracy : ndarray, shape (n_epochs,)
+    backups : tuple ``(backup, dead_backup)``
+        Work space: the parameters and the dead-link flags at the start of the epoch.
+    figures : tuple ``(train_losses, test_losses, test_accuracy)``, each ``(n_epochs,)``
         Receive each epoch's figures.
 
     Returns
@@ -138,17 +132,25 @@ def playground_epochs(
         epoch); and whether the weights were all finite at the end of that epoch (True
         when the run did not stop).
     """
+    w_offsets, sizes, _ = layout
+    X_train, Y_train = train
+    X_test, Y_test = test
+    lr, reg_code, reg_rate, classification = rule
+    dead, accumulated, count = memory
+    predict_a_offsets, predict_acts, predict_scratch, out_train, out_test = inference
+    backup, dead_backup = backups
+    train_losses, test_losses, test_accuracy = figures
+    group_grads = work[5]
     n_train = X_train.shape[0]
     no_order = np.empty(0, dtype=np.int64)
-    no_weights = np.empty(0, dtype=theta.dtype)
-    no_dropout = np.empty(0, dtype=theta.dtype)
-    dense_rows = (np.empty(0, dtype=theta.dtype), np.empty(0, dtype=np.int64),
-                  np.empty(0, dtype=np.int64))
-    no_key = np.zeros(1, dtype=np.uint64)
+    no_csr = (np.empty(0, dtype=theta.dtype), np.empty(0, dtype=np.int64),
+              np.empty(0, dtype=np.int64))
+    train_rows = (X_train, *no_csr)
+    test_rows = (X_test, *no_csr)
+    train_targets = (Y_train, np.empty(0, dtype=theta.dtype))
+    no_dropout = (np.empty(0, dtype=theta.dtype), np.zeros(1, dtype=np.uint64))
     one = theta.dtype.type(1.0)
     grad = group_grads[0]
-    # Run-time bools rather than literals: the batch driver is then compiled for the
-    # signature that MLP.fit and MLP.gradients use, and shared with them.
     with_gradient = np.bool_(True)
     gathered = np.bool_(False)
     for epoch in range(n_epochs):
@@ -156,12 +158,9 @@ def playground_epochs(
         copy_vector(dead, dead_backup)
         for start in range(0, n_train, batch_size):
             m = min(batch_size, n_train - start)
-            batch_loss_and_gradient(
-                theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-                X_train, dense_rows, Y_train, no_weights, no_order, start, m, one, with_gradient,
-                group_grads, part_grads, acts, deltas, y_buffer, scratch, group_losses,
-                min_group, gathered, no_dropout, no_key,
-            )
+            calls.batch_loss_and_gradient(driver, (theta, layout, train_rows, train_targets,
+                                                   no_order, start, m, one, with_gradient, work,
+                                                   gathered, no_dropout))
             for i in range(grad.size):
                 accumulated[i] += grad[i]
             count[0] += m
@@ -169,12 +168,10 @@ def playground_epochs(
                 apply_update(theta, accumulated, count[0], dead, w_offsets, sizes, lr,
                              reg_code, reg_rate)
                 count[0] = 0
-        network.predict(theta, w_offsets, predict_a_offsets, sizes, activation_codes,
-                        head_code, True, X_train, dense_rows, out_train, predict_acts,
-                        predict_scratch)
-        network.predict(theta, w_offsets, predict_a_offsets, sizes, activation_codes,
-                        head_code, True, X_test, dense_rows, out_test, predict_acts,
-                        predict_scratch)
+        network.predict(theta, layout, predict_a_offsets, train_rows, True, out_train,
+                        predict_acts, predict_scratch)
+        network.predict(theta, layout, predict_a_offsets, test_rows, True, out_test,
+                        predict_acts, predict_scratch)
         train_loss, _ = set_figures(out_train, Y_train, classification)
         test_loss, accuracy = set_figures(out_test, Y_test, classification)
         train_losses[epoch] = train_loss
@@ -187,11 +184,3 @@ def playground_epochs(
             return epoch, True, weights_finite
         test_accuracy[epoch] = accuracy
     return n_epochs, False, True
-
-
-#: :func:`playground_epochs` with each batch split across threads, for work buffers of
-#: several slots (see :data:`.train.threaded_train_epochs`).
-threaded_playground_epochs = jit_variant(
-    playground_epochs, "threaded_playground_epochs",
-    batch_loss_and_gradient=threaded_batch_loss_and_gradient,
-)

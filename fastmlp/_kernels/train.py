@@ -25,22 +25,10 @@ to its value at the start of that epoch and the call reports how many epochs com
 
 import numpy as np
 
-from .._config import jit, jit_inline, jit_variant
-from . import optim
-from .network import (
-    batch_loss_and_gradient,
-    gather_transposed,
-    group_count,
-    layer_view,
-    threaded_batch_loss_and_gradient,
-)
-from .network import training_kernels as network_training_kernels
+from .._config import jit, jit_inline
+from . import calls, optim
+from .network import gather_transposed, group_count, layer_view
 from .views import as_matrix, copy_vector
-
-#: Compile-time switches, as in :mod:`.network`: True only in :func:`training_kernels`'s
-#: variants.
-DROPOUT = False
-SPARSE_INPUT = False
 
 _GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -87,61 +75,61 @@ def batch_weight(sample_weight, order, start, m):
 
 
 @jit
-def train_epochs(
-    theta, w_offsets, a_offsets, sizes, activation_codes, head_code, X, X_sparse, Y,
-    sample_weight, n_epochs, batch_size, shuffle, rng_state, order,
-    optimizer, lr, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2, penalty_per_batch,
-    group_grads, part_grads, velocity, second_moment, step_count,
-    acts, deltas, y_buffer, scratch, group_losses, min_group, backup, epoch_losses,
-    dropout_rates, dropout_key,
-):
+def train_epochs(theta, layout, rows, targets, work, driver, order, n_epochs, batch_size,
+                 shuffle, rng_state, optimizer, state, dropout, backup, epoch_losses):
     """Train for up to ``n_epochs`` epochs; see the module docstring.
 
     Parameters
     ----------
     theta : ndarray, shape (n_params,)
         Parameters, updated in place.
-    X, Y : ndarray, shapes (n_samples, n_features) and (n_samples, n_outputs)
-        Row-major training data and targets, in ``theta``'s dtype.
-    X_sparse : tuple of three ndarray
-        The data as CSR arrays ``(data, indices, indptr)`` instead of ``X`` (which is
-        then empty), or three empty arrays (see :mod:`.network`).
-    sample_weight : ndarray, shape (0,) or (n_samples,)
-        Empty, or each sample's weight (``theta``'s dtype, non-negative).
+    layout, rows, targets, work, dropout : tuples
+        The network, the training rows (row-major dense ``X`` or CSR arrays, in ``theta``'s
+        dtype), the targets and sample weights, the work buffers, and the dropout rates
+        and mask key (see :mod:`.network`); the gradient lands in ``work``'s
+        ``group_grads[0]``, and each batch's mask key in ``dropout[1][0]``.
+    driver : int
+        The native address of the batch driver for ``work``:
+        :func:`.network.batch_loss_and_gradient`, or its threaded form for work buffers of
+        several slots (:mod:`.calls`). One loop serves both, so a run in one thread never
+        compiles threaded code.
     order : ndarray of int64, shape (n_samples,)
         Sample order; permuted in place when ``shuffle``.
-    lr, momentum, beta_1, beta_2, epsilon, l1, l2 : float, in ``theta``'s dtype
-    penalty_per_batch : bool
-        Divide ``l1`` and ``l2`` by each batch's size (or weight sum).
-    velocity, second_moment, backup : ndarray, shape (n_params,)
-        ``velocity``/``second_moment``/``step_count`` carry optimizer state between calls.
-    group_grads, part_grads, acts, deltas, y_buffer, scratch, group_losses, min_group :
-        work buffers and the smallest group worth a thread (see
-        :func:`.network.batch_loss_and_gradient`); the gradient lands in ``group_grads[0]``.
+    rng_state : ndarray of uint64, shape (1,)
+    optimizer : tuple ``(update, lr, momentum, beta_1, beta_2, epsilon, l1, l2,
+        penalty_per_batch)``
+        The native address of the update kernel (:mod:`.optim`), its settings and the
+        penalty's coefficients in ``theta``'s dtype, and whether to divide the
+        coefficients by each batch's size (or weight sum).
+    state : tuple ``(velocity, second_moment, step_count)``
+        Optimizer state carried between calls (:mod:`.optim`).
+    backup : ndarray, shape (n_params,)
+        Work space.
     epoch_losses : ndarray, shape (n_epochs,)
         Receives each completed epoch's objective.
-    dropout_rates, dropout_key : ndarray
-        One dropout rate per hidden layer (``theta``'s dtype), and a uint64 array of one
-        element that receives each batch's mask key (used only in the variants with
-        dropout, :func:`training_kernels`).
 
     Returns
     -------
     (int, bool)
         Epochs completed, and whether training stopped on a non-finite epoch.
     """
+    w_offsets, sizes, _ = layout
+    sparse = rows[3].size > 0
+    Y, sample_weight = targets
+    a_offsets, acts, _, y_buffer, _, group_grads, _, _, min_group = work
+    update, lr, momentum, beta_1, beta_2, epsilon, l1, l2, penalty_per_batch = optimizer
+    velocity, second_moment, step_count = state
+    rates, key = dropout
     n_samples = Y.shape[0]
     n_outputs = Y.shape[1]
     capacity = y_buffer.shape[1] // n_outputs
     grad = group_grads[0]
-    # A run-time bool rather than the literal True: the batch driver is then compiled for
-    # the very signature that MLP.loss and MLP.gradients call it with, and shared.
     with_gradient = np.bool_(True)
     # One batch of one group in one part that never changes order: gather it once.
-    gathered = ((not shuffle) and batch_size >= n_samples and not SPARSE_INPUT
+    gathered = ((not shuffle) and batch_size >= n_samples and not sparse
                 and n_samples <= capacity and group_count(n_samples, min_group) == 1)
     if gathered:
-        gather_transposed(X, order, 0, n_samples,
+        gather_transposed(rows[0], order, 0, n_samples,
                           layer_view(acts[0], a_offsets, sizes, 0, n_samples))
         gather_transposed(Y, order, 0, n_samples, as_matrix(y_buffer[0], n_outputs, n_samples))
     for epoch in range(n_epochs):
@@ -154,13 +142,12 @@ def train_epochs(
             weight_sum = batch_weight(sample_weight, order, start, m)
             if weight_sum == 0.0:  # every weight zero: no mean gradient, no update
                 continue
-            if DROPOUT:
-                dropout_key[0] = next_random(rng_state)
-            loss_sum = batch_loss_and_gradient(
-                theta, w_offsets, a_offsets, sizes, activation_codes, head_code,
-                X, X_sparse, Y, sample_weight, order, start, m, theta.dtype.type(1.0 / weight_sum),
-                with_gradient, group_grads, part_grads, acts, deltas, y_buffer, scratch,
-                group_losses, min_group, gathered, dropout_rates, dropout_key,
+            if rates.size > 0:
+                key[0] = next_random(rng_state)
+            loss_sum = calls.batch_loss_and_gradient(
+                driver, (theta, layout, rows, targets, order, start, m,
+                         theta.dtype.type(1.0 / weight_sum), with_gradient, work, gathered,
+                         dropout),
             )
             if penalty_per_batch:
                 penalty = optim.add_penalty(theta, grad, w_offsets, sizes,
@@ -169,39 +156,11 @@ def train_epochs(
             else:
                 penalty = optim.add_penalty(theta, grad, w_offsets, sizes, l1, l2)
             total += m * (loss_sum / weight_sum + penalty)
-            optim.step(optimizer, theta, grad, velocity, second_moment, step_count,
-                       lr, momentum, nesterov, beta_1, beta_2, epsilon)
+            calls.optimizer_step(update, (theta, grad, velocity, second_moment, step_count,
+                                          lr, momentum, beta_1, beta_2, epsilon))
         epoch_loss = total / n_samples
         if not (np.isfinite(epoch_loss) and all_finite(theta)):
             copy_vector(backup, theta)
             return epoch, True
         epoch_losses[epoch] = epoch_loss
     return n_epochs, False
-
-
-#: :func:`train_epochs` with each batch split across threads
-#: (:func:`.network.threaded_batch_loss_and_gradient`), for work buffers of several slots.
-#: A separate compiled function, so that runs in one thread never compile the threaded code.
-threaded_train_epochs = jit_variant(
-    train_epochs, "threaded_train_epochs",
-    batch_loss_and_gradient=threaded_batch_loss_and_gradient,
-)
-
-
-def training_kernels(threaded, dropout, sparse):
-    """:func:`train_epochs` (or :data:`threaded_train_epochs`) with or without dropout and
-    sparse input (see :func:`.network.training_kernels`)."""
-    if not dropout and not sparse:
-        return threaded_train_epochs if threaded else train_epochs
-    key = (bool(threaded), bool(dropout), bool(sparse))
-    if key not in _VARIANTS:
-        serial, parallel, _ = network_training_kernels(dropout, sparse)
-        name = ("threaded_" * key[0] + "train_epochs" + "_dropout" * key[1]
-                + "_sparse" * key[2])
-        _VARIANTS[key] = jit_variant(train_epochs, name,
-                                     batch_loss_and_gradient=parallel if threaded else serial,
-                                     DROPOUT=key[1], SPARSE_INPUT=key[2])
-    return _VARIANTS[key]
-
-
-_VARIANTS: dict = {}
