@@ -382,9 +382,11 @@ def first_run_section(json_path):
         "exclude it). *First call* is the entry point's first call in that process, *second "
         "call* the same call again in the same process. For whole processes, the second is "
         "another process on the cache the first one filled (the scikit-learn script, "
-        "`bench/sklearn_moons_script.py`, compiles nothing and simply runs again). The last "
-        "column is the wall time of the process that made the calls beneath it, from start "
-        "to exit.",
+        "`bench/sklearn_moons_script.py`, compiles nothing and simply runs again; the JAX "
+        "script, `bench/jax_moons_script.py`, the same job as one `jax.jit` function with a "
+        "`lax.fori_loop` over the epochs, compiles it again in every process, as JAX keeps "
+        "no compile cache by default). The last column is the wall time of the process that "
+        "made the calls beneath it, from start to exit.",
         "",
         f"Measured {describe_machine(results['machine'])}; {runs}. Reproduce with "
         f"`{COMMAND}{f' --repeats {repeats}' if repeats > 1 else ''}` (or "

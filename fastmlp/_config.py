@@ -12,9 +12,9 @@ Two decorators live here so that no kernel spells out its own flags:
   would be allowed to destroy, so they only allow contraction into FMAs.
 
 :func:`jit_parallel` adds ``parallel=True`` for the one driver that splits a batch across
-threads (:func:`fastmlp._kernels.network.threaded_batch_loss_and_gradient`), and
-:func:`jit_variant` compiles a copy of a loop that calls it instead of the serial driver.
-Threaded code is slow to compile, so only runs that use threads compile it.
+threads (:func:`fastmlp._kernels.network.threaded_batch_loss_and_gradient`); the loops call
+it through its address, like the serial driver, so only runs that use threads compile it.
+:func:`jit_variant` compiles a copy of a kernel under a name of its own.
 :func:`jit_inline` marks the few kernels inlined into their callers to save compile time.
 
 The array versions of the elementary functions (``mathfn.*_array``) are compiled through
@@ -196,10 +196,8 @@ def jit_variant(kernel, name, compile_with=None, **replacements):
     """A copy of the ``kernel`` in which the globals in ``replacements`` (other kernels it
     calls, or compile-time switches) are swapped, compiled and cached under its own ``name``.
 
-    This is how one loop is compiled against either the serial or the threaded batch
-    driver, or with or without its optional steps, without writing it twice. A switch that
-    is False removes its branch before Numba even types it, so a variant without an
-    option costs nothing to compile for it. ``compile_with`` is :func:`jit` (the default),
+    This is how the threaded batch driver gets a compiled (not inlined) copy of the
+    per-group work, without writing it twice. ``compile_with`` is :func:`jit` (the default),
     :func:`jit_inline` or :func:`jit_parallel`. The copy has no closure, so Numba's cache
     recognises it across processes (a closure over a kernel would be hashed differently
     each time).

@@ -31,6 +31,7 @@ import numpy as np
 from . import _validation as check
 from ._config import parallel_calls
 from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
+from ._kernels import calls, network
 from ._kernels import playground as kernel
 from ._names import PLAYGROUND_ACTIVATIONS
 from .datasets import DATASETS, make_playground, playground_split, problem_of
@@ -266,7 +267,8 @@ class Playground:
         rule = (self.learning_rate, kernel.REGULARIZATION_CODES[self.regularization],
                 self.regularization_rate, self.problem == "classification")
         memory = (self._dead, self._accumulated, self._count)
-        predicting = (inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
+        predicting = (calls.address(network.predict, calls.PREDICT, net.dtype),
+                      inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
                       *outputs[:2])
 
         def arguments(layout, first, count):

@@ -16,7 +16,8 @@ each step once per dtype: compiling cost is the sum of what is used, not a produ
 
 The training loop and the Playground's loop call the batch driver the same way (kind
 :data:`BATCH_LOSS_AND_GRADIENT`): one loop then serves the serial and the threaded driver,
-and never carries the driver's code either.
+and never carries the driver's code either; the Playground's loop calls inference
+(:data:`PREDICT`) so too.
 
 An indirect call costs a few nanoseconds; the steps are whole layers, so even batches of
 ten samples spend almost all their time inside them.
@@ -32,12 +33,11 @@ import numba
 import numpy as np
 from numba import types
 from numba.core import errors
-from numba.core.typing import signature as make_signature
 from numba.extending import intrinsic
 
 (PRODUCT, WEIGHT_GRADIENT, BACKPROPAGATE, ACTIVATE, DERIVATIVE, LOSS_AND_DELTA, APPLY_OUTPUT,
  SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT, DROP_UNITS, DROP_DELTAS, OPTIMIZER_STEP,
- BATCH_LOSS_AND_GRADIENT) = range(13)
+ BATCH_LOSS_AND_GRADIENT, PREDICT) = range(14)
 
 
 def _tuple(*members):
@@ -82,6 +82,8 @@ def _signature(kind, float_type):
         BATCH_LOSS_AND_GRADIENT: (types.float64, (vector, layout, rows, targets, index, count,
                                                   count, float_type, types.boolean, work,
                                                   types.boolean, dropout)),
+        # theta, layout, a_offsets, rows, apply_head, out, acts, scratch (.network.predict)
+        PREDICT: (none, (vector, layout, index, rows, types.boolean, matrix, vector, matrix)),
     }[kind]
 
 
@@ -129,6 +131,7 @@ drop_units = _caller(DROP_UNITS, "drop_units")
 drop_deltas = _caller(DROP_DELTAS, "drop_deltas")
 optimizer_step = _caller(OPTIMIZER_STEP, "optimizer_step")
 batch_loss_and_gradient = _caller(BATCH_LOSS_AND_GRADIENT, "batch_loss_and_gradient")
+predict = _caller(PREDICT, "predict")
 
 
 _ADDRESSES: dict = {}
@@ -146,8 +149,14 @@ def address(step, kind, dtype) -> int:
     with _ADDRESSES_LOCK:
         if key not in _ADDRESSES:
             return_type, argument_types = _signature(kind, numba.from_dtype(np.dtype(dtype)))
-            step.compile(make_signature(return_type, *argument_types))
+            # The argument types alone, as a call from Python gives them: Numba's disk cache
+            # files a compilation under the signature it was asked for, so the same code is
+            # then found whether it was first compiled here or by a call.
+            step.compile(argument_types)
             compiled = step.overloads[argument_types]
+            if compiled.signature.return_type != return_type:
+                raise TypeError(f"{step.py_func.__name__} returns "
+                                f"{compiled.signature.return_type}, not {return_type}")
             _ADDRESSES[key] = compiled.library.get_pointer_to_function(
                 compiled.fndesc.llvm_func_name)
         return _ADDRESSES[key]

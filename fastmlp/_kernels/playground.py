@@ -116,8 +116,9 @@ def playground_epochs(theta, layout, train, test, rule, memory, work, driver, in
         Work buffers of :func:`.network.batch_loss_and_gradient` for ``batch_size``.
     driver : int
         The native address of the batch driver for ``work`` (see :func:`.train.train_epochs`).
-    inference : tuple ``(a_offsets, acts, scratch, out_train, out_test)``
-        Inference buffers (one slot) and outputs for the per-epoch figures.
+    inference : tuple ``(predict, a_offsets, acts, scratch, out_train, out_test)``
+        The native address of :func:`.network.predict`, its buffers (one slot) and the
+        outputs for the per-epoch figures.
     backups : tuple ``(backup, dead_backup)``
         Work space: the parameters and the dead-link flags at the start of the epoch.
     figures : tuple ``(train_losses, test_losses, test_accuracy)``, each ``(n_epochs,)``
@@ -137,7 +138,7 @@ def playground_epochs(theta, layout, train, test, rule, memory, work, driver, in
     X_test, Y_test = test
     lr, reg_code, reg_rate, classification = rule
     dead, accumulated, count = memory
-    predict_a_offsets, predict_acts, predict_scratch, out_train, out_test = inference
+    predict, predict_a_offsets, predict_acts, predict_scratch, out_train, out_test = inference
     backup, dead_backup = backups
     train_losses, test_losses, test_accuracy = figures
     group_grads = work[5]
@@ -168,10 +169,9 @@ def playground_epochs(theta, layout, train, test, rule, memory, work, driver, in
                 apply_update(theta, accumulated, count[0], dead, w_offsets, sizes, lr,
                              reg_code, reg_rate)
                 count[0] = 0
-        network.predict(theta, layout, predict_a_offsets, train_rows, True, out_train,
-                        predict_acts, predict_scratch)
-        network.predict(theta, layout, predict_a_offsets, test_rows, True, out_test,
-                        predict_acts, predict_scratch)
+        for rows, out in ((train_rows, out_train), (test_rows, out_test)):
+            calls.predict(predict, (theta, layout, predict_a_offsets, rows, np.bool_(True), out,
+                                    predict_acts, predict_scratch))
         train_loss, _ = set_figures(out_train, Y_train, classification)
         test_loss, accuracy = set_figures(out_test, Y_test, classification)
         train_losses[epoch] = train_loss
