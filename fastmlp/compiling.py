@@ -127,16 +127,20 @@ def _threaded_loops(dtype: str) -> None:
 
 
 def _two_moons(dtype: str) -> None:
-    """What ``fastmlp demo`` needs besides the loops, compiled in another process while
-    the demo compiles the loops: the steps of the two-moons experiment's network and its
-    update, and inference on a picture's worth of points (products in BLAS)."""
-    from ._kernels import calls, optim
+    """What ``fastmlp demo`` needs besides what it compiles first itself (the loops and the
+    work of a group of a batch), compiled in another process meanwhile: inference on a
+    picture's worth of points (products in BLAS), then the other steps of the two-moons
+    experiment's network and its update."""
+    from ._kernels import activations, calls, dense, heads, optim
     from .model import CHUNK_SAMPLES, MLP
 
-    net = MLP([2, 10, 1], dtype=dtype)
-    net._layout(350)
-    calls.address(optim.sgd_step, calls.OPTIMIZER_STEP, net.dtype)
-    net.predict_proba(np.zeros((CHUNK_SAMPLES, 2)))
+    MLP([2, 10, 1], dtype=dtype).predict_proba(np.zeros((CHUNK_SAMPLES, 2)))
+    for kernel, kind in ((dense.weight_gradient, calls.WEIGHT_GRADIENT),
+                         (dense.backpropagate, calls.BACKPROPAGATE),
+                         (activations.tanh_derivative, calls.DERIVATIVE),
+                         (heads.sigmoid_bce_loss, calls.LOSS_AND_DELTA),
+                         (optim.sgd_step, calls.OPTIMIZER_STEP)):
+        calls.address(kernel, kind, dtype)
 
 
 def _playground_network(dtype: str) -> None:

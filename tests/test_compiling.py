@@ -81,13 +81,15 @@ def test_each_path_compiles_only_its_own_loop_and_single_threads_compile_no_thre
     assert result.returncode == 0, result.stderr
     compiled = json.loads(result.stdout)
     # The first fit compiles the batch driver, the training loop and the steps this
-    # network uses (the loops first); every later path adds only what is its own: the
+    # network uses (the loops first, then the work of a group of a batch); every later
+    # path adds only what is its own: the
     # Playground its loop and head, dropout and sparse input their two steps each, and
     # no second copy of any loop.
     assert compiled == {
-        "fit": ["batch_loss_and_gradient", "train_epochs", "sgd_step", "affine_forward",
-                "weight_gradient", "backpropagate", "sigmoid_bce_loss", "sigmoid_output",
-                "tanh", "tanh_derivative"],
+        "fit": ["batch_loss_and_gradient", "train_epochs", "sgd_step",
+                "group_loss_and_gradient", "affine_forward", "weight_gradient",
+                "backpropagate", "sigmoid_bce_loss", "sigmoid_output", "tanh",
+                "tanh_derivative"],
         "loss": [], "gradients": [], "predict": ["predict"],
         "playground": ["playground_epochs", "tanh_se_loss", "tanh_output"],
         "dropout fit": ["drop_units", "drop_deltas"], "dropout fit again": [],

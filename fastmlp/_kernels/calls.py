@@ -17,7 +17,8 @@ each step once per dtype: compiling cost is the sum of what is used, not a produ
 The training loop and the Playground's loop call the batch driver the same way (kind
 :data:`BATCH_LOSS_AND_GRADIENT`): one loop then serves the serial and the threaded driver,
 and never carries the driver's code either; the Playground's loop calls inference
-(:data:`PREDICT`) so too.
+(:data:`PREDICT`) so too, and both batch drivers call the work of one group of a batch
+(:data:`GROUP_LOSS_AND_GRADIENT`) so, which is then compiled once for both.
 
 An indirect call costs a few nanoseconds; the steps are whole layers, so even batches of
 ten samples spend almost all their time inside them.
@@ -37,7 +38,7 @@ from numba.extending import intrinsic
 
 (PRODUCT, WEIGHT_GRADIENT, BACKPROPAGATE, ACTIVATE, DERIVATIVE, LOSS_AND_DELTA, APPLY_OUTPUT,
  SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT, DROP_UNITS, DROP_DELTAS, OPTIMIZER_STEP,
- BATCH_LOSS_AND_GRADIENT, PREDICT) = range(14)
+ BATCH_LOSS_AND_GRADIENT, PREDICT, GROUP_LOSS_AND_GRADIENT) = range(15)
 
 
 def _tuple(*members):
@@ -82,6 +83,13 @@ def _signature(kind, float_type):
         BATCH_LOSS_AND_GRADIENT: (types.float64, (vector, layout, rows, targets, index, count,
                                                   count, float_type, types.boolean, work,
                                                   types.boolean, dropout)),
+        # group, n_groups, theta, layout, rows, targets, order, start, m, scale,
+        # with_gradient, grad, a_offsets, slot (acts, deltas, y_buffer, scratch, part_grad),
+        # gathered, blas_min_work, dropout (.network.group_loss_and_gradient)
+        GROUP_LOSS_AND_GRADIENT: (types.float64, (
+            count, count, vector, layout, rows, targets, index, count, count, float_type,
+            types.boolean, vector, index, _tuple(vector, vector, vector, matrix, vector),
+            types.boolean, count, dropout)),
         # theta, layout, a_offsets, rows, apply_head, out, acts, scratch (.network.predict)
         PREDICT: (none, (vector, layout, index, rows, types.boolean, matrix, vector, matrix)),
     }[kind]
@@ -93,7 +101,8 @@ def _caller(kind, name):
     def typer(typingctx, address, arguments):
         if not isinstance(arguments, types.BaseTuple) or not isinstance(address, types.Integer):
             return None
-        float_type = arguments[0].dtype  # every kind starts with an array of the float type
+        # Every kind but one starts with an array of the float type; the group's third.
+        float_type = arguments[2 if kind == GROUP_LOSS_AND_GRADIENT else 0].dtype
         return_type, expected = _signature(kind, float_type)
         if len(arguments) != len(expected) or any(
             given != wanted if isinstance(wanted, (types.Array, types.BaseTuple))
@@ -132,6 +141,7 @@ drop_deltas = _caller(DROP_DELTAS, "drop_deltas")
 optimizer_step = _caller(OPTIMIZER_STEP, "optimizer_step")
 batch_loss_and_gradient = _caller(BATCH_LOSS_AND_GRADIENT, "batch_loss_and_gradient")
 predict = _caller(PREDICT, "predict")
+group_loss_and_gradient = _caller(GROUP_LOSS_AND_GRADIENT, "group_loss_and_gradient")
 
 
 _ADDRESSES: dict = {}

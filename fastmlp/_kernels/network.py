@@ -47,7 +47,7 @@ which.
 import numba
 import numpy as np
 
-from .._config import jit, jit_inline, jit_parallel, jit_variant
+from .._config import jit, jit_inline, jit_parallel
 from . import activations, calls, dense, heads
 from .views import as_matrix, as_vector
 
@@ -200,12 +200,13 @@ def sparse_weight_gradient(delta, data, indices, indptr, order, start, m, dW, db
 # --------------------------------------------------------------------- the steps table
 #: Positions in a network's ``steps`` (:func:`network_steps`): the products as loops and
 #: in BLAS (the same kernel when no product of the network can reach BLAS), the head's
-#: loss and output (0: none), the sparse first layer and dropout (0 when not used), then
+#: loss and output (0: none), the sparse first layer and dropout (0 when not used), the
+#: work of one group of a batch (:func:`group_loss_and_gradient`, for training), then
 #: hidden layer ``l``'s activation at ``FIRST_ACTIVATION + 2 l`` and its derivative at
 #: the next position (0 for a linear layer).
 (PRODUCT, BLAS_PRODUCT, WEIGHT_GRADIENT, BLAS_WEIGHT_GRADIENT, BACKPROPAGATE,
  BLAS_BACKPROPAGATE, LOSS_AND_DELTA, APPLY_OUTPUT, SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT,
- DROP_UNITS, DROP_DELTAS, FIRST_ACTIVATION) = range(13)
+ DROP_UNITS, DROP_DELTAS, GROUP_LOSS_AND_GRADIENT, FIRST_ACTIVATION) = range(14)
 
 PRODUCT_STEPS = (
     (PRODUCT, BLAS_PRODUCT, calls.PRODUCT, dense.affine_forward, dense.blas_affine_forward),
@@ -267,6 +268,9 @@ _STEPS: dict = {}
 
 def _build_steps(dtype, activation_codes, head_code, blas, sparse, dropout, training):
     steps = np.zeros(FIRST_ACTIVATION + 2 * len(activation_codes), dtype=np.int64)
+    if training:  # the largest first: a helper process may compile the others meanwhile
+        steps[GROUP_LOSS_AND_GRADIENT] = calls.address(
+            group_loss_and_gradient, calls.GROUP_LOSS_AND_GRADIENT, dtype)
     for loops_at, blas_at, kind, loops, in_blas in PRODUCT_STEPS:
         if training or kind == calls.PRODUCT:
             steps[loops_at] = calls.address(loops, kind, dtype)
@@ -417,7 +421,7 @@ def sum_groups(n_groups, with_gradient, group_grads, group_losses):
     return total
 
 
-@jit_inline
+@jit
 def group_loss_and_gradient(group, n_groups, theta, layout, rows, targets, order, start, m,
                             scale, with_gradient, grad, a_offsets, slot, gathered,
                             blas_min_work, dropout):
@@ -543,21 +547,16 @@ def batch_loss_and_gradient(theta, layout, rows, targets, order, start, m, scale
     """
     a_offsets, acts, deltas, y_buffer, scratch, group_grads, part_grads, group_losses, \
         min_group = work
+    group_step = layout[2][GROUP_LOSS_AND_GRADIENT]
     slot = (acts[0], deltas[0], y_buffer[0], scratch[0], part_grads[0])
     n_groups = group_count(m, min_group)
     for group in range(n_groups):
-        group_losses[group] = group_loss_and_gradient(
+        group_losses[group] = calls.group_loss_and_gradient(group_step, (
             group, n_groups, theta, layout, rows, targets, order, start, m, scale,
             with_gradient, group_grads[group], a_offsets, slot, gathered, dense.BLAS_MIN_WORK,
             dropout,
-        )
+        ))
     return sum_groups(n_groups, with_gradient, group_grads, group_losses)
-
-
-#: :func:`group_loss_and_gradient` compiled as a function of its own, for the threaded
-#: driver: inlined into a ``prange`` loop (twice) it would make that driver slower to compile.
-threaded_group_loss_and_gradient = jit_variant(group_loss_and_gradient,
-                                               "threaded_group_loss_and_gradient")
 
 
 @jit_parallel
@@ -575,28 +574,25 @@ def threaded_batch_loss_and_gradient(theta, layout, rows, targets, order, start,
     """
     a_offsets, acts, deltas, y_buffer, scratch, group_grads, part_grads, group_losses, \
         min_group = work
+    group_step = layout[2][GROUP_LOSS_AND_GRADIENT]
     n_groups = group_count(m, min_group)
     used = min(acts.shape[0], n_groups)
-    # Both calls pass the group as an int64 (not prange's unsigned index), so that they
-    # share one compiled signature. The single-group case calls the compiled group
-    # function rather than batch_loss_and_gradient, which would bring a second, inlined
-    # copy of it into this driver.
     if used == 1:  # no thread pool for a single group: its start-up would dominate
-        group_losses[0] = threaded_group_loss_and_gradient(
-            np.int64(0), n_groups, theta, layout, rows, targets, order, start, m, scale,
+        group_losses[0] = calls.group_loss_and_gradient(group_step, (
+            0, n_groups, theta, layout, rows, targets, order, start, m, scale,
             with_gradient, group_grads[0], a_offsets,
             (acts[0], deltas[0], y_buffer[0], scratch[0], part_grads[0]), gathered,
             dense.BLAS_MIN_WORK, dropout,
-        )
+        ))
         return group_losses[0]
     for slot in numba.prange(used):
         for group in range(np.int64(slot), n_groups, used):
-            group_losses[group] = threaded_group_loss_and_gradient(
+            group_losses[group] = calls.group_loss_and_gradient(group_step, (
                 group, n_groups, theta, layout, rows, targets, order, start, m, scale,
                 with_gradient, group_grads[group], a_offsets,
                 (acts[slot], deltas[slot], y_buffer[slot], scratch[slot], part_grads[slot]),
                 gathered, dense.BLAS_MIN_WORK, dropout,
-            )
+            ))
     return sum_groups(n_groups, with_gradient, group_grads, group_losses)
 
 
