@@ -66,7 +66,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 from . import _sklearn_training as training
 from . import _validation as check
 from ._interrupt import deferred_interrupt
-from .model import MLP, dropout_rates
+from .model import INITS, MLP, dropout_rates
 
 #: scikit-learn's activation names and fastmlp's own, mapped to fastmlp's kernels.
 ACTIVATION_NAMES = {
@@ -83,7 +83,6 @@ SOLVERS = ("adam", "sgd", "gd", "lbfgs")
 SPARSE_FORMATS = "csr"
 STOCHASTIC_SOLVERS = ("adam", "sgd", "gd")
 LEARNING_RATES = ("constant", "invscaling", "adaptive")
-INITS = ("glorot", "he", "normal", "playground")
 #: Output activation (scikit-learn's name) -> fastmlp loss.
 OUTPUT_LOSSES = {
     "logistic": "binary_cross_entropy",

@@ -16,7 +16,8 @@ from numpy.typing import ArrayLike
 
 from . import _validation as check
 from ._config import launch_threads, parallel_calls, single_threaded_blas
-from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
+from ._epochs import EpochFigures, run_in_calls
+from ._interrupt import deferred_interrupt, warn_interrupted
 from ._kernels import calls, dense, network, optim, train
 from ._kernels.activations import ACTIVATION_CODES
 from ._kernels.heads import (

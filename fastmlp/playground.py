@@ -30,7 +30,8 @@ import numpy as np
 
 from . import _validation as check
 from ._config import parallel_calls
-from ._interrupt import EpochFigures, deferred_interrupt, run_in_calls, warn_interrupted
+from ._epochs import EpochFigures, run_in_calls
+from ._interrupt import deferred_interrupt, warn_interrupted
 from ._kernels import calls, network
 from ._kernels import playground as kernel
 from ._names import PLAYGROUND_ACTIVATIONS
