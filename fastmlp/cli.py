@@ -223,17 +223,12 @@ _LIVE_SETTINGS = {
 
 
 def _given(argv: Sequence[str]) -> dict:
-    """The ``playground`` options written in ``argv`` (those left at a default are absent).
-
-    ``argv`` is parsed again with every option's default replaced by ``argparse.SUPPRESS``
-    (through ``set_defaults``), which argparse then leaves out of the result.
-    """
+    """The ``playground`` options written in ``argv`` (those left at a default are absent)."""
     parser = build_parser()
     command_parser = parser.parse_args(argv).command_parser
-    defaults = vars(command_parser.parse_args([]))
-    command_parser.set_defaults(**dict.fromkeys(defaults, argparse.SUPPRESS))
-    return {name: value for name, value in vars(parser.parse_args(argv)).items()
-            if value is not argparse.SUPPRESS}
+    for action in command_parser._actions:
+        action.default = argparse.SUPPRESS
+    return vars(parser.parse_args(argv))
 
 
 def _serve(args: argparse.Namespace) -> int:
