@@ -12,8 +12,13 @@ from threadpoolctl import threadpool_info
 
 codegen = numba.core.registry.cpu_target.target_context.codegen()
 cpu, features = codegen._get_host_cpu_name(), codegen._get_host_cpu_features()
-found = np._core._multiarray_umath.__cpu_features__
-avx512_in_numpy = sorted(name for name, on in found.items() if name.startswith("AVX512") and on)
+# numpy runs AVX-512 code through its dispatch targets (X86_V4, AVX512_ICL, ... in numpy 2;
+# AVX512F, AVX512_SKX, ... before): a target is in use when the CPU has it and it is not
+# disabled. The CPU's own feature flags (AVX512VL, AVX512BF16, ...) stay set either way.
+simd = np._core._multiarray_umath
+found = simd.__cpu_features__
+avx512_in_numpy = sorted(target for target in simd.__cpu_dispatch__
+                         if target.startswith(("AVX512", "X86_V4")) and found.get(target))
 blas = sorted({lib["architecture"] for lib in threadpool_info() if lib["user_api"] == "blas"})
 print(f"numba target {cpu}, {numba.config.NUMBA_NUM_THREADS} threads; numpy AVX-512 in use: "
       f"{avx512_in_numpy or 'none'}; OpenBLAS kernels: {blas}")
