@@ -35,12 +35,14 @@ wide = rng.normal(size=(60_000, 2))
 PATHS = {
     "MLP.fit float32": lambda: fastmlp.MLP([5, 10, 1], dtype="float32").fit(X, y, epochs=2),
     "Playground.run": lambda: fastmlp.Playground("spiral").run(5),
-    "MLPClassifier adam": lambda: fastmlp.MLPClassifier(hidden_layer_sizes=(10,), max_iter=2).fit(X, y),
+    "MLPClassifier adam": lambda: fastmlp.MLPClassifier(hidden_layer_sizes=(10,),
+                                                        max_iter=2).fit(X, y),
     "MLPClassifier sgd": lambda: fastmlp.MLPClassifier(hidden_layer_sizes=(10,), solver="sgd",
                                                        max_iter=2).fit(X, y),
     "MLPClassifier lbfgs": lambda: fastmlp.MLPClassifier(hidden_layer_sizes=(10,),
                                                          solver="lbfgs", max_iter=2).fit(X, y),
-    "MLPRegressor adam": lambda: fastmlp.MLPRegressor(hidden_layer_sizes=(10,), max_iter=2).fit(X, X[:, 1]),
+    "MLPRegressor adam": lambda: fastmlp.MLPRegressor(hidden_layer_sizes=(10,),
+                                                      max_iter=2).fit(X, X[:, 1]),
     "sparse input": lambda: fastmlp.MLPClassifier(hidden_layer_sizes=(10,), max_iter=2).fit(
         scipy.sparse.csr_matrix(X * (X > 1)), y),
     "dropout": lambda: fastmlp.MLP([5, 10, 1]).fit(X, y, epochs=2, dropout=0.2),
