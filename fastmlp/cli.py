@@ -223,12 +223,19 @@ _LIVE_SETTINGS = {
 
 
 def _given(argv: Sequence[str]) -> dict:
-    """The ``playground`` options written in ``argv`` (those left at a default are absent)."""
-    parser = build_parser()
-    command_parser = parser.parse_args(argv).command_parser
-    for action in command_parser._actions:
-        action.default = argparse.SUPPRESS
-    return vars(parser.parse_args(argv))
+    """The ``playground`` options written in ``argv`` (those left at a default are absent).
+
+    argparse gives an option its default only when the namespace it parses into lacks the
+    option: parsed into a namespace in which every option already holds a marker, the
+    options written replace their marker and the others keep it.
+    """
+    command_parser = build_parser().parse_args(argv).command_parser
+    options = list(argv[list(argv).index("playground") + 1:])
+    unset = object()
+    names = vars(command_parser.parse_args(options))
+    parsed = command_parser.parse_args(
+        options, namespace=argparse.Namespace(**dict.fromkeys(names, unset)))
+    return {name: value for name, value in vars(parsed).items() if value is not unset}
 
 
 def _serve(args: argparse.Namespace) -> int:
