@@ -34,7 +34,7 @@ Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Deriva
 import numpy as np
 
 from .._config import jit, jit_inline
-from . import mathfn
+from . import activations, mathfn
 from .views import as_vector
 
 SIGMOID_BCE, SOFTMAX_CE, IDENTITY_SE, TANH_SE, EXP_POISSON = 0, 1, 2, 3, 4
@@ -194,10 +194,8 @@ def exp_poisson_loss(z_tilde, y, delta, scratch):
 
 @jit
 def sigmoid_output(z, scratch):
-    """``y_hat = 1 / (1 + e^-z)`` per output."""
-    flat = as_vector(z)
-    for i in range(flat.size):
-        flat[i] = mathfn.sigmoid(flat[i])
+    """``y_hat = 1 / (1 + e^-z)`` per output: the hidden layers' sigmoid."""
+    activations.sigmoid(z)
 
 
 @jit
@@ -223,10 +221,8 @@ def softmax_output(z, scratch):
 
 @jit
 def tanh_output(z, scratch):
-    """``y_hat = tanh(z)`` per output."""
-    flat = as_vector(z)
-    for i in range(flat.size):
-        flat[i] = mathfn.tanh(flat[i])
+    """``y_hat = tanh(z)`` per output: the hidden layers' tanh."""
+    activations.tanh(z)
 
 
 @jit
