@@ -126,23 +126,6 @@ def _threaded_loops(dtype: str) -> None:
     net.gradients(X, y)
 
 
-def _two_moons(dtype: str) -> None:
-    """What ``fastmlp demo`` needs besides what it compiles first itself (the loops and the
-    work of a group of a batch), compiled in another process meanwhile: inference on a
-    picture's worth of points (products in BLAS), then the other steps of the two-moons
-    experiment's network and its update."""
-    from ._kernels import activations, calls, dense, heads, optim
-    from .model import CHUNK_SAMPLES, MLP
-
-    MLP([2, 10, 1], dtype=dtype).predict_proba(np.zeros((CHUNK_SAMPLES, 2)))
-    for kernel, kind in ((dense.weight_gradient, calls.WEIGHT_GRADIENT),
-                         (dense.backpropagate, calls.BACKPROPAGATE),
-                         (activations.tanh_derivative, calls.DERIVATIVE),
-                         (heads.sigmoid_bce_loss, calls.LOSS_AND_DELTA),
-                         (optim.sgd_step, calls.OPTIMIZER_STEP)):
-        calls.address(kernel, kind, dtype)
-
-
 def _playground_network(dtype: str) -> None:
     """What ``fastmlp playground`` needs besides the loops, compiled in another process
     while it compiles them: the steps of the Playground's default network."""
@@ -203,7 +186,6 @@ class _Path:
 PATHS = (
     _Path("loops", _loops, ("float64", "float32")),
     _Path("steps", _steps, ("float64", "float32")),
-    _Path("two-moons network", _two_moons, ("float64", "float32")),
     _Path("Playground network", _playground_network, ("float64",)),
     _Path("Playground", _playground, ("float64",)),
     _Path("threaded loops", _threaded_loops, ("float64", "float32"), True),
@@ -241,6 +223,64 @@ def compile_in_background(path: str, dtype: str = "float64"):
                                            daemon=True)
     process.start()
     return process
+
+
+def compile_shared(jobs_of: Callable[..., dict], *args,
+                   on_first_compile: Callable[[], None] | None = None) -> None:
+    """Run the compile jobs ``jobs_of(*args)`` (``{key: function}``, see
+    :meth:`fastmlp.MLP.compile_jobs`) in this process and, as soon as one of them turns
+    out to compile rather than load, in a helper process on another core as well.
+
+    Both processes take the next job from one shared counter, so each kernel is compiled
+    once, by whichever process is free; this one then waits for the helper, whose kernels
+    it loads from the disk cache when it needs them. With everything in the cache, this
+    only loads the kernels, and no helper starts. ``jobs_of`` must be importable by name
+    (the helper is a fresh interpreter that builds the same jobs). If the helper fails,
+    the kernels it did not finish are compiled here when they are first needed.
+
+    Parameters
+    ----------
+    on_first_compile : callable or None
+        Called (no arguments) before the first compile, as by :class:`CompileWatch`.
+    """
+    context = get_context("spawn")
+    taken = context.Value("i", 0)
+    helpers = []
+
+    def start_helper():
+        if on_first_compile is not None:
+            on_first_compile()
+        if (os.cpu_count() or 1) > 1:
+            helper = context.Process(target=_take_jobs_quietly, args=(jobs_of, args, taken),
+                                     daemon=True)
+            helper.start()
+            helpers.append(helper)
+
+    with CompileWatch(on_first_compile=start_helper):
+        _take_jobs(jobs_of(*args), taken)
+    for helper in helpers:
+        helper.join()
+
+
+def _take_jobs(jobs, taken) -> None:
+    """Run the next job not yet taken by any process sharing ``taken``, until none is left."""
+    jobs = list(jobs.values())
+    while True:
+        with taken.get_lock():
+            index = taken.value
+            taken.value += 1
+        if index >= len(jobs):
+            return
+        jobs[index]()
+
+
+def _take_jobs_quietly(jobs_of, args, taken) -> None:
+    """:func:`_take_jobs` in a helper process: a head start only (see
+    :func:`compile_shared`), so a failure is not reported here."""
+    try:
+        _take_jobs(jobs_of(*args), taken)
+    except Exception:  # the process that started this one compiles what is missing
+        pass
 
 
 def compile(dtypes: Sequence[str] = ("float64", "float32"), processes: int | None = None,

@@ -19,6 +19,11 @@ import numpy as np
 from .datasets import make_moons, train_test_split
 from .model import MLP
 
+#: The two-moons data set: points drawn, share held out for testing.
+N_SAMPLES, TEST_SIZE = 500, 0.3
+#: The picture's decision boundary is drawn from a grid of GRID x GRID points.
+GRID = 200
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -97,8 +102,9 @@ def run_demo(
     fastmlp.DivergenceError
         When training diverges (learning rate too large).
     """
-    X, y = make_moons(n_samples=500, noise=0.2, random_state=42)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=42)
+    X, y = make_moons(n_samples=N_SAMPLES, noise=0.2, random_state=42)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=TEST_SIZE,
+                                                        random_state=42)
     settings = dict(activation=activation, loss="binary_cross_entropy", init="normal",
                     dtype=dtype, seed=seed)
     start = time.perf_counter()
@@ -124,6 +130,25 @@ def run_demo(
     )
     plot_demo(net, X_test, y_test, result.test_accuracy, result.path)
     return result
+
+
+def demo_jobs(hidden: Sequence[int] = (10,), activation: str | Sequence[str] = "tanh",
+              batch_size: int | None = None, dtype: str = "float64") -> dict:
+    """The compile jobs of :func:`run_demo` with these settings (see
+    :meth:`fastmlp.MLP.compile_jobs`): training on the training split, then prediction on
+    the picture's grid. ``fastmlp demo`` shares them between two processes
+    (:func:`fastmlp.compiling.compile_shared`) before it runs the demo.
+
+    Raises
+    ------
+    ValueError, TypeError
+        From :class:`~fastmlp.MLP` when a setting is invalid.
+    """
+    net = MLP([2, *hidden, 1], activation=activation, loss="binary_cross_entropy",
+              dtype=dtype)
+    n_train = N_SAMPLES - int(np.ceil(TEST_SIZE * N_SAMPLES))
+    return {**net.compile_jobs(n_train, batch_size),
+            **net.compile_jobs(GRID * GRID, training=False)}
 
 
 def plot_demo(
@@ -154,8 +179,8 @@ def plot_demo(
     import matplotlib.pyplot as plt
 
     low, high = X_test.min(axis=0) - 0.5, X_test.max(axis=0) + 0.5
-    grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], 200),
-                                 np.linspace(low[1], high[1], 200))
+    grid_x, grid_y = np.meshgrid(np.linspace(low[0], high[0], GRID),
+                                 np.linspace(low[1], high[1], GRID))
     mesh = np.column_stack([grid_x.ravel(), grid_y.ravel()])
     probability = net.predict_proba(mesh)[:, 0].reshape(grid_x.shape)
 

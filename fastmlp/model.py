@@ -7,6 +7,7 @@ There are no numeric loops here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
@@ -160,37 +161,47 @@ class EpochRunner:
         epochs completed and whether training stopped because an epoch diverged (the
         parameters are then those from before that epoch).
         """
-        net, work, state = self.net, self.work, self.state
-        dt = net.dtype
-        optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 = self.settings
+        net, work, dt = self.net, self.work, self.net.dtype
+        optimizer_code, momentum, nesterov = self.settings[:3]
         driver = batch_driver(work, dt)
+        self.compile()
         update = optim.update_step(optimizer_code, dt(momentum), nesterov)
-
-        def arguments(layout, update_address):
-            optimizer = (update_address, dt(lr), dt(momentum), dt(beta_1), dt(beta_2),
-                         dt(epsilon), dt(l1), dt(l2), self.penalty_per_batch)
-            return (net.parameters, layout, self.rows, self.targets, kernel_work(work), driver,
-                    self.order, n_epochs, self.batch, self.shuffle, self.rng_state, optimizer,
-                    (state.velocity, state.second_moment, state.step_count),
-                    (self.dropout, self.dropout_key), self.backup, losses)
-
-        compile_loop(train.train_epochs, arguments(net._placeholder_layout(), 0))
         update_address = calls.address(update, calls.OPTIMIZER_STEP, dt)
         layout = net._layout(work["capacity"], self.sparse, self.dropout.size > 0)
         with parallel_calls(work["threaded"]):
-            return train.train_epochs(*arguments(layout, update_address))
+            return train.train_epochs(*self._arguments(layout, driver, update_address,
+                                                       n_epochs, losses, lr))
+
+    def compile(self) -> None:
+        """Compile (or load) the training loop for this runner's argument types."""
+        compile_loop(train.train_epochs, self.net.dtype, lambda: self._arguments(
+            self.net._placeholder_layout(), 0, 0, 0, np.empty(0), 0.0))
+
+    def _arguments(self, layout, driver, update_address, n_epochs, losses, lr):
+        dt = self.net.dtype
+        _, momentum, _, beta_1, beta_2, epsilon, l1, l2 = self.settings
+        optimizer = (update_address, dt(lr), dt(momentum), dt(beta_1), dt(beta_2),
+                     dt(epsilon), dt(l1), dt(l2), self.penalty_per_batch)
+        state = self.state
+        return (self.net.parameters, layout, self.rows, self.targets, kernel_work(self.work),
+                driver, self.order, n_epochs, self.batch, self.shuffle, self.rng_state,
+                optimizer, (state.velocity, state.second_moment, state.step_count),
+                (self.dropout, self.dropout_key), self.backup, losses)
 
 
-def compile_loop(loop, arguments) -> None:
-    """Compile (or load) ``loop`` for ``arguments`` before the steps it will call exist.
+def compile_loop(loop, dtype, arguments) -> None:
+    """Compile (or load) ``loop`` for the types of ``arguments()`` before the steps it will
+    call exist.
 
-    The types of a loop's arguments do not depend on the steps' addresses, so a placeholder
-    layout will do. When another process compiles the steps meanwhile (``fastmlp demo``
-    and ``fastmlp playground`` start one), this one then loads them from the disk cache.
+    The types of a loop's arguments depend only on the dtype, not on the steps'
+    addresses, so a placeholder layout will do; ``arguments`` is called only when the
+    loop is not yet ready in this process. When another process compiles the steps
+    meanwhile (:func:`fastmlp.compiling.compile_shared`), this one then loads them from
+    the disk cache.
     """
-    key = (loop, arguments[0].dtype)
+    key = (loop, np.dtype(dtype))
     if key not in _LOOP_READY:
-        loop.compile(tuple(map(numba.typeof, arguments)))
+        loop.compile(tuple(map(numba.typeof, arguments())))
         _LOOP_READY.add(key)
 
 
@@ -461,11 +472,14 @@ class MLP:
         buffers of ``capacity`` samples (see :mod:`fastmlp._kernels.network`): the steps
         it needs (for inference only, without ``training``) are compiled (or loaded from
         the disk cache) on first use."""
-        products = self._sizes[:-1] * self._sizes[1:]
-        blas = int(products.max()) * capacity >= dense.BLAS_MIN_WORK
-        steps = network.network_steps(self.dtype, self._activation_codes, self._head, blas,
-                                      sparse, dropout, training)
+        steps = network.network_steps(self.dtype, self._activation_codes, self._head,
+                                      self._blas(capacity), sparse, dropout, training)
         return self._w_offsets, self._sizes, steps
+
+    def _blas(self, capacity):
+        """Whether some product may reach BLAS with work buffers of ``capacity`` samples."""
+        products = self._sizes[:-1] * self._sizes[1:]
+        return int(products.max()) * capacity >= dense.BLAS_MIN_WORK
 
     def _workspace(self, batch, parallel=True, sparse=False):
         """Work buffers for batches of up to ``batch`` samples (allocated once per call).
@@ -800,10 +814,59 @@ class MLP:
         # Held to one thread only when a chunk's product reaches BLAS (see dense.py).
         blas = layout[2][network.BLAS_PRODUCT] != layout[2][network.PRODUCT]
         with single_threaded_blas() if blas else nullcontext():
-            network.predict(writable(self.parameters), layout, work["a_offsets"],
-                            kernel_rows(X, self.dtype), apply_head, out, work["acts"][0],
-                            work["scratch"][0])
+            network.predict(*self._inference_arguments(layout, X, apply_head, out, work))
         return out
+
+    def _inference_arguments(self, layout, X, apply_head, out, work):
+        return (writable(self.parameters), layout, work["a_offsets"],
+                kernel_rows(X, self.dtype), apply_head, out, work["acts"][0],
+                work["scratch"][0])
+
+    def compile_jobs(self, n_samples: int, batch_size: int | None = None,
+                     optimizer: str = "sgd", momentum: float = 0.0, nesterov: bool = False,
+                     training: bool = True) -> dict:
+        """The compiling that :meth:`fit` on ``n_samples`` dense rows (with these
+        settings) and then prediction on ``n_samples`` rows need, cut into one job per
+        kernel; with ``training=False``, prediction's only.
+
+        Returns
+        -------
+        dict
+            Maps a key naming each kernel to a function (no arguments) that compiles it,
+            or loads it from the disk cache; the loops come first, then the steps the
+            loops call, the largest first. Once every job has run, in this process or
+            another one on the same cache (:func:`fastmlp.compiling.compile_shared`),
+            those calls compile nothing.
+        """
+        dt, jobs = self.dtype, {}
+        X = np.zeros((n_samples, self.sizes[0]), dtype=dt)
+        Y = np.zeros((n_samples, self.n_outputs), dtype=dt)
+        if training:
+            code = optim.OPTIMIZER_CODES[check.choice("optimizer", optimizer, OPTIMIZERS)]
+            batch = n_samples if batch_size is None else min(batch_size, n_samples)
+            runner = EpochRunner(self, X, Y, np.empty(0, dtype=dt), batch, False,
+                                 np.zeros(1, dtype=np.uint64),
+                                 OptimizerState(self.parameters.size, dt), code, momentum,
+                                 nesterov, 0.9, 0.999, 1e-8, 0.0, 0.0, False)
+            jobs["train_epochs"] = runner.compile
+            training_work = runner.work
+        inference_work = self._workspace(n_samples, parallel=False)
+        jobs["predict"] = lambda: compile_loop(
+            network.predict, dt, lambda: self._inference_arguments(
+                self._placeholder_layout(), X, False, Y, inference_work))
+        if training:
+            jobs["batch driver"] = lambda: batch_driver(training_work, dt)
+            update = optim.update_step(code, dt(momentum), nesterov)
+            jobs[update.__name__] = lambda: calls.address(update, calls.OPTIMIZER_STEP, dt)
+        for work, for_training in ((training_work, True), (inference_work, False)
+                                   ) if training else ((inference_work, False),):
+            blas = self._blas(work["capacity"])
+            for _, kernel, kind in network.network_step_kernels(
+                    self._activation_codes, self._head, blas, training=for_training):
+                jobs.setdefault((kernel.__name__, kind), functools.partial(
+                    calls.address, kernel, kind, dt))
+        order = ("train_epochs", ("group_loss_and_gradient", calls.GROUP_LOSS_AND_GRADIENT))
+        return {key: jobs[key] for key in sorted(jobs, key=lambda key: key not in order)}
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Output pre-activations ``z_tilde^(L)``, shape ``(n_samples, n_outputs)``."""

@@ -277,7 +277,8 @@ class Playground:
                     kernel_work(work), driver, predicting, outputs[2:], count, self.batch_size,
                     tuple(figures.block(first, count)))
 
-        compile_loop(kernel.playground_epochs, arguments(net._placeholder_layout(), 0, 0))
+        compile_loop(kernel.playground_epochs, net.dtype,
+                     lambda: arguments(net._placeholder_layout(), 0, 0))
         layout = net._layout(max(work["capacity"], inference["capacity"]))
 
         def run(first, count):

@@ -1,9 +1,11 @@
 """Compiling ahead of use (``fastmlp.compile``, ``fastmlp compile``) and telling a user
 whether the kernels were compiled or loaded."""
 
+import functools
 import os
 import subprocess
 import sys
+import threading
 
 import numba
 import pytest
@@ -81,15 +83,14 @@ def test_each_path_compiles_only_its_own_loop_and_single_threads_compile_no_thre
     assert result.returncode == 0, result.stderr
     compiled = json.loads(result.stdout)
     # The first fit compiles the batch driver, the training loop and the steps this
-    # network uses (the loops first, then the work of a group of a batch); every later
-    # path adds only what is its own: the
+    # network uses (the loops first, then the work of a group of a batch, the head and
+    # the activations, the products); every later path adds only what is its own: the
     # Playground its loop and head, dropout and sparse input their two steps each, and
     # no second copy of any loop.
     assert compiled == {
         "fit": ["batch_loss_and_gradient", "train_epochs", "sgd_step",
-                "group_loss_and_gradient", "affine_forward", "weight_gradient",
-                "backpropagate", "sigmoid_bce_loss", "sigmoid_output", "tanh",
-                "tanh_derivative"],
+                "group_loss_and_gradient", "sigmoid_bce_loss", "sigmoid_output", "tanh",
+                "tanh_derivative", "affine_forward", "weight_gradient", "backpropagate"],
         "loss": [], "gradients": [], "predict": ["predict"],
         "playground": ["playground_epochs", "tanh_se_loss", "tanh_output"],
         "dropout fit": ["drop_units", "drop_deltas"], "dropout fit again": [],
@@ -170,22 +171,43 @@ def test_compile_rejects_bad_arguments(kwargs, error):
         fastmlp.compile(progress=False, **kwargs)
 
 
-BACKGROUND_THEN_PREDICT = """
+SHARED_THEN_DEMO = """
 import numpy as np, fastmlp
-from fastmlp.compiling import CompileWatch, compile_in_background
+from fastmlp.compiling import CompileWatch, compile_shared
+from fastmlp.demo import GRID, demo_jobs
 if __name__ == "__main__":
-    compile_in_background("two-moons network", "float32").join()
+    compile_shared(demo_jobs, (10,), "tanh", None, "float32")
     with CompileWatch() as watch:
-        fastmlp.MLP([2, 10, 1], dtype="float32").predict_proba(np.ones((5, 2)))
+        net = fastmlp.MLP([2, 10, 1], dtype="float32", loss="binary_cross_entropy")
+        X = np.random.default_rng(0).normal(size=(350, 2))
+        net.fit(X, X[:, 0] > 0, epochs=2, lr=0.5)
+        net.loss(X, X[:, 0] > 0)
+        net.predict_proba(np.ones((GRID * GRID, 2)))
     print(watch.names)
 """
 
 
-def test_compiling_in_the_background_fills_the_cache_for_this_process(tmp_path):
-    script = tmp_path / "background.py"
-    script.write_text(BACKGROUND_THEN_PREDICT)
+def test_shared_compile_jobs_leave_nothing_for_the_demo_to_compile(tmp_path):
+    script = tmp_path / "shared.py"
+    script.write_text(SHARED_THEN_DEMO)
     result = run_python([str(script)], tmp_path / "cache")
     assert result.stdout.strip() == "[]"
+
+
+def test_each_shared_job_runs_once_whichever_worker_takes_it():
+    from multiprocessing import get_context
+
+    from fastmlp.compiling import _take_jobs
+
+    ran = []
+    jobs = {name: functools.partial(ran.append, name) for name in range(200)}
+    taken = get_context("spawn").Value("i", 0)
+    workers = [threading.Thread(target=_take_jobs, args=(jobs, taken)) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(ran) == list(range(200))
 
 
 EVERY_PATH = """

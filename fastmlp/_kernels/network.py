@@ -268,30 +268,51 @@ _STEPS: dict = {}
 
 def _build_steps(dtype, activation_codes, head_code, blas, sparse, dropout, training):
     steps = np.zeros(FIRST_ACTIVATION + 2 * len(activation_codes), dtype=np.int64)
-    if training:  # the largest first: a helper process may compile the others meanwhile
-        steps[GROUP_LOSS_AND_GRADIENT] = calls.address(
-            group_loss_and_gradient, calls.GROUP_LOSS_AND_GRADIENT, dtype)
-    for loops_at, blas_at, kind, loops, in_blas in PRODUCT_STEPS:
-        if training or kind == calls.PRODUCT:
-            steps[loops_at] = calls.address(loops, kind, dtype)
-            steps[blas_at] = calls.address(in_blas, kind, dtype) if blas else steps[loops_at]
+    listed = network_step_kernels(activation_codes, head_code, blas, sparse, dropout,
+                                  training)
+    for position, kernel, kind in listed:
+        steps[position] = calls.address(kernel, kind, dtype)
+    if not blas:  # the BLAS positions hold the loops
+        for loops_at, blas_at, *_ in PRODUCT_STEPS:
+            steps[blas_at] = steps[loops_at]
+    return steps
+
+
+def network_step_kernels(activation_codes, head_code, blas=False, sparse=False,
+                         dropout=False, training=True):
+    """The step kernels of a network, as ``(position, kernel, kind)``, the largest first.
+
+    Takes the arguments of :func:`network_steps` but the dtype, and compiles nothing:
+    the list says what :func:`network_steps` compiles, so that several processes can
+    share that work (:func:`fastmlp.compiling.compile_shared`). A kernel used by several
+    hidden layers is listed at each of its positions.
+    """
+    listed = []
+    if training:
+        listed.append((GROUP_LOSS_AND_GRADIENT, group_loss_and_gradient,
+                       calls.GROUP_LOSS_AND_GRADIENT))
     loss, output = heads.STEPS[head_code]
     if training:
-        steps[LOSS_AND_DELTA] = calls.address(loss, calls.LOSS_AND_DELTA, dtype)
+        listed.append((LOSS_AND_DELTA, loss, calls.LOSS_AND_DELTA))
     if output is not None:
-        steps[APPLY_OUTPUT] = calls.address(output, calls.APPLY_OUTPUT, dtype)
-    for option, used in (("sparse", sparse), ("dropout", dropout)):
-        for position, kind, kernel in OPTIONAL_STEPS[option] if used else ():
-            if training or kind in INFERENCE_KINDS:
-                steps[position] = calls.address(kernel, kind, dtype)
+        listed.append((APPLY_OUTPUT, output, calls.APPLY_OUTPUT))
     for layer, code in enumerate(activation_codes):
         forward_map, derivative = activations.STEPS[code]
         if forward_map is not None:
             at = FIRST_ACTIVATION + 2 * layer
-            steps[at] = calls.address(forward_map, calls.ACTIVATE, dtype)
+            listed.append((at, forward_map, calls.ACTIVATE))
             if training:
-                steps[at + 1] = calls.address(derivative, calls.DERIVATIVE, dtype)
-    return steps
+                listed.append((at + 1, derivative, calls.DERIVATIVE))
+    for loops_at, blas_at, kind, loops, in_blas in PRODUCT_STEPS:
+        if training or kind == calls.PRODUCT:
+            listed.append((loops_at, loops, kind))
+            if blas:
+                listed.append((blas_at, in_blas, kind))
+    for option, used in (("sparse", sparse), ("dropout", dropout)):
+        for position, kind, kernel in OPTIONAL_STEPS[option] if used else ():
+            if training or kind in INFERENCE_KINDS:
+                listed.append((position, kernel, kind))
+    return listed
 
 
 #: The kinds of step that inference calls.
