@@ -132,7 +132,7 @@ def _split_validation(model, X, Y, weights):
     model._best_parameters = model._net.parameters.copy()
     dtype = model._net.dtype
     X_val = check.rows(X_val, dtype)
-    work = model._net._workspace(X_val.shape[0], sparse=check.is_sparse(X_val))
+    work = model._net.workspace(X_val)
     return (check.rows(X_train, dtype), np.ascontiguousarray(Y_train),
             np.ascontiguousarray(weights), (X_val, Y_val, val_weights, work))
 
@@ -187,7 +187,7 @@ def _count_no_improvement(model, validation):
     X_val, Y_val, weights, work = validation
     net = model._net
     total = float(weights.sum()) if weights is not None else X_val.shape[0]
-    model.val_loss_curve_.append(net._summed_loss(X_val, Y_val, work, False, weights) / total)
+    model.val_loss_curve_.append(net.summed_loss(X_val, Y_val, work, False, weights) / total)
     score = model._validation_score(X_val, Y_val, weights)
     model.validation_scores_.append(score)
     if score < model.best_validation_score_ + model.tol:
@@ -281,18 +281,15 @@ def fit_lbfgs(model, X, Y, weights):
     """scikit-learn's L-BFGS: scipy's minimiser on the full-batch objective."""
     net = model._network()
     X = check.rows(X, net.dtype)
-    work = net._workspace(X.shape[0], sparse=check.is_sparse(X))
+    work = net.workspace(X)
     total_weight = float(weights.sum()) if weights.size else float(X.shape[0])
     l1, l2 = model.l1 / total_weight, model.alpha / total_weight
     bar = progress_bar(model, model.max_iter)
 
     def objective(theta):
         net.parameters[:] = theta
-        loss = net._summed_loss(X, Y, work, True, weights) / total_weight
-        grad = work["group_grads"][0]
-        penalty = optim.add_penalty(net.parameters, grad, net._w_offsets, net._sizes,
-                                    net.dtype(l1), net.dtype(l2))
-        return loss + float(penalty), grad.astype(np.float64)
+        value, grad = net.objective(X, Y, l1, l2, weights, True, work)
+        return value, grad.astype(np.float64)
 
     def step(_):
         if bar is not None:
@@ -360,7 +357,7 @@ def fit_stochastic(model, X, Y, weights, incremental, validation_data):
             model._best_parameters = net.parameters.copy()
         X_val, Y_val, val_weights = validation_data
         validation = (X_val, Y_val, val_weights,
-                      net._workspace(X_val.shape[0], sparse=check.is_sparse(X_val)))
+                      net.workspace(X_val))
     elif validates(model):
         X, Y, weights, validation = _split_validation(model, X, Y, weights)
     X = check.rows(X, net.dtype)

@@ -121,7 +121,7 @@ def _threaded_loops(dtype: str) -> None:
     from .model import MLP
 
     net = MLP([2, 2, 1], activation="tanh", dtype=dtype)
-    X, y = _tiny_problem(2 * net._workspace(1)["min_group"] + 1, 2)
+    X, y = _tiny_problem(2 * net.workspace(np.zeros((1, 2)))["min_group"] + 1, 2)
     net.fit(X, y, epochs=1, lr=0.1)
     net.gradients(X, y)
 
@@ -132,7 +132,7 @@ def _playground_network(dtype: str) -> None:
     from .playground import Playground
 
     playground = Playground()
-    playground.network._layout(playground.X_train.shape[0])
+    playground.network.layout(playground.X_train.shape[0])
 
 
 def step_kernels():

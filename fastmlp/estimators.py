@@ -334,7 +334,7 @@ class _BaseMLP(BaseEstimator):
                           accept_sparse=SPARSE_FORMATS)
         net = self._network()
         X = check.features(X, net.sizes[0], net.dtype)
-        return net._outputs(X, apply_head=True)
+        return net.outputs(X)
 
     # ------------------------------------------------------------ training
     def _fit(self, X, y, sample_weight, incremental, validation_data=(None, None, None)):
@@ -661,7 +661,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._label_binarizer.transform(y_val)
 
     def _validation_score(self, X_val, Y_val, weights):
-        probabilities = self._net._outputs(X_val, apply_head=True)
+        probabilities = self._net.outputs(X_val)
         if not np.isfinite(probabilities).all():
             return np.nan
         predicted = self._labels(probabilities)
@@ -808,7 +808,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                          validation_data=(X_val, y_val, sample_weight_val))
 
     def _validation_score(self, X_val, Y_val, weights):
-        predicted = self._net._outputs(X_val, apply_head=True)
+        predicted = self._net.outputs(X_val)
         if not np.isfinite(predicted).all():
             return np.nan
         return float(r2_score(Y_val, predicted, sample_weight=weights))

@@ -81,7 +81,7 @@ def writable(array):
 
 
 def kernel_work(work):
-    """The work buffers of :meth:`MLP._workspace` as the batch kernels take them."""
+    """The work buffers of :meth:`MLP.workspace` as the batch kernels take them."""
     return tuple(work[key] for key in ("a_offsets", "acts", "deltas", "y_buffer", "scratch",
                                        "group_grads", "part_grads", "group_losses",
                                        "min_group"))
@@ -147,7 +147,7 @@ class EpochRunner:
         self.state = state
         self.order = np.arange(X.shape[0], dtype=np.int64)
         self.backup = np.empty_like(net.parameters)
-        self.work = net._workspace(batch, sparse=check.is_sparse(X))
+        self.work = net.workspace(X, batch)
         self.settings = (optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2)
         self.penalty_per_batch = penalty_per_batch
         self.dropout = (np.empty(0, dtype=net.dtype) if dropout is None
@@ -167,7 +167,7 @@ class EpochRunner:
         self.compile()
         update = optim.update_step(optimizer_code, dt(momentum), nesterov)
         update_address = calls.address(update, calls.OPTIMIZER_STEP, dt)
-        layout = net._layout(work["capacity"], self.sparse, self.dropout.size > 0)
+        layout = net.layout(work["capacity"], self.sparse, self.dropout.size > 0)
         with parallel_calls(work["threaded"]):
             return train.train_epochs(*self._arguments(layout, driver, update_address,
                                                        n_epochs, losses, lr))
@@ -175,7 +175,7 @@ class EpochRunner:
     def compile(self) -> None:
         """Compile (or load) the training loop for this runner's argument types."""
         compile_loop(train.train_epochs, self.net.dtype, lambda: self._arguments(
-            self.net._placeholder_layout(), 0, 0, 0, np.empty(0), 0.0))
+            self.net.placeholder_layout(), 0, 0, 0, np.empty(0), 0.0))
 
     def _arguments(self, layout, driver, update_address, n_epochs, losses, lr):
         dt = self.net.dtype
@@ -359,21 +359,12 @@ class MLP:
     @property
     def weights(self) -> list[np.ndarray]:
         """``W^(l)``, shape ``(fan_out, fan_in)``: writable views into :attr:`parameters`."""
-        views = []
-        for layer, start in enumerate(self._w_offsets):
-            fan_in, fan_out = self.sizes[layer], self.sizes[layer + 1]
-            views.append(self.parameters[start:start + fan_out * fan_in].reshape(fan_out, fan_in))
-        return views
+        return [W for W, _ in self.parameter_blocks(self.parameters)]
 
     @property
     def biases(self) -> list[np.ndarray]:
         """``b^(l)``, shape ``(fan_out,)``: writable views into :attr:`parameters`."""
-        views = []
-        for layer, start in enumerate(self._w_offsets):
-            fan_in, fan_out = self.sizes[layer], self.sizes[layer + 1]
-            begin = start + fan_out * fan_in
-            views.append(self.parameters[begin:begin + fan_out])
-        return views
+        return [b for _, b in self.parameter_blocks(self.parameters)]
 
     @property
     def n_outputs(self) -> int:
@@ -463,11 +454,11 @@ class MLP:
             )
         return targets
 
-    def _placeholder_layout(self):
-        """A layout of :meth:`_layout`'s types with no steps (for :func:`compile_loop`)."""
+    def placeholder_layout(self):
+        """A layout of :meth:`layout`'s types with no steps (for :func:`compile_loop`)."""
         return self._w_offsets, self._sizes, np.zeros(0, dtype=np.int64)
 
-    def _layout(self, capacity, sparse=False, dropout=False, training=True):
+    def layout(self, capacity, sparse=False, dropout=False, training=True):
         """The network as the kernels take it, ``(w_offsets, sizes, steps)``, for work
         buffers of ``capacity`` samples (see :mod:`fastmlp._kernels.network`): the steps
         it needs (for inference only, without ``training``) are compiled (or loaded from
@@ -481,8 +472,10 @@ class MLP:
         products = self._sizes[:-1] * self._sizes[1:]
         return int(products.max()) * capacity >= dense.BLAS_MIN_WORK
 
-    def _workspace(self, batch, parallel=True, sparse=False):
-        """Work buffers for batches of up to ``batch`` samples (allocated once per call).
+    def workspace(self, rows, batch: int | None = None, parallel: bool = True) -> dict:
+        """Work buffers for the kernels, for batches of ``rows`` (validated rows, dense or
+        sparse, as :func:`fastmlp._validation.features` gives them) of up to ``batch``
+        samples (default: all of them); allocated once per call of a public method.
 
         A batch is split into groups whose number depends only on the batch size and the
         network (:func:`fastmlp._kernels.network.group_count`), each worked through in
@@ -497,6 +490,8 @@ class MLP:
         hidden units), a 50,000 x 54 table trains 1.6x faster than with only the products
         split by BLAS, whose threads wait for each other on every small product.
         """
+        sparse = check.is_sparse(rows)
+        batch = rows.shape[0] if batch is None else batch
         products = self._sizes[:-1] * self._sizes[1:]
         if products.max() <= LOOP_LAYER_MAX:
             min_group = -(-MIN_GROUP_WORK // int(products.sum()))  # samples, rounded up
@@ -526,9 +521,10 @@ class MLP:
             "capacity": capacity,
         }
 
-    def _summed_loss(self, X, Y, work, with_gradient=False, sample_weight=None,
-                     dropout=None, dropout_key=0):
-        """Summed (weighted) loss over all rows of X/Y.
+    def summed_loss(self, X, Y, work, with_gradient=False, sample_weight=None,
+                    dropout=None, dropout_key=0):
+        """Summed (weighted) loss over all rows of X/Y, validated as for :meth:`objective`,
+        with ``work`` from :meth:`workspace`.
 
         With a gradient, the mean-loss gradient (weighted mean with ``sample_weight``)
         lands in ``work["group_grads"][0]``. ``dropout`` (rates per hidden layer) and
@@ -543,7 +539,7 @@ class MLP:
         driver = (network.threaded_batch_loss_and_gradient if work["threaded"]
                   else network.batch_loss_and_gradient)
         n_samples = X.shape[0]
-        layout = self._layout(work["capacity"], check.is_sparse(X), rates.size > 0)
+        layout = self.layout(work["capacity"], check.is_sparse(X), rates.size > 0)
         with parallel_calls(work["threaded"]):
             return float(driver(
                 writable(self.parameters), layout, kernel_rows(X, self.dtype),
@@ -578,12 +574,8 @@ class MLP:
             ``dW`` with the shapes of :attr:`weights` and ``db`` with those of :attr:`biases`.
         """
         _, grad = self._objective(X, y, l1, l2, sample_weight, with_gradient=True)
-        dW, db = [], []
-        for layer, start in enumerate(self._w_offsets):
-            fan_in, fan_out = self.sizes[layer], self.sizes[layer + 1]
-            dW.append(grad[start:start + fan_out * fan_in].reshape(fan_out, fan_in).copy())
-            db.append(grad[start + fan_out * fan_in:start + fan_out * (fan_in + 1)].copy())
-        return dW, db
+        blocks = self.parameter_blocks(grad)
+        return [W.copy() for W, _ in blocks], [b.copy() for _, b in blocks]
 
     def _objective(self, X, y, l1, l2, sample_weight, with_gradient):
         l1 = check.real("l1", l1, minimum=0.0)
@@ -591,15 +583,44 @@ class MLP:
         X = self._features(X)
         Y = self._targets(y, X.shape[0])
         weights = check.sample_weights(sample_weight, X.shape[0], self.dtype)
-        work = self._workspace(X.shape[0], sparse=check.is_sparse(X))
+        return self.objective(X, Y, l1, l2, weights, with_gradient)
+
+    def objective(self, X, Y, l1, l2, weights, with_gradient, work=None):
+        """:meth:`loss` on validated rows and targets, and where its gradient lands.
+
+        ``X`` as :meth:`workspace` takes it, ``Y`` a C-contiguous ``(n_samples,
+        n_outputs)`` array and ``weights`` the sample weights (empty for none), all in the
+        network's dtype; ``work`` from :meth:`workspace` for ``X`` (allocated here when
+        None) lets repeated calls reuse the buffers.
+
+        Returns
+        -------
+        (float, ndarray)
+            The objective, and the buffer that holds its gradient with respect to
+            :attr:`parameters` when ``with_gradient`` (overwritten by the next call with
+            the same ``work``).
+        """
+        if work is None:
+            work = self.workspace(X)
         total_weight = float(weights.sum()) if weights.size else X.shape[0]
-        mean_loss = self._summed_loss(X, Y, work, with_gradient, weights) / total_weight
+        mean_loss = self.summed_loss(X, Y, work, with_gradient, weights) / total_weight
         grad = work["group_grads"][0]
         penalty = optim.add_penalty(
             writable(self.parameters), grad, self._w_offsets, self._sizes,
             self.dtype(l1), self.dtype(l2),
         )
         return mean_loss + float(penalty), grad
+
+    def parameter_blocks(self, vector) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``vector`` (laid out as :attr:`parameters`) cut into each layer's ``(W, b)``:
+        views of shapes ``(fan_out, fan_in)`` and ``(fan_out,)``."""
+        blocks = []
+        for layer, start in enumerate(self._w_offsets):
+            fan_in, fan_out = self.sizes[layer], self.sizes[layer + 1]
+            end = start + fan_out * fan_in
+            blocks.append((vector[start:end].reshape(fan_out, fan_in),
+                           vector[end:end + fan_out]))
+        return blocks
 
     # ----------------------------------------------------------------- training
     def fit(
@@ -764,8 +785,7 @@ class MLP:
                             interrupt):
         """Python loop over epochs, for validation, callbacks and progress bars."""
         if validation is not None:
-            val_work = self._workspace(validation[0].shape[0],
-                                       sparse=check.is_sparse(validation[0]))
+            val_work = self.workspace(validation[0])
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -784,7 +804,7 @@ class MLP:
                 logs = {"loss": float(column[0, 0])}
                 if validation is not None:
                     X_val, Y_val = validation
-                    val_loss = self._summed_loss(X_val, Y_val, val_work) / X_val.shape[0]
+                    val_loss = self.summed_loss(X_val, Y_val, val_work) / X_val.shape[0]
                     column[1, 0] = logs["val_loss"] = val_loss
                     if self.is_classifier:
                         column[2, 0] = logs["val_accuracy"] = self._accuracy(X_val, Y_val)
@@ -800,17 +820,20 @@ class MLP:
 
     def _accuracy(self, X, Y):
         """Share of samples whose predicted label (all labels, for multi-label) is right."""
-        predicted = self._outputs(X, apply_head=False)
+        predicted = self.outputs(X, apply_head=False)
         if self._head == SOFTMAX_CE:
             return float(np.mean(predicted.argmax(axis=1) == Y.argmax(axis=1)))
         return float(np.mean(np.all((predicted >= 0) == (Y >= 0.5), axis=1)))
 
     # ----------------------------------------------------------------- inference
-    def _outputs(self, X, apply_head):
+    def outputs(self, X, apply_head: bool = True) -> np.ndarray:
+        """The network's outputs for validated rows ``X`` (as :meth:`workspace` takes
+        them), shape ``(n_samples, n_outputs)``: the head's output ``y_hat`` with
+        ``apply_head``, else the output pre-activations."""
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         sparse = check.is_sparse(X)
-        work = self._workspace(X.shape[0], parallel=False, sparse=sparse)
-        layout = self._layout(work["capacity"], sparse, training=False)
+        work = self.workspace(X, parallel=False)
+        layout = self.layout(work["capacity"], sparse, training=False)
         # Held to one thread only when a chunk's product reaches BLAS (see dense.py).
         blas = layout[2][network.BLAS_PRODUCT] != layout[2][network.PRODUCT]
         with single_threaded_blas() if blas else nullcontext():
@@ -850,10 +873,10 @@ class MLP:
                                  nesterov, 0.9, 0.999, 1e-8, 0.0, 0.0, False)
             jobs["train_epochs"] = runner.compile
             training_work = runner.work
-        inference_work = self._workspace(n_samples, parallel=False)
+        inference_work = self.workspace(X, parallel=False)
         jobs["predict"] = lambda: compile_loop(
             network.predict, dt, lambda: self._inference_arguments(
-                self._placeholder_layout(), X, False, Y, inference_work))
+                self.placeholder_layout(), X, False, Y, inference_work))
         if training:
             jobs["batch driver"] = lambda: batch_driver(training_work, dt)
             update = optim.update_step(code, dt(momentum), nesterov)
@@ -870,7 +893,7 @@ class MLP:
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Output pre-activations ``z_tilde^(L)``, shape ``(n_samples, n_outputs)``."""
-        return self._outputs(self._features(X), apply_head=False)
+        return self.outputs(self._features(X), apply_head=False)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, n_outputs)`` (cross-entropy losses only).
@@ -883,7 +906,7 @@ class MLP:
                 "predict_proba needs a classification loss ('binary_cross_entropy' or "
                 f"'cross_entropy'); use predict for {self.loss_name}"
             )
-        return self._outputs(self._features(X), apply_head=True)
+        return self.outputs(self._features(X), apply_head=True)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predictions for each row of ``X``.
@@ -897,9 +920,9 @@ class MLP:
         """
         X = self._features(X)
         if self._head == SOFTMAX_CE:
-            return self._outputs(X, apply_head=False).argmax(axis=1)
+            return self.outputs(X, apply_head=False).argmax(axis=1)
         if self._head == SIGMOID_BCE:
-            labels = (self._outputs(X, apply_head=False) >= 0).astype(np.int64)
+            labels = (self.outputs(X, apply_head=False) >= 0).astype(np.int64)
         else:
-            labels = self._outputs(X, apply_head=True)
+            labels = self.outputs(X, apply_head=True)
         return labels[:, 0] if self.n_outputs == 1 else labels

@@ -198,11 +198,7 @@ class Playground:
     @property
     def dead(self) -> list[np.ndarray]:
         """Per layer, True where L1 killed the link (shaped like ``network.weights``)."""
-        masks = []
-        for layer, start in enumerate(self.network._w_offsets):
-            fan_in, fan_out = self.network.sizes[layer], self.network.sizes[layer + 1]
-            masks.append(self._dead[start:start + fan_out * fan_in].reshape(fan_out, fan_in))
-        return masks
+        return [W for W, _ in self.network.parameter_blocks(self._dead)]
 
     @property
     def train_loss(self) -> float:
@@ -257,8 +253,8 @@ class Playground:
         """
         net = self.network
         X_train, Y_train, X_test, Y_test = self._inputs
-        work = net._workspace(self.batch_size)
-        inference = net._workspace(max(X_train.shape[0], X_test.shape[0]), parallel=False)
+        work = net.workspace(X_train, self.batch_size)
+        inference = net.workspace(max(X_train, X_test, key=len), parallel=False)
         figures = EpochFigures(3)
         outputs = (np.empty((X_train.shape[0], 1)), np.empty((X_test.shape[0], 1)),
                    np.empty_like(net.parameters), np.empty_like(self._dead))
@@ -278,8 +274,8 @@ class Playground:
                     tuple(figures.block(first, count)))
 
         compile_loop(kernel.playground_epochs, net.dtype,
-                     lambda: arguments(net._placeholder_layout(), 0, 0))
-        layout = net._layout(max(work["capacity"], inference["capacity"]))
+                     lambda: arguments(net.placeholder_layout(), 0, 0))
+        layout = net.layout(max(work["capacity"], inference["capacity"]))
 
         def run(first, count):
             with parallel_calls(work["threaded"]):
@@ -303,7 +299,7 @@ class Playground:
     # ------------------------------------------------------------ inference
     def predict(self, points) -> np.ndarray:
         """The network's output for raw points ``(x1, x2)``, shape (n,)."""
-        return self.network._outputs(self.features(points), apply_head=True)[:, 0]
+        return self.network.outputs(self.features(points))[:, 0]
 
     def neuron_outputs(self, points) -> list[np.ndarray]:
         """Every neuron's output for raw points: one ``(n, width)`` array per layer,

@@ -125,7 +125,7 @@ def test_compile_fills_the_cache_so_later_processes_only_load(tmp_path):
         "                                     dtype='float32')\n"
         "    regressor.fit(X, X[:, 0])\n"
         "    big = fastmlp.MLP([2, 2, 1], dtype='float32')\n"
-        "    Xb = rng.normal(size=(2 * big._workspace(1)['min_group'], 2))\n"
+        "    Xb = rng.normal(size=(2 * big.workspace(np.empty((1, 2)))['min_group'], 2))\n"
         "    big.fit(Xb, Xb[:, 0] > 0, epochs=1)\n"
         "print(watch.compiled)\n"
     )
@@ -272,7 +272,7 @@ for dtype in ("float64", "float32"):
             continue
         sizes = [64, 48, 1] if blas else [2, 2, 1]
         net = fastmlp.MLP(sizes, dtype=dtype)
-        n = 2 * net._workspace(1)["min_group"] + 1 if threaded else 64
+        n = 2 * net.workspace(np.empty((1, 2)))["min_group"] + 1 if threaded else 64
         rows = rng.normal(size=(n, sizes[0])) * (rng.random((n, sizes[0])) < 0.3)
         y = (rows[:, 0] > 0).astype(int)
         inputs = scipy.sparse.csr_matrix(rows) if sparse else rows

@@ -10,8 +10,8 @@ import fastmlp
 
 def masked_objective_and_gradient(net, X, Y, rates, key):
     """The kernels' mean loss and gradient for one batch of X under key ``key``."""
-    work = net._workspace(X.shape[0], parallel=False)
-    total = net._summed_loss(X, Y, work, True, None, rates, key)
+    work = net.workspace(X, parallel=False)
+    total = net.summed_loss(X, Y, work, True, None, rates, key)
     return total / X.shape[0], work["group_grads"][0].copy()
 
 

@@ -117,7 +117,7 @@ def test_products_reach_blas_from_the_threshold_on():
     products never do runs (and compiles) the loops only."""
     large, small = fastmlp.MLP([64, 48, 1]), fastmlp.MLP([3, 2, 1])
     for net, capacity, in_blas in ((large, 40, True), (small, 4096, False)):
-        steps = net._layout(capacity)[2]
+        steps = net.layout(capacity)[2]
         assert (steps[network.BLAS_PRODUCT] != steps[network.PRODUCT]) == in_blas
     assert 48 * 64 * 40 >= dense.BLAS_MIN_WORK > 3 * 2 * 4096
 

@@ -80,7 +80,7 @@ def test_batch_is_split_into_groups_spread_over_the_threads(big_batch, request):
     if ran_in_child_with_threads(request):
         return
     net, _, _ = big_batch
-    work = net._workspace(9000)
+    work = net.workspace(np.empty((1, net.sizes[0])), 9000)
     n_groups = work["group_grads"].shape[0]
     assert n_groups == network.MAX_GROUPS
     assert work["part_grads"].shape[0] == min(numba.get_num_threads(), n_groups) > 1
@@ -153,8 +153,8 @@ def test_dropout_masks_do_not_depend_on_the_split_across_threads(big_batch, requ
     rates = np.full(len(net.sizes) - 2, 0.4)
 
     def masked_gradient():
-        work = net._workspace(X.shape[0])
-        net._summed_loss(X, Y, work, True, None, rates, 99)
+        work = net.workspace(X)
+        net.summed_loss(X, Y, work, True, None, rates, 99)
         return work["threaded"], work["group_grads"][0].copy()
 
     start, stream = net.parameters.copy(), copy.deepcopy(net._rng)

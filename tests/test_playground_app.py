@@ -276,13 +276,13 @@ def _assert_state(playground, state, where):
     near 0 carries the rounding of the larger terms it was made of.
     """
     net = playground.network
-    for layer, (start, W, b) in enumerate(zip(net._w_offsets, net.weights, net.biases,
-                                              strict=True)):
+    carried_blocks = net.parameter_blocks(playground._accumulated)
+    for layer, ((W, b), (carried, _)) in enumerate(zip(net.parameter_blocks(net.parameters),
+                                                       carried_blocks, strict=True)):
         tag = f"{where}, layer {layer + 1}"
         live = ~playground.dead[layer]
         np.testing.assert_array_equal(~live, state["dead"][layer], err_msg=f"dead links, {tag}")
         # Only the app's live links accumulate; fastmlp's dead ones do, unused.
-        carried = playground._accumulated[start:start + W.size].reshape(W.shape)
         for got, want, what in (
             (W, state["weights"][layer], "weights"),
             (b, state["biases"][layer], "biases"),
@@ -293,9 +293,7 @@ def _assert_state(playground, state, where):
             scale = np.abs(want).max(initial=0.0)
             np.testing.assert_allclose(got, want, rtol=RTOL, atol=RTOL * scale,
                                        err_msg=f"{what}, {tag}")
-    bias_gradients = np.concatenate([
-        playground._accumulated[start + W.size:start + W.size + b.size]
-        for start, W, b in zip(net._w_offsets, net.weights, net.biases, strict=True)])
+    bias_gradients = np.concatenate([b for _, b in carried_blocks])
     want = np.concatenate([np.asarray(b, dtype=float) for b in state["accBiases"]])
     np.testing.assert_allclose(bias_gradients, want, rtol=RTOL,
                                atol=RTOL * np.abs(want).max(initial=0.0),

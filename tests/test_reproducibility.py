@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import reproducibility_jobs as jobs
+import scipy.sparse
 
 import fastmlp
 
@@ -37,9 +38,10 @@ def test_the_jobs_split_their_batches_into_groups():
     prove nothing about it."""
     wide = fastmlp.MLP([10, 32, 1])
     table = fastmlp.MLP([64, 96, 3])
-    assert wide._workspace(jobs.WIDE_X.shape[0])["group_grads"].shape[0] == 8
-    assert table._workspace(600)["group_grads"].shape[0] == 4
-    assert fastmlp.MLP([200, 32, 1])._workspace(2_000, sparse=True)["group_grads"].shape[0] > 1
+    assert wide.workspace(jobs.WIDE_X)["group_grads"].shape[0] == 8
+    assert table.workspace(np.empty((1, 64)), 600)["group_grads"].shape[0] == 4
+    sparse = scipy.sparse.csr_array((2_000, 200))
+    assert fastmlp.MLP([200, 32, 1]).workspace(sparse)["group_grads"].shape[0] > 1
 
 
 def test_a_second_run_in_the_main_thread_gives_the_same_bits(reference):

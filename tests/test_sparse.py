@@ -87,7 +87,7 @@ def test_wide_sparse_input_needs_no_room_for_a_dense_batch():
                                 shape=(n_samples, n_features))
     labels = (columns.min(axis=1) < n_features // 5).astype(int)
     net = fastmlp.MLP([n_features, 4, 1], activation="relu", seed=0)
-    work = net._workspace(n_samples, sparse=True)
+    work = net.workspace(X)
     assert work["acts"].shape[1] == (4 + 1) * n_samples
     net.fit(X, labels, epochs=2, lr=0.5, batch_size=100)
     assert np.isfinite(net.history["loss"]).all()
