@@ -7,29 +7,19 @@ that only shape training carry over where scikit-learn has them: ``solver="gd"``
 fastmlp's ``l1``, ``dtype`` and ``init`` have no scikit-learn counterpart. Optimizer
 state is not converted: further fitting starts a fresh optimizer.
 
-The fitted attributes copied across are listed in :mod:`fastmlp._fitted`. This module
-imports :mod:`fastmlp.estimators`; the estimators import it only inside ``to_sklearn``,
-when called (see :mod:`fastmlp.estimators`).
+The fitted attributes copied across are listed in :mod:`fastmlp._fitted`; the scikit-learn
+estimator is built by :mod:`fastmlp._sklearn_twin`, which the estimators' ``to_sklearn``
+calls, so that this module imports the estimators and not the other way round.
 """
 
 from __future__ import annotations
 
 import copy
 
-import numpy as np
-
 from . import _fitted
+from ._sklearn_twin import SKLEARN_PARAMS
 from .estimators import OUTPUT_LOSSES, MLPClassifier, MLPRegressor, _BaseMLP
 from .model import MLP
-
-_SKLEARN_ACTIVATIONS = {"linear": "identity", "sigmoid": "logistic", "tanh": "tanh",
-                        "relu": "relu"}
-_SKLEARN_PARAMS = (
-    "hidden_layer_sizes", "alpha", "batch_size", "learning_rate", "learning_rate_init",
-    "power_t", "max_iter", "shuffle", "random_state", "tol", "verbose", "warm_start",
-    "momentum", "nesterovs_momentum", "early_stopping", "validation_fraction", "beta_1",
-    "beta_2", "epsilon", "n_iter_no_change", "max_fun",
-)
 
 
 def from_sklearn(estimator):
@@ -59,7 +49,7 @@ def from_sklearn(estimator):
         )
     if not hasattr(estimator, "coefs_"):
         raise ValueError("the scikit-learn estimator is not fitted; call its fit first")
-    params = {name: getattr(estimator, name) for name in _SKLEARN_PARAMS}
+    params = {name: getattr(estimator, name) for name in SKLEARN_PARAMS}
     params["random_state"] = copy.deepcopy(params["random_state"])
     if target is MLPRegressor:
         params["loss"] = estimator.loss
@@ -87,45 +77,18 @@ def from_sklearn(estimator):
 
 
 def to_sklearn(model: _BaseMLP):
-    """The fitted scikit-learn estimator equivalent to a fitted fastmlp estimator.
+    """The fitted scikit-learn estimator equivalent to a fitted fastmlp estimator (the same
+    as ``model.to_sklearn()``).
 
     Raises
     ------
+    TypeError
+        When ``model`` is not a fastmlp estimator.
     ValueError
-        When the model uses something scikit-learn cannot represent: an activation
-        other than identity, logistic, tanh and relu, or different activations per layer.
+        When the model is not fitted, or uses something scikit-learn cannot represent: an
+        activation other than identity, logistic, tanh and relu, or different activations
+        per layer.
     """
-    from sklearn.neural_network import MLPClassifier as SkClassifier
-    from sklearn.neural_network import MLPRegressor as SkRegressor
-
     if not isinstance(model, _BaseMLP):
         raise TypeError(f"to_sklearn needs a fastmlp estimator, got {type(model).__name__}")
-    if not hasattr(model, "_net"):
-        raise ValueError(f"this {type(model).__name__} is not fitted yet; call fit first")
-    net = model._network()
-    names = set(net.activation)
-    if len(names) > 1 or not names <= set(_SKLEARN_ACTIVATIONS):
-        raise ValueError(
-            f"scikit-learn's MLP has one hidden activation among identity, logistic, tanh "
-            f"and relu; this model uses {list(net.activation)}"
-        )
-    activation = _SKLEARN_ACTIVATIONS[names.pop()] if names else "relu"
-    params = {name: model.get_params()[name] for name in _SKLEARN_PARAMS}
-    params["random_state"] = copy.deepcopy(params["random_state"])
-    solver = "sgd" if model.solver == "gd" else model.solver
-    if isinstance(model, MLPClassifier):
-        estimator = SkClassifier(activation=activation, solver=solver, **params)
-        estimator._label_binarizer = copy.deepcopy(model._label_binarizer)
-        estimator.classes_ = estimator._label_binarizer.classes_
-    else:
-        estimator = SkRegressor(loss=model.loss, activation=activation, solver=solver,
-                                **params)
-    estimator.coefs_ = [np.array(W.T) for W in net.weights]
-    estimator.intercepts_ = [np.array(b) for b in net.biases]
-    for name in _fitted.CONVERTED:
-        if hasattr(model, name):
-            setattr(estimator, name, copy.deepcopy(getattr(model, name)))
-    estimator._no_improvement_count = getattr(model, "_no_improvement_count", 0)
-    estimator._best_coefs = [c.copy() for c in estimator.coefs_]
-    estimator._best_intercepts = [i.copy() for i in estimator.intercepts_]
-    return estimator
+    return model.to_sklearn()

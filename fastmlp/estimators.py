@@ -36,14 +36,14 @@ Imports: what each of these modules imports when it loads (helpers such as
 ``_validation`` left out) forms an acyclic graph::
 
     _fitted             nothing
-    model               the compiled kernels
+    persistence         _fitted (the model classes register with it)
+    _sklearn_twin       _fitted
+    model               persistence, the compiled kernels
     _sklearn_training   model
-    estimators          model, _sklearn_training
-    persistence         _fitted, model, estimators
-    convert             _fitted, model, estimators
+    estimators          model, _sklearn_training, persistence, _sklearn_twin
+    convert             _fitted, model, estimators, _sklearn_twin
 
-The other way, only :meth:`_BaseMLP.save` and :meth:`_BaseMLP.to_sklearn` (like
-:meth:`fastmlp.MLP.save`) import the function they hand over to, when they are called.
+No module imports one of these the other way, not even inside a function:
 ``tests/test_import_graph.py`` keeps it that way.
 """
 
@@ -65,7 +65,9 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from . import _sklearn_training as training
 from . import _validation as check
+from . import persistence
 from ._interrupt import deferred_interrupt
+from ._sklearn_twin import sklearn_twin
 from .model import INITS, MLP, dropout_rates
 
 #: scikit-learn's activation names and fastmlp's own, mapped to fastmlp's kernels.
@@ -435,15 +437,11 @@ class _BaseMLP(BaseEstimator):
 
     def save(self, path) -> None:
         """Write the fitted model to ``path`` in fastmlp's safe format (:func:`fastmlp.load`)."""
-        from .persistence import save
-
-        save(self, path)
+        persistence.save(self, path)
 
     def to_sklearn(self):
         """The equivalent fitted scikit-learn estimator (same weights and predictions)."""
-        from .convert import to_sklearn
-
-        return to_sklearn(self)
+        return sklearn_twin(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -451,6 +449,7 @@ class _BaseMLP(BaseEstimator):
         return tags
 
 
+@persistence.model_kind
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, compiled.
 
@@ -696,6 +695,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return tags
 
 
+@persistence.model_kind
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, compiled.
 

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
+from . import persistence
 from ._config import launch_threads, parallel_calls, single_threaded_blas
 from ._epochs import EpochFigures, run_in_calls
 from ._interrupt import deferred_interrupt, warn_interrupted
@@ -231,6 +232,7 @@ def dropout_rates(dropout, n_hidden: int) -> np.ndarray:
     return np.array(rates) if any(rates) else np.empty(0)
 
 
+@persistence.model_kind
 class MLP:
     """A multi-layer perceptron trained by compiled gradient descent.
 
@@ -384,9 +386,7 @@ class MLP:
 
     def save(self, path) -> None:
         """Write the network and its history to ``path`` (safe format, see :func:`fastmlp.load`)."""
-        from .persistence import save
-
-        save(self, path)
+        persistence.save(self, path)
 
     # ----------------------------------------------------------------- data
     def _features(self, X, name="X"):

@@ -24,9 +24,9 @@ code from the file and should only be used on files you trust.
 Optimizer state (momentum, Adam moments) is not stored: ``partial_fit`` or a
 ``warm_start`` fit after loading starts a fresh optimizer on the saved weights.
 
-The fitted attributes written to the metadata are listed in :mod:`fastmlp._fitted`. This
-module imports :mod:`fastmlp.model` and :mod:`fastmlp.estimators`; they import it only
-inside their ``save`` methods, when called (see :mod:`fastmlp.estimators`).
+The fitted attributes written to the metadata are listed in :mod:`fastmlp._fitted`. The
+kinds of model a file can hold register themselves with :func:`model_kind` (``MLP``,
+``MLPClassifier``, ``MLPRegressor``), so this module imports none of them: they import it.
 """
 
 from __future__ import annotations
@@ -41,8 +41,6 @@ import zipfile
 import numpy as np
 
 from . import _fitted
-from .estimators import MLPClassifier, MLPRegressor, _BaseMLP
-from .model import MLP
 
 FORMAT = "fastmlp"
 FORMAT_VERSION = 2
@@ -101,6 +99,25 @@ def _network_metadata(net):
     }
 
 
+#: The classes a model file can hold, by the ``kind`` its metadata names.
+MODEL_KINDS: dict[str, type] = {}
+
+
+def model_kind(cls: type) -> type:
+    """Class decorator: files of kind ``cls.__name__`` hold a ``cls`` (and a subclass of
+    ``cls`` is saved as one). ``"MLP"`` is the network, any other kind an estimator."""
+    MODEL_KINDS[cls.__name__] = cls
+    return cls
+
+
+def _kind(model) -> str | None:
+    """The registered kind of ``model``: its class's, or that of its nearest base class."""
+    for cls in type(model).__mro__:
+        if MODEL_KINDS.get(cls.__name__) is cls:
+            return cls.__name__
+    return None
+
+
 def save(model, path) -> None:
     """Write ``model`` (a fitted :class:`fastmlp.MLP`, ``MLPClassifier`` or ``MLPRegressor``).
 
@@ -112,11 +129,12 @@ def save(model, path) -> None:
         interrupted save never leaves a half-written model at ``path``).
     """
     classes = None
-    if isinstance(model, MLP):
+    kind = _kind(model)
+    if kind == "MLP":
         net = model
         metadata = {"kind": "MLP",
                     "history": {k: _plain(v) for k, v in model.history.items()}}
-    elif isinstance(model, _BaseMLP):
+    elif kind is not None:
         if not hasattr(model, "_net"):
             raise ValueError(f"this {type(model).__name__} is not fitted yet; call fit first")
         net = model._network()
@@ -129,7 +147,7 @@ def save(model, path) -> None:
                   for name in _fitted.STORED if hasattr(model, name)}
         if hasattr(model, "feature_names_in_"):
             fitted["feature_names_in_"] = [str(n) for n in model.feature_names_in_]
-        metadata = {"kind": type(model).__name__,
+        metadata = {"kind": kind,
                     "params": {name: _plain(value) for name, value in params.items()},
                     "fitted": fitted}
         if hasattr(model, "classes_"):
@@ -156,7 +174,7 @@ def save(model, path) -> None:
     if classes is not None:
         arrays[_CLASSES] = classes
     best = getattr(model, "_best_parameters", None)
-    if isinstance(model, _BaseMLP) and best is not None and model.early_stopping:
+    if kind != "MLP" and best is not None and model.early_stopping:
         arrays[_BEST] = best
         metadata["best_parameters_sha256"] = _digest(best)
     path = os.fspath(path)
@@ -241,10 +259,10 @@ def _build(metadata, parameters, classes, best=None):
     network = metadata.get("network")
     _require(isinstance(network, dict), "no network description")
     try:
-        net = MLP(network["sizes"], activation=network["activation"], loss=network["loss"],
-                  output=network["output"], init=network["init"],
-                  init_scale=network["init_scale"], dtype=network["dtype"],
-                  seed=network["seed"])
+        net = MODEL_KINDS["MLP"](
+            network["sizes"], activation=network["activation"], loss=network["loss"],
+            output=network["output"], init=network["init"],
+            init_scale=network["init_scale"], dtype=network["dtype"], seed=network["seed"])
     except (KeyError, TypeError, ValueError) as error:
         raise _RefusedError(f"invalid network description ({error})") from None
     _require(parameters.dtype == np.dtype(net.dtype) and parameters.shape == net.parameters.shape,
@@ -260,15 +278,14 @@ def _build(metadata, parameters, classes, best=None):
         _require(isinstance(history, dict), "invalid history")
         net.history = {str(k): np.asarray(v, dtype=np.float64) for k, v in history.items()}
         return net
-    estimators = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}
-    _require(kind in estimators, f"unknown model kind {kind!r}")
+    _require(kind in MODEL_KINDS, f"unknown model kind {kind!r}")
     params = metadata.get("params")
     _require(isinstance(params, dict), "no estimator parameters")
     params = {name: _from_plain(value) for name, value in params.items()}
     if isinstance(params.get("hidden_layer_sizes"), list):
         params["hidden_layer_sizes"] = tuple(params["hidden_layer_sizes"])
     try:
-        model = estimators[kind](**params)
+        model = MODEL_KINDS[kind](**params)
         model._check_hyperparameters()
     except (TypeError, ValueError) as error:
         raise _RefusedError(f"invalid estimator parameters ({error})") from None

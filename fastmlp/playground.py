@@ -411,14 +411,3 @@ def sweep(grid: Mapping[str, Sequence], seeds: Sequence[int] = (0,), epochs: int
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(train, playgrounds))
 
-
-def serve(host: str = "127.0.0.1", port: int = 8050, open_browser: bool = True,
-          **opening) -> None:
-    """Serve the live Playground page until Ctrl-C: :func:`fastmlp.live.serve`.
-
-    Needs Flask (``pip install -e ".[web]"``); ``opening`` settings, such as
-    ``dataset="spiral"``, replace the app's defaults the page opens on.
-    """
-    from .live import serve as serve_live
-
-    serve_live(host=host, port=port, open_browser=open_browser, **opening)
