@@ -44,7 +44,7 @@ from sklearn.utils.validation import validate_data
 from . import _validation as check
 from ._interrupt import deferred_interrupt, warn_interrupted
 from ._kernels import optim
-from .model import EpochRunner, OptimizerState, dropout_rates
+from .model import EpochRunner, Optimizer, OptimizerState, dropout_rates
 
 #: ``stacklevel`` that makes a warning name the caller's line (``model.fit(...)``) when it
 #: is raised in a function that ``_BaseMLP._fit_uninterrupted`` calls: the frames are
@@ -372,9 +372,11 @@ def fit_stochastic(model, X, Y, weights, incremental, validation_data):
     mask_seed = model._random_state.randint(np.iinfo(np.int64).max) if rates.size else 0
     runner = EpochRunner(
         net, X, Y, weights, batch, False, np.array([mask_seed], dtype=np.uint64),
-        model._optimizer_state, optimizer_code, momentum,
-        model.nesterovs_momentum and momentum > 0, model.beta_1, model.beta_2, model.epsilon,
-        model.l1, model.alpha, penalty_per_batch=True, dropout=rates,
+        model._optimizer_state,
+        Optimizer(optimizer_code, momentum, model.nesterovs_momentum and momentum > 0,
+                  model.beta_1, model.beta_2, model.epsilon, model.l1, model.alpha,
+                  penalty_per_batch=True),
+        dropout=rates,
     )
     epochs = 1 if incremental else model.max_iter
     model.n_iter_ = 0  # counts this call's epochs, as scikit-learn does (t_ accumulates)

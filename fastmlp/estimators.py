@@ -366,8 +366,6 @@ class _BaseMLP(BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         dtype = self._settings_dtype(X) if first_pass else self._net.dtype
-        if not check.is_sparse(X):  # sparse rows are read for the kernels after any split
-            X = np.ascontiguousarray(X, dtype=dtype)
         Y = np.ascontiguousarray(Y.reshape(len(Y), -1), dtype=dtype)
         weights = self._weights_with_classes(
             check.sample_weights(sample_weight, X.shape[0], dtype), Y, incremental)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -101,6 +102,26 @@ class OptimizerState:
         self.step_count = np.zeros(1, dtype=np.int64)
 
 
+@dataclass(frozen=True)
+class Optimizer:
+    """An optimizer's settings as the training loop takes them.
+
+    ``code`` is the update kernel's (:data:`fastmlp._kernels.optim.OPTIMIZER_CODES`); the
+    others are as in :meth:`MLP.fit`. With ``penalty_per_batch``, ``l1`` and ``l2`` are
+    divided by each batch's size (or weight sum), as scikit-learn's ``alpha`` is.
+    """
+
+    code: int
+    momentum: float = 0.0
+    nesterov: bool = False
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    l1: float = 0.0
+    l2: float = 0.0
+    penalty_per_batch: bool = False
+
+
 class EpochRunner:
     """Everything one training loop over one data set needs, allocated once.
 
@@ -123,19 +144,14 @@ class EpochRunner:
     rng_state : ndarray of uint64, shape (1,)
     state : OptimizerState
         Updated in place, so it can continue in a later runner.
-    optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2 :
-        Settings as in :meth:`MLP.fit` (optimizer given by its kernel code).
-    penalty_per_batch : bool
-        Divide ``l1`` and ``l2`` by each batch's size (or weight sum), as scikit-learn's
-        ``alpha``.
+    optimizer : Optimizer
     dropout : ndarray
         One dropout rate per hidden layer, or empty for none (:func:`dropout_rates`);
         the masks' keys come from ``rng_state``.
     """
 
     def __init__(self, net, X, Y, sample_weight, batch, shuffle, rng_state, state,
-                 optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
-                 penalty_per_batch, dropout=None):
+                 optimizer, dropout=None):
         self.net = net
         if not net.parameters.flags.writeable:  # e.g. unpickled from a read-only memory map
             net.parameters = net.parameters.copy()
@@ -149,8 +165,7 @@ class EpochRunner:
         self.order = np.arange(X.shape[0], dtype=np.int64)
         self.backup = np.empty_like(net.parameters)
         self.work = net.workspace(X, batch)
-        self.settings = (optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2)
-        self.penalty_per_batch = penalty_per_batch
+        self.optimizer = optimizer
         self.dropout = (np.empty(0, dtype=net.dtype) if dropout is None
                         else np.ascontiguousarray(dropout, dtype=net.dtype))
         self.dropout_key = np.zeros(1, dtype=np.uint64)
@@ -163,10 +178,10 @@ class EpochRunner:
         parameters are then those from before that epoch).
         """
         net, work, dt = self.net, self.work, self.net.dtype
-        optimizer_code, momentum, nesterov = self.settings[:3]
+        settings = self.optimizer
         driver = batch_driver(work, dt)
         self.compile()
-        update = optim.update_step(optimizer_code, dt(momentum), nesterov)
+        update = optim.update_step(settings.code, dt(settings.momentum), settings.nesterov)
         update_address = calls.address(update, calls.OPTIMIZER_STEP, dt)
         layout = net.layout(work["capacity"], self.sparse, self.dropout.size > 0)
         with parallel_calls(work["threaded"]):
@@ -179,10 +194,10 @@ class EpochRunner:
             self.net.placeholder_layout(), 0, 0, 0, np.empty(0), 0.0))
 
     def _arguments(self, layout, driver, update_address, n_epochs, losses, lr):
-        dt = self.net.dtype
-        _, momentum, _, beta_1, beta_2, epsilon, l1, l2 = self.settings
-        optimizer = (update_address, dt(lr), dt(momentum), dt(beta_1), dt(beta_2),
-                     dt(epsilon), dt(l1), dt(l2), self.penalty_per_batch)
+        dt, settings = self.net.dtype, self.optimizer
+        optimizer = (update_address, dt(lr), dt(settings.momentum), dt(settings.beta_1),
+                     dt(settings.beta_2), dt(settings.epsilon), dt(settings.l1),
+                     dt(settings.l2), settings.penalty_per_batch)
         state = self.state
         return (self.net.parameters, layout, self.rows, self.targets, kernel_work(self.work),
                 driver, self.order, n_epochs, self.batch, self.shuffle, self.rng_state,
@@ -753,8 +768,8 @@ class MLP:
                 self, X, Y, weights, batch, shuffle and batch < n_samples,
                 np.array([self._rng.integers(2**63)], dtype=np.uint64),
                 OptimizerState(self.parameters.size, self.dtype),
-                optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2,
-                penalty_per_batch=False, dropout=rates,
+                Optimizer(optimizer_code, momentum, nesterov, beta_1, beta_2, epsilon, l1, l2),
+                dropout=rates,
             )
 
             figure_names = ["loss"]
@@ -869,8 +884,8 @@ class MLP:
             batch = n_samples if batch_size is None else min(batch_size, n_samples)
             runner = EpochRunner(self, X, Y, np.empty(0, dtype=dt), batch, False,
                                  np.zeros(1, dtype=np.uint64),
-                                 OptimizerState(self.parameters.size, dt), code, momentum,
-                                 nesterov, 0.9, 0.999, 1e-8, 0.0, 0.0, False)
+                                 OptimizerState(self.parameters.size, dt),
+                                 Optimizer(code, momentum, nesterov))
             jobs["train_epochs"] = runner.compile
             training_work = runner.work
         inference_work = self.workspace(X, parallel=False)

@@ -16,7 +16,7 @@ import numpy as np
 from numba.core.runtime import rtsys
 import fastmlp
 from fastmlp._kernels.optim import OPTIMIZER_CODES
-from fastmlp.model import EpochRunner, OptimizerState
+from fastmlp.model import EpochRunner, Optimizer, OptimizerState
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(600, 5))
@@ -29,8 +29,7 @@ for epochs, batch_size in [(1, 300), (1, 10), (4, 10), (2, 1)]:
     runner = EpochRunner(net, X, Y, np.empty(0), batch_size, True,
                          np.array([1], dtype=np.uint64),
                          OptimizerState(net.parameters.size, net.dtype),
-                         OPTIMIZER_CODES["adam"], 0.0, False, 0.9, 0.999, 1e-8, 0.0, 0.0,
-                         False)
+                         Optimizer(OPTIMIZER_CODES["adam"]))
     losses = np.empty(epochs)
     before = rtsys.get_allocation_stats().alloc
     runner.run(epochs, losses, 0.01)
