@@ -18,14 +18,15 @@ it through its address, like the serial driver, so only runs that use threads co
 :func:`jit_inline` marks the few kernels inlined into their callers to save compile time.
 
 The array versions of the elementary functions (``mathfn.*_array``) are compiled through
-:class:`_WideVectorCompiler`: Numba's own pipeline, asking LLVM for the widest vectors the
-CPU has. On AVX-512 machines LLVM's default is 256-bit vectors (4 float64 / 8 float32
-lanes), chosen for CPUs whose clock drops under 512-bit instructions; with 512-bit ones the
-polynomial ``tanh``, ``exp`` and ``log`` use all 8 float64 / 16 float32 lanes. The training
-kernels keep LLVM's default, by measurement on an AVX-512 Xeon: with 512-bit vectors in
-the activations and output heads, the two-moons job (3,500 values per layer) trained 8%
-faster, but the Playground job (batches of 10) 4-7% slower; with 512-bit vectors in every
-kernel, 15% faster and 10% slower. On CPUs without AVX-512 the request changes nothing.
+:class:`fastmlp._numba_internals.WideVectorCompiler`: Numba's own pipeline, asking LLVM for
+the widest vectors the CPU has. On AVX-512 machines LLVM's default is 256-bit vectors (4
+float64 / 8 float32 lanes), chosen for CPUs whose clock drops under 512-bit instructions;
+with 512-bit ones the polynomial ``tanh``, ``exp`` and ``log`` use all 8 float64 / 16
+float32 lanes. The training kernels keep LLVM's default, by measurement on an AVX-512 Xeon:
+with 512-bit vectors in the activations and output heads, the two-moons job (3,500 values
+per layer) trained 8% faster, but the Playground job (batches of 10) 4-7% slower; with
+512-bit vectors in every kernel, 15% faster and 10% slower. On CPUs without AVX-512 the
+request changes nothing.
 
 Compiled code is cached on disk (``cache=True``): a second process loads it
 instead of compiling. Numba checks a cached function against its own source file only,
@@ -44,63 +45,19 @@ import warnings
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # no advisory locks on this platform: processes share the cache unlocked
-    fcntl = None
-
 import numba
-from numba.core import caching, compiler, lowering, typed_passes
-from numba.core.compiler_machinery import register_pass
+
+from . import _numba_internals as _numba
 
 FAST_MATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 EXACT_MATH_FLAGS = frozenset({"nsz", "contract"})
 
-#: LLVM function attribute: let the loop vectoriser use 512-bit registers where they exist.
-WIDE_VECTORS = '"prefer-vector-width"="512"'
-
-
-def _wide_vector_pass(native_pass, lower_class):
-    """Numba's lowering pass ``native_pass``, marking every function it lowers (with
-    ``lower_class``) with :data:`WIDE_VECTORS`."""
-
-    class WideVectorLower(lower_class):
-        def post_lower(self):
-            super().post_lower()
-            # llvmlite validates attribute names against a fixed list without key="value"
-            # pairs; the attribute set is a plain set of the strings it writes out.
-            set.add(self.function.attributes, WIDE_VECTORS)
-
-    class WideVectorPass(native_pass):
-        _name = f"fastmlp_wide_vector_{native_pass._name}"
-
-        @property
-        def lowering_class(self):
-            return WideVectorLower
-
-    return register_pass(mutates_CFG=True, analysis_only=False)(WideVectorPass)
-
-
-_LOWERING_SWAPS = {
-    typed_passes.NativeLowering: _wide_vector_pass(typed_passes.NativeLowering, lowering.Lower),
-}
-
-
-class _WideVectorCompiler(compiler.CompilerBase):
-    """Numba's nopython pipeline, lowering through :func:`_wide_vector_pass`."""
-
-    def define_pipelines(self):
-        pipeline = compiler.DefaultPassBuilder.define_nopython_pipeline(self.state)
-        pipeline.passes = [(_LOWERING_SWAPS.get(kind, kind), description)
-                           for kind, description in pipeline.passes]
-        pipeline.finalize()
-        return [pipeline]
 
 
 _COMMON = {"cache": True, "nogil": True, "error_model": "numpy"}
 JIT_OPTIONS = {**_COMMON, "fastmath": set(FAST_MATH_FLAGS)}
 EXACT_JIT_OPTIONS = {**_COMMON, "fastmath": set(EXACT_MATH_FLAGS),
-                     "pipeline_class": _WideVectorCompiler}
+                     "pipeline_class": _numba.WideVectorCompiler}
 # For helpers built per float format inside factories: compiled into (and cached with)
 # the kernels that call them, never cached on their own.
 INLINE_JIT_OPTIONS = {"nogil": True, "error_model": "numpy", "fastmath": set(EXACT_MATH_FLAGS)}
@@ -109,48 +66,18 @@ INLINE_JIT_OPTIONS = {"nogil": True, "error_model": "numpy", "fastmath": set(EXA
 _NO_CACHE_WARNED = []
 
 
-class _LockedCacheFile(caching.IndexDataCacheFile):
-    """Numba's cache file of one function, read and written under a lock shared by processes.
-
-    Numba updates a function's index (signature -> data file) by reading it, adding an
-    entry and writing it back. Two processes saving different signatures of one function
-    at once (``fastmlp compile`` fills the cache from several processes) could otherwise
-    lose an entry, or pair one signature with the other's code.
-    """
-
-    @contextmanager
-    def _locked(self):
-        if fcntl is None:
-            yield
-            return
-        with open(Path(self._cache_path) / "fastmlp-cache.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
-    def save(self, key, data):
-        with self._locked():
-            super().save(key, data)
-
-    def load(self, key):
-        with self._locked():
-            return super().load(key)
-
-
 def _njit(function, **options):
     """``numba.njit``, compiling in memory only when no cache directory is writable.
 
     Numba refuses ``cache=True`` when neither ``NUMBA_CACHE_DIR``, the package's
     ``__pycache__`` nor the user's cache directory can be written (a read-only install).
     fastmlp then compiles in memory for the process and warns once. Cached kernels read
-    and write their cache files under a lock (:class:`_LockedCacheFile`).
+    and write their cache files under a lock (:func:`fastmlp._numba_internals.lock_cache_files`).
     """
     try:
         dispatcher = numba.njit(**options)(function)
         if options.get("cache"):
-            dispatcher._cache._cache_file.__class__ = _LockedCacheFile
+            _numba.lock_cache_files(dispatcher)
         return dispatcher
     except RuntimeError as error:
         if "no locator available" not in str(error):
@@ -242,13 +169,11 @@ def launch_threads():
     """
     with _LAUNCH_LOCK:  # the environment is the process's: one launch at a time, once
         if not _LAUNCHED:
-            from numba.np.ufunc import parallel
-
             own_setting = "GOMP_SPINCOUNT" in os.environ or "OMP_WAIT_POLICY" in os.environ
             if not own_setting:
                 os.environ["GOMP_SPINCOUNT"] = str(OMP_SPIN_COUNT)
             try:
-                parallel._launch_threads()
+                _numba.launch_threads()
             finally:
                 if not own_setting:
                     del os.environ["GOMP_SPINCOUNT"]
@@ -354,9 +279,11 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def kernel_sources_digest(package=_PACKAGE):
-    """SHA-256 of ``_config.py`` and every file of ``_kernels`` in ``package``, in order."""
+    """SHA-256 of ``_config.py``, ``_numba_internals.py`` and every file of ``_kernels`` in
+    ``package``, in order."""
     digest = hashlib.sha256()
-    for path in sorted([package / "_config.py", *(package / "_kernels").glob("*.py")]):
+    for path in sorted([package / "_config.py", package / "_numba_internals.py",
+                        *(package / "_kernels").glob("*.py")]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -377,23 +304,4 @@ class _KernelSourcesStamp:
         return super().from_function(py_func, py_file)
 
 
-def _numba_caching(name):
-    """A class of numba.core.caching, public in recent Numba and private before."""
-    return getattr(caching, name, None) or getattr(caching, "_" + name)
-
-
-class _UserProvidedLocator(_KernelSourcesStamp, _numba_caching("UserProvidedCacheLocator")):
-    """``NUMBA_CACHE_DIR``, when set."""
-
-
-class _InTreeLocator(_KernelSourcesStamp, _numba_caching("InTreeCacheLocator")):
-    """The package's ``__pycache__``, when writable."""
-
-
-class _UserWideLocator(_KernelSourcesStamp, _numba_caching("UserWideCacheLocator")):
-    """The user's cache directory otherwise."""
-
-
-_numba_caching("CacheImpl")._locator_classes[:0] = [
-    _UserProvidedLocator, _InTreeLocator, _UserWideLocator,
-]
+_numba.use_cache_locators(_KernelSourcesStamp)

@@ -11,7 +11,7 @@ import numba
 import pytest
 
 import fastmlp
-from fastmlp import _config
+from fastmlp import _numba_internals
 from fastmlp._kernels import network
 from fastmlp.compiling import COMPILING_MESSAGE, CompileWatch
 
@@ -103,8 +103,8 @@ def test_threaded_and_serial_batch_drivers_are_cached_under_their_own_names():
     serial = network.batch_loss_and_gradient._cache._cache_file
     threaded = network.threaded_batch_loss_and_gradient._cache._cache_file
     assert serial._index_path != threaded._index_path
-    assert isinstance(serial, _config._LockedCacheFile)
-    assert isinstance(threaded, _config._LockedCacheFile)
+    assert isinstance(serial, _numba_internals._LockedCacheFile)
+    assert isinstance(threaded, _numba_internals._LockedCacheFile)
 
 
 def test_compile_fills_the_cache_so_later_processes_only_load(tmp_path):
@@ -213,7 +213,7 @@ def test_each_shared_job_runs_once_whichever_worker_takes_it():
 EVERY_PATH = """
 import itertools, json, sys
 import numpy as np, scipy.sparse, fastmlp
-from fastmlp import _config
+from fastmlp import _config, _numba_internals
 from fastmlp._kernels.activations import ACTIVATION_CODES
 from fastmlp._kernels.heads import HEAD_CODES
 from fastmlp.compiling import CompileWatch

@@ -112,7 +112,8 @@ def test_loops_use_the_widest_vectors_the_cpu_has(dtype):
     import llvmlite.binding
     import numba
 
-    from fastmlp._config import EXACT_JIT_OPTIONS, WIDE_VECTORS
+    from fastmlp._config import EXACT_JIT_OPTIONS
+    from fastmlp._numba_internals import WIDE_VECTORS
 
     kernel = numba.njit(**{**EXACT_JIT_OPTIONS, "cache": False})(mathfn.tanh_array.py_func)
     x = np.linspace(-4.0, 4.0, 1001, dtype=dtype)

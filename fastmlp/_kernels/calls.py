@@ -36,6 +36,8 @@ from numba import types
 from numba.core import errors
 from numba.extending import intrinsic
 
+from .._numba_internals import call_native, native_address
+
 (PRODUCT, WEIGHT_GRADIENT, BACKPROPAGATE, ACTIVATE, DERIVATIVE, LOSS_AND_DELTA, APPLY_OUTPUT,
  SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT, DROP_UNITS, DROP_DELTAS, OPTIMIZER_STEP,
  BATCH_LOSS_AND_GRADIENT, PREDICT, GROUP_LOSS_AND_GRADIENT) = range(15)
@@ -114,11 +116,7 @@ def _caller(kind, name):
         def codegen(context, builder, signature, args):
             values = [context.cast(builder, builder.extract_value(args[1], i), given, wanted)
                       for i, (given, wanted) in enumerate(zip(arguments, expected, strict=True))]
-            function_type = context.call_conv.get_function_type(return_type, expected)
-            function = builder.inttoptr(args[0], function_type.as_pointer())
-            _, result = context.call_conv.call_function(builder, function, return_type,
-                                                        expected, values)
-            return result
+            return call_native(context, builder, args[0], return_type, expected, values)
 
         return return_type(address, arguments), codegen
 
@@ -163,10 +161,8 @@ def address(step, kind, dtype) -> int:
             # files a compilation under the signature it was asked for, so the same code is
             # then found whether it was first compiled here or by a call.
             step.compile(argument_types)
-            compiled = step.overloads[argument_types]
-            if compiled.signature.return_type != return_type:
-                raise TypeError(f"{step.py_func.__name__} returns "
-                                f"{compiled.signature.return_type}, not {return_type}")
-            _ADDRESSES[key] = compiled.library.get_pointer_to_function(
-                compiled.fndesc.llvm_func_name)
+            native, returns = native_address(step, argument_types)
+            if returns != return_type:
+                raise TypeError(f"{step.py_func.__name__} returns {returns}, not {return_type}")
+            _ADDRESSES[key] = native
         return _ADDRESSES[key]

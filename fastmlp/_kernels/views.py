@@ -7,37 +7,15 @@ only ever reinterpret C-contiguous memory, so their shape and strides follow dir
 they cost a few instructions. The caller guarantees the sizes (kernels never validate).
 """
 
-from numba.core import cgutils, types
-from numba.core.imputils import impl_ret_borrowed
+from numba import types
 from numba.extending import intrinsic
-from numba.np.arrayobj import make_array, populate_array
 
 from .._config import jit_inline
+from .._numba_internals import array_size, contiguous_view
 
 
 def _contiguous(array_type):
     return isinstance(array_type, types.Array) and array_type.layout == "C"
-
-
-def _view(context, builder, source_type, source_value, result_type, dimensions):
-    """A ``result_type`` view of ``source_value``'s memory with C strides for ``dimensions``."""
-    source = make_array(source_type)(context, builder, source_value)
-    result = make_array(result_type)(context, builder)
-    itemsize = source.itemsize
-    strides, stride = [], itemsize
-    for dimension in reversed(dimensions):
-        strides.insert(0, stride)
-        stride = builder.mul(stride, dimension)
-    populate_array(
-        result,
-        data=source.data,
-        shape=cgutils.pack_array(builder, dimensions),
-        strides=cgutils.pack_array(builder, strides),
-        itemsize=itemsize,
-        meminfo=source.meminfo,
-        parent=source.parent,
-    )
-    return impl_ret_borrowed(context, builder, result_type, result._getvalue())
 
 
 @intrinsic
@@ -51,7 +29,7 @@ def as_matrix(typingctx, flat, rows, cols):
     def codegen(context, builder, signature, args):
         dimensions = [context.cast(builder, value, kind, types.intp)
                       for value, kind in zip(args[1:], signature.args[1:], strict=True)]
-        return _view(context, builder, flat, args[0], result_type, dimensions)
+        return contiguous_view(context, builder, flat, args[0], result_type, dimensions)
 
     return result_type(flat, rows, cols), codegen
 
@@ -64,8 +42,8 @@ def as_vector(typingctx, array):
     result_type = array.copy(ndim=1, layout="C")
 
     def codegen(context, builder, signature, args):
-        source = make_array(array)(context, builder, args[0])
-        return _view(context, builder, array, args[0], result_type, [source.nitems])
+        size = array_size(context, builder, array, args[0])
+        return contiguous_view(context, builder, array, args[0], result_type, [size])
 
     return result_type(array), codegen
 

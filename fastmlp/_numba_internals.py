@@ -1,0 +1,192 @@
+"""Every use of Numba beyond its public API, in one place.
+
+fastmlp needs a few things Numba's public API does not offer. Each is wrapped here, so a
+new Numba release is checked against this file alone (``pyproject.toml`` bounds Numba to
+the releases CI has run, 0.68.x). What is used, and by whom:
+
+* the nopython pipeline and its lowering pass, to mark functions for 512-bit vectors
+  (:class:`WideVectorCompiler`, for the elementary functions of
+  :mod:`fastmlp._kernels.mathfn`);
+* the cache's file class (its index read and written under a lock shared by processes:
+  :func:`lock_cache_files`) and its locators (the cache stamped with a digest of every
+  kernel source: :func:`use_cache_locators`), for :mod:`fastmlp._config`;
+* starting Numba's thread pool at a chosen moment (:func:`launch_threads`);
+* array structures inside compiled code (:func:`contiguous_view`, :func:`array_size`),
+  for the reshaped views of :mod:`fastmlp._kernels.views`;
+* a compiled function's native address and the calling convention to call one
+  (:func:`native_address`, :func:`call_native`), for the step calls of
+  :mod:`fastmlp._kernels.calls`.
+"""
+
+from contextlib import contextmanager
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # no advisory locks on this platform: processes share the cache unlocked
+    fcntl = None
+
+from numba.core import caching, cgutils, compiler, lowering, typed_passes
+from numba.core.compiler_machinery import register_pass
+from numba.core.imputils import impl_ret_borrowed
+from numba.np.arrayobj import make_array, populate_array
+
+#: LLVM function attribute: let the loop vectoriser use 512-bit registers where they exist.
+WIDE_VECTORS = '"prefer-vector-width"="512"'
+
+
+# ------------------------------------------------------------------ the pipeline
+def _wide_vector_pass(native_pass, lower_class):
+    """Numba's lowering pass ``native_pass``, marking every function it lowers (with
+    ``lower_class``) with :data:`WIDE_VECTORS`."""
+
+    class WideVectorLower(lower_class):
+        def post_lower(self):
+            super().post_lower()
+            # llvmlite validates attribute names against a fixed list without key="value"
+            # pairs; the attribute set is a plain set of the strings it writes out.
+            set.add(self.function.attributes, WIDE_VECTORS)
+
+    class WideVectorPass(native_pass):
+        _name = f"fastmlp_wide_vector_{native_pass._name}"
+
+        @property
+        def lowering_class(self):
+            return WideVectorLower
+
+    return register_pass(mutates_CFG=True, analysis_only=False)(WideVectorPass)
+
+
+_LOWERING_SWAPS = {
+    typed_passes.NativeLowering: _wide_vector_pass(typed_passes.NativeLowering, lowering.Lower),
+}
+
+
+class WideVectorCompiler(compiler.CompilerBase):
+    """Numba's nopython pipeline, lowering through :func:`_wide_vector_pass` (a
+    ``pipeline_class`` for ``numba.njit``)."""
+
+    def define_pipelines(self):
+        pipeline = compiler.DefaultPassBuilder.define_nopython_pipeline(self.state)
+        pipeline.passes = [(_LOWERING_SWAPS.get(kind, kind), description)
+                           for kind, description in pipeline.passes]
+        pipeline.finalize()
+        return [pipeline]
+
+
+# ------------------------------------------------------------------ the disk cache
+class _LockedCacheFile(caching.IndexDataCacheFile):
+    """Numba's cache file of one function, read and written under a lock shared by processes.
+
+    Numba updates a function's index (signature -> data file) by reading it, adding an
+    entry and writing it back. Two processes saving different signatures of one function
+    at once (``fastmlp compile`` fills the cache from several processes) could otherwise
+    lose an entry, or pair one signature with the other's code.
+    """
+
+    @contextmanager
+    def _locked(self):
+        if fcntl is None:
+            yield
+            return
+        with open(Path(self._cache_path) / "fastmlp-cache.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def save(self, key, data):
+        with self._locked():
+            super().save(key, data)
+
+    def load(self, key):
+        with self._locked():
+            return super().load(key)
+
+
+def lock_cache_files(dispatcher) -> None:
+    """Make a cached dispatcher read and write its cache files under a lock shared by
+    processes (:class:`_LockedCacheFile`)."""
+    dispatcher._cache._cache_file.__class__ = _LockedCacheFile
+
+
+def _caching_class(name):
+    """A class of numba.core.caching, public in recent Numba and private before."""
+    return getattr(caching, name, None) or getattr(caching, "_" + name)
+
+
+def use_cache_locators(stamp_mixin) -> None:
+    """Put Numba's three cache locations (``NUMBA_CACHE_DIR`` when set, the package's
+    ``__pycache__`` when writable, the user's cache directory otherwise) first in its
+    list of locators, each with ``stamp_mixin`` in front: a class whose
+    ``get_source_stamp`` and ``from_function`` decide which functions it serves and how
+    their cache entries are stamped."""
+    locators = [
+        type(f"_Stamped{name}", (stamp_mixin, _caching_class(name)), {"__doc__": doc})
+        for name, doc in (("UserProvidedCacheLocator", "``NUMBA_CACHE_DIR``, when set."),
+                          ("InTreeCacheLocator", "The package's ``__pycache__``."),
+                          ("UserWideCacheLocator", "The user's cache directory."))
+    ]
+    _caching_class("CacheImpl")._locator_classes[:0] = locators
+
+
+# ------------------------------------------------------------------ threads
+def launch_threads() -> None:
+    """Start Numba's thread pool now (Numba otherwise starts it at the first parallel
+    call)."""
+    from numba.np.ufunc import parallel
+
+    parallel._launch_threads()
+
+
+# ------------------------------------------------------------------ arrays in compiled code
+def contiguous_view(context, builder, source_type, source_value, result_type, dimensions):
+    """In an intrinsic's code generation: a ``result_type`` view of ``source_value``'s
+    memory with C strides for ``dimensions`` (LLVM values of type intp)."""
+    source = make_array(source_type)(context, builder, source_value)
+    result = make_array(result_type)(context, builder)
+    itemsize = source.itemsize
+    strides, stride = [], itemsize
+    for dimension in reversed(dimensions):
+        strides.insert(0, stride)
+        stride = builder.mul(stride, dimension)
+    populate_array(
+        result,
+        data=source.data,
+        shape=cgutils.pack_array(builder, dimensions),
+        strides=cgutils.pack_array(builder, strides),
+        itemsize=itemsize,
+        meminfo=source.meminfo,
+        parent=source.parent,
+    )
+    return impl_ret_borrowed(context, builder, result_type, result._getvalue())
+
+
+def array_size(context, builder, array_type, value):
+    """In an intrinsic's code generation: the number of elements of an array value."""
+    return make_array(array_type)(context, builder, value).nitems
+
+
+# ------------------------------------------------------------------ native calls
+def native_address(dispatcher, argument_types):
+    """``(address, return type)`` of ``dispatcher``'s compilation for ``argument_types``
+    (which must exist): the address stays valid while the dispatcher lives."""
+    compiled = dispatcher.overloads[argument_types]
+    address = compiled.library.get_pointer_to_function(compiled.fndesc.llvm_func_name)
+    return address, compiled.signature.return_type
+
+
+def call_native(context, builder, address, return_type, argument_types, values):
+    """In an intrinsic's code generation: call the compiled function at ``address`` (an
+    LLVM integer) with Numba's calling convention; returns the result value."""
+    function_type = context.call_conv.get_function_type(return_type, argument_types)
+    function = builder.inttoptr(address, function_type.as_pointer())
+    _, result = context.call_conv.call_function(builder, function, return_type,
+                                                argument_types, values)
+    return result
+
+
+__all__ = ["WIDE_VECTORS", "WideVectorCompiler", "array_size", "call_native",
+           "contiguous_view", "launch_threads", "lock_cache_files", "native_address",
+           "use_cache_locators"]
