@@ -12,7 +12,6 @@ Subcommands:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -181,13 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _demo(args: argparse.Namespace) -> int:
     """Run :func:`~fastmlp.demo.run_demo` with the parsed options and print its report."""
-    from .compiling import COMPILING_MESSAGE, CompileWatch, compile_shared
+    from .compiling import CompileWatch, compile_shared
     from .demo import demo_jobs, run_demo
     from .model import DivergenceError
 
     try:
-        with CompileWatch(on_first_compile=lambda: print(COMPILING_MESSAGE, file=sys.stderr,
-                                                         flush=True)) as watch:
+        with CompileWatch(on_first_compile=_say_compiling) as watch:
             # Compiled by two processes at once, then loaded by the demo.
             started = time.perf_counter()
             compile_shared(demo_jobs, args.hidden, args.activation, args.batch_size,
@@ -202,7 +200,6 @@ def _demo(args: argparse.Namespace) -> int:
         args.command_parser.error(str(exc))
     except (DivergenceError, OSError) as exc:
         args.command_parser.exit(1, f"{args.command_parser.prog}: error: {exc}\n")
-    _join_background()
     epochs = result.history.size
     step = max(1, epochs // LOSS_LINES)
     shown = sorted({*range(step, epochs + 1, step), epochs})
@@ -261,12 +258,13 @@ def _serve(args: argparse.Namespace) -> int:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
-    from .compiling import CompileWatch
+    from .compiling import CompileWatch, compile_shared
+    from .playground import playground_jobs
 
     start = time.perf_counter()
-    with CompileWatch(on_first_compile=lambda: _announce_compiling("Playground network")) as watch:
+    with CompileWatch(on_first_compile=_say_compiling) as watch:
+        compile_shared(playground_jobs, live.parse_settings({})[0])
         live.warm_up()
-    _join_background()
     print(_kernel_report(watch, time.perf_counter() - start))
     try:
         live.serve(host=args.host, port=args.port, open_browser=not args.no_browser,
@@ -300,13 +298,14 @@ def _playground(args: argparse.Namespace) -> int:
         parser.error(str(exc))
     import numpy as np
 
-    from .compiling import CompileWatch
+    from .compiling import CompileWatch, compile_shared
+    from .playground import playground_jobs
 
     start = time.perf_counter()
-    with CompileWatch(on_first_compile=lambda: _announce_compiling("Playground network")) as watch:
-        warm_up = Playground(seed=0, **settings).run(1)  # loads (or first compiles) them
+    with CompileWatch(on_first_compile=_say_compiling) as watch:
+        compile_shared(playground_jobs, settings)  # two processes compile, then this loads
+        warm_up = Playground(seed=0, **settings).run(1)
         warm_up.predict(np.zeros((1, 2)))
-    _join_background()
     print(_kernel_report(watch, time.perf_counter() - start))
     if args.seeds is None:
         start = time.perf_counter()
@@ -356,21 +355,11 @@ def _playground(args: argparse.Namespace) -> int:
     return 0
 
 
-_BACKGROUND = []
-
-
-def _announce_compiling(later_path: str, dtype: str = "float64") -> None:
-    """Say that compiling starts, and compile ``later_path`` meanwhile on another core."""
-    from .compiling import COMPILING_MESSAGE, compile_in_background
+def _say_compiling() -> None:
+    """Say that compiling starts (and that it happens once)."""
+    from .compiling import COMPILING_MESSAGE
 
     print(COMPILING_MESSAGE, file=sys.stderr, flush=True)
-    if (os.cpu_count() or 1) > 1:
-        _BACKGROUND.append(compile_in_background(later_path, dtype))
-
-
-def _join_background() -> None:
-    while _BACKGROUND:
-        _BACKGROUND.pop().join()
 
 
 def _kernel_report(watch, ready_seconds: float) -> str:

@@ -126,15 +126,6 @@ def _threaded_loops(dtype: str) -> None:
     net.gradients(X, y)
 
 
-def _playground_network(dtype: str) -> None:
-    """What ``fastmlp playground`` needs besides the loops, compiled in another process
-    while it compiles them: the steps of the Playground's default network."""
-    from .playground import Playground
-
-    playground = Playground()
-    playground.network.layout(playground.X_train.shape[0])
-
-
 def step_kernels():
     """Every step kernel the loops may call, as ``(kernel, kind)`` pairs, read from the
     kernels' own tables: the products (loops and BLAS), each activation's forward map and
@@ -186,7 +177,6 @@ class _Path:
 PATHS = (
     _Path("loops", _loops, ("float64", "float32")),
     _Path("steps", _steps, ("float64", "float32")),
-    _Path("Playground network", _playground_network, ("float64",)),
     _Path("Playground", _playground, ("float64",)),
     _Path("threaded loops", _threaded_loops, ("float64", "float32"), True),
 )
@@ -197,32 +187,6 @@ def _run_path(index: int, dtype: str) -> tuple[int, float]:
     with CompileWatch() as watch:
         PATHS[index].warm(dtype)
     return watch.compiled, watch.seconds
-
-
-def _run_path_quietly(index: int, dtype: str) -> None:
-    """:func:`_run_path` for a helper process whose work is only a head start: if it
-    fails, the process that started it compiles the same kernels itself when it needs
-    them, so nothing is reported here."""
-    try:
-        _run_path(index, dtype)
-    except Exception:  # a head start only: see the docstring
-        pass
-
-
-def compile_in_background(path: str, dtype: str = "float64"):
-    """Start compiling one path (see :data:`PATHS`) in a separate process, and return it.
-
-    For a command that is about to compile several kernels one after the other: the
-    other core fills the disk cache with the kernels needed later, and this process then
-    loads them instead of compiling them. If this process gets there first it compiles
-    them as well (the cache files are locked, so nothing is lost). Call ``join()`` on the
-    returned process before exiting.
-    """
-    index = next(i for i, candidate in enumerate(PATHS) if candidate.name == path)
-    process = get_context("spawn").Process(target=_run_path_quietly, args=(index, dtype),
-                                           daemon=True)
-    process.start()
-    return process
 
 
 def compile_shared(jobs_of: Callable[..., dict], *args,

@@ -855,6 +855,15 @@ class MLP:
             network.predict(*self._inference_arguments(layout, X, apply_head, out, work))
         return out
 
+    def step_jobs(self, capacity: int, training: bool = True) -> dict:
+        """The steps that :meth:`layout` compiles for these arguments, one compile job
+        each, the largest first (see :meth:`compile_jobs`); keys ``(kernel name, kind)``."""
+        return {(kernel.__name__, kind): functools.partial(calls.address, kernel, kind,
+                                                           self.dtype)
+                for _, kernel, kind in network.network_step_kernels(
+                    self._activation_codes, self._head, self._blas(capacity),
+                    training=training)}
+
     def _inference_arguments(self, layout, X, apply_head, out, work):
         return (writable(self.parameters), layout, work["a_offsets"],
                 kernel_rows(X, self.dtype), apply_head, out, work["acts"][0],
@@ -896,13 +905,10 @@ class MLP:
             jobs["batch driver"] = lambda: batch_driver(training_work, dt)
             update = optim.update_step(code, dt(momentum), nesterov)
             jobs[update.__name__] = lambda: calls.address(update, calls.OPTIMIZER_STEP, dt)
-        for work, for_training in ((training_work, True), (inference_work, False)
-                                   ) if training else ((inference_work, False),):
-            blas = self._blas(work["capacity"])
-            for _, kernel, kind in network.network_step_kernels(
-                    self._activation_codes, self._head, blas, training=for_training):
-                jobs.setdefault((kernel.__name__, kind), functools.partial(
-                    calls.address, kernel, kind, dt))
+        if training:
+            jobs.update(self.step_jobs(training_work["capacity"]))
+        for key, job in self.step_jobs(inference_work["capacity"], training=False).items():
+            jobs.setdefault(key, job)
         order = ("train_epochs", ("group_loss_and_gradient", calls.GROUP_LOSS_AND_GRADIENT))
         return {key: jobs[key] for key in sorted(jobs, key=lambda key: key not in order)}
 

@@ -252,35 +252,19 @@ class Playground:
         Returns whether an epoch diverged and, if one did, whether its weights were finite.
         """
         net = self.network
-        X_train, Y_train, X_test, Y_test = self._inputs
-        work = net.workspace(X_train, self.batch_size)
-        inference = net.workspace(max(X_train, X_test, key=len), parallel=False)
-        figures = EpochFigures(3)
-        outputs = (np.empty((X_train.shape[0], 1)), np.empty((X_test.shape[0], 1)),
-                   np.empty_like(net.parameters), np.empty_like(self._dead))
-        weights_finite = [True]
-
+        work, inference, figures, arguments = self._loop()
         driver = batch_driver(work, net.dtype)
-        rule = (self.learning_rate, kernel.REGULARIZATION_CODES[self.regularization],
-                self.regularization_rate, self.problem == "classification")
-        memory = (self._dead, self._accumulated, self._count)
-        predicting = (calls.address(network.predict, calls.PREDICT, net.dtype),
-                      inference["a_offsets"], inference["acts"][0], inference["scratch"][0],
-                      *outputs[:2])
-
-        def arguments(layout, first, count):
-            return (net.parameters, layout, (X_train, Y_train), (X_test, Y_test), rule, memory,
-                    kernel_work(work), driver, predicting, outputs[2:], count, self.batch_size,
-                    tuple(figures.block(first, count)))
-
+        predict = calls.address(network.predict, calls.PREDICT, net.dtype)
         compile_loop(kernel.playground_epochs, net.dtype,
-                     lambda: arguments(net.placeholder_layout(), 0, 0))
+                     lambda: arguments(net.placeholder_layout(), 0, 0, 0, 0))
         layout = net.layout(max(work["capacity"], inference["capacity"]))
+
+        weights_finite = [True]
 
         def run(first, count):
             with parallel_calls(work["threaded"]):
                 done, diverged, weights_finite[0] = kernel.playground_epochs(
-                    *arguments(layout, first, count))
+                    *arguments(layout, driver, predict, first, count))
             return done, diverged
 
         completed, diverged = run_in_calls(run, epochs, interrupt)
@@ -291,6 +275,47 @@ class Playground:
                 self.history[key] = np.concatenate([self.history[key], row])
         self.epoch += completed
         return diverged, weights_finite[0]
+
+    def _loop(self):
+        """The Playground loop's work buffers (training, inference), its figures, and its
+        arguments as a function of ``(layout, driver, predict, first, count)``: the
+        network's layout, the batch driver's and inference's addresses, and the epochs."""
+        net = self.network
+        X_train, Y_train, X_test, Y_test = self._inputs
+        work = net.workspace(X_train, self.batch_size)
+        inference = net.workspace(max(X_train, X_test, key=len), parallel=False)
+        figures = EpochFigures(3)
+        outputs = (np.empty((X_train.shape[0], 1)), np.empty((X_test.shape[0], 1)),
+                   np.empty_like(net.parameters), np.empty_like(self._dead))
+        rule = (self.learning_rate, kernel.REGULARIZATION_CODES[self.regularization],
+                self.regularization_rate, self.problem == "classification")
+        memory = (self._dead, self._accumulated, self._count)
+
+        def arguments(layout, driver, predict, first, count):
+            predicting = (predict, inference["a_offsets"], inference["acts"][0],
+                          inference["scratch"][0], *outputs[:2])
+            return (net.parameters, layout, (X_train, Y_train), (X_test, Y_test), rule, memory,
+                    kernel_work(work), driver, predicting, outputs[2:], count, self.batch_size,
+                    tuple(figures.block(first, count)))
+
+        return work, inference, figures, arguments
+
+    def compile_jobs(self) -> dict:
+        """The compiling that :meth:`run` needs, one job per kernel, the loop first (as
+        :meth:`fastmlp.MLP.compile_jobs`, for :func:`fastmlp.compiling.compile_shared`)."""
+        net, dt = self.network, self.network.dtype
+        work, inference, _, arguments = self._loop()
+        steps = net.step_jobs(max(work["capacity"], inference["capacity"]))
+        group = ("group_loss_and_gradient", calls.GROUP_LOSS_AND_GRADIENT)
+        return {
+            "playground_epochs": lambda: compile_loop(
+                kernel.playground_epochs, dt,
+                lambda: arguments(net.placeholder_layout(), 0, 0, 0, 0)),
+            group: steps.pop(group),
+            "batch driver": lambda: batch_driver(work, dt),
+            "predict": lambda: calls.address(network.predict, calls.PREDICT, dt),
+            **steps,
+        }
 
     def step(self) -> Playground:
         """One epoch (the app's animation frame)."""
@@ -356,6 +381,12 @@ def _hidden_sizes(hidden):
     if not isinstance(hidden, (Sequence, np.ndarray)):
         raise TypeError(f"hidden must be a sequence of layer widths such as (8, 8); got {hidden!r}")
     return tuple(check.positive_int(f"hidden[{i}]", width) for i, width in enumerate(hidden))
+
+
+def playground_jobs(settings: Mapping) -> dict:
+    """The compile jobs of ``Playground(**settings).run`` (:meth:`Playground.compile_jobs`):
+    ``fastmlp playground`` shares them between two processes before it runs."""
+    return Playground(**settings).compile_jobs()
 
 
 def sweep(grid: Mapping[str, Sequence], seeds: Sequence[int] = (0,), epochs: int = 500,
