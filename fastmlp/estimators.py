@@ -65,7 +65,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 
 from . import _sklearn_training as training
 from . import _validation as check
-from . import persistence
+from . import export, persistence
 from ._interrupt import deferred_interrupt
 from ._sklearn_twin import sklearn_twin
 from .model import INITS, MLP, dropout_rates
@@ -81,6 +81,8 @@ ACTIVATION_NAMES = {
     "leaky_relu": "leaky_relu",
 }
 SOLVERS = ("adam", "sgd", "gd", "lbfgs")
+#: The float types X is taken in as it is (others are converted).
+_FLOAT_TYPES = (np.dtype(np.float64), np.dtype(np.float32))
 #: Sparse input is taken as CSR (other formats are converted): the kernels read its rows.
 SPARSE_FORMATS = "csr"
 STOCHASTIC_SOLVERS = ("adam", "sgd", "gd")
@@ -331,6 +333,19 @@ class _BaseMLP(BaseEstimator):
 
     def _outputs(self, X):
         """Validated X through the network: output activations, (n_samples, n_outputs)."""
+        if (type(X) is np.ndarray and X.dtype in _FLOAT_TYPES and X.ndim == 2
+                and X.shape[0] > 0 and X.flags.c_contiguous and hasattr(self, "_net")
+                and X.shape[1] == self.n_features_in_
+                and not hasattr(self, "feature_names_in_")):
+            # The common case, served without scikit-learn's checks, whose outcome is
+            # known: a C-contiguous float array of the fitted width, with no feature
+            # names on either side. The kernel checks the values as it reads them;
+            # anything it refuses goes the full way below, for scikit-learn's message.
+            net = self._network()
+            try:
+                return net.outputs(X if X.dtype == net.dtype else X.astype(net.dtype))
+            except ValueError:
+                pass
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32),
                           accept_sparse=SPARSE_FORMATS)
@@ -440,6 +455,17 @@ class _BaseMLP(BaseEstimator):
     def to_sklearn(self):
         """The equivalent fitted scikit-learn estimator (same weights and predictions)."""
         return sklearn_twin(self)
+
+    def to_onnx(self):
+        """The fitted model as an ONNX model (``onnx.ModelProto``; needs the ``onnx``
+        package), with the inputs and outputs scikit-learn's converters give
+        (``skl2onnx`` with ``zipmap=False``): input ``X`` in the model's dtype; a
+        classifier's outputs ``label`` (:meth:`predict`) and ``probabilities``
+        (:meth:`predict_proba`), a regressor's ``variable`` (:meth:`predict`, shape
+        ``(n_samples, n_outputs)``). See :mod:`fastmlp.export`.
+        """
+        check_is_fitted(self)
+        return self._onnx_model(self._network())
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -665,6 +691,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         truth = self._labels(Y_val)
         return float(accuracy_score(truth, predicted, sample_weight=weights))
 
+    def _onnx_model(self, net):
+        multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        return export.classifier_model(net, self.classes_, multilabel)
+
     def _labels(self, outputs):
         if self.n_outputs_ == 1:
             outputs = outputs.ravel()
@@ -810,6 +840,9 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if not np.isfinite(predicted).all():
             return np.nan
         return float(r2_score(Y_val, predicted, sample_weight=weights))
+
+    def _onnx_model(self, net):
+        return export.regressor_model(net)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted targets, shape ``(n_samples,)`` for one output, else (n_samples, n_outputs)."""

@@ -7,8 +7,10 @@ There are no numeric loops here.
 
 from __future__ import annotations
 
-import functools
+import threading
+import weakref
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as check
-from . import persistence
+from . import export, persistence
 from ._config import launch_threads, parallel_calls, single_threaded_blas
 from ._epochs import EpochFigures, run_in_calls
 from ._interrupt import deferred_interrupt, warn_interrupted
@@ -39,6 +41,8 @@ OPTIMIZERS = tuple(optim.OPTIMIZER_CODES)
 
 #: Samples per chunk of the work buffers: bounds memory for any batch or data size.
 CHUNK_SAMPLES = 4096
+#: Rows per chunk of prediction, also the unit that prediction splits across threads.
+INFERENCE_CHUNK = 1024
 #: Fewest multiply-adds (forward pass) in a group of a batch given to its own thread:
 #: below this, starting the threads costs more than they save.
 MIN_GROUP_WORK = 1 << 17
@@ -222,6 +226,20 @@ def compile_loop(loop, dtype, arguments) -> None:
 
 
 _LOOP_READY: set = set()
+#: Per thread: each model's inference buffers (:meth:`MLP._inference_plan`).
+_INFERENCE_PLANS = threading.local()
+_PREDICT_POOL = []
+_PREDICT_POOL_LOCK = threading.Lock()
+
+
+def _predict_pool():
+    """The threads that take the other parts of a large prediction (one fewer than
+    Numba's threads), started on first use."""
+    with _PREDICT_POOL_LOCK:
+        if not _PREDICT_POOL:
+            _PREDICT_POOL.append(ThreadPoolExecutor(max(1, launch_threads() - 1),
+                                                    thread_name_prefix="fastmlp-predict"))
+        return _PREDICT_POOL[0]
 
 
 def dropout_rates(dropout, n_hidden: int) -> np.ndarray:
@@ -403,9 +421,28 @@ class MLP:
         """Write the network and its history to ``path`` (safe format, see :func:`fastmlp.load`)."""
         persistence.save(self, path)
 
+    def to_onnx(self):
+        """The network as an ONNX model (``onnx.ModelProto``; needs the ``onnx`` package).
+
+        Input ``X`` (n, n_features) in the network's dtype; outputs ``outputs``, the head's
+        output (:meth:`predict_proba` for the classification losses, :meth:`predict`
+        otherwise), and for the classification losses ``label`` (:meth:`predict`). Save
+        it with ``onnx.save_model(model, "model.onnx")``; see :mod:`fastmlp.export`.
+        """
+        return export.mlp_model(self)
+
     # ----------------------------------------------------------------- data
     def _features(self, X, name="X"):
         return check.features(X, self.sizes[0], self.dtype, name)
+
+    def _inference_features(self, X):
+        """:meth:`_features` for :meth:`outputs`, with the common case (a C-contiguous
+        array of the dtype and width) let through at once: the kernel then checks that
+        its values are finite as it reads them."""
+        if (type(X) is np.ndarray and X.dtype == self.dtype and X.ndim == 2
+                and X.shape[0] > 0 and X.shape[1] == self.sizes[0] and X.flags.c_contiguous):
+            return X
+        return self._features(X)
 
     def _targets(self, y, n_samples, name="y"):
         """Targets as a C-contiguous ``(n_samples, n_outputs)`` array of the dtype."""
@@ -843,26 +880,79 @@ class MLP:
     # ----------------------------------------------------------------- inference
     def outputs(self, X, apply_head: bool = True) -> np.ndarray:
         """The network's outputs for validated rows ``X`` (as :meth:`workspace` takes
-        them), shape ``(n_samples, n_outputs)``: the head's output ``y_hat`` with
-        ``apply_head``, else the output pre-activations."""
+        them; the values of dense rows may still be unchecked: the kernel reports a
+        non-finite one), shape ``(n_samples, n_outputs)``: the head's output ``y_hat``
+        with ``apply_head``, else the output pre-activations.
+
+        Dense rows are worked through in chunks of :data:`INFERENCE_CHUNK`; from two
+        chunks on, whole chunks go to each of Numba's threads (each with its own work
+        buffers and BLAS held to one thread), so the result is the same bits whatever
+        the thread count.
+
+        Raises
+        ------
+        ValueError
+            When a value of ``X`` is NaN or infinite.
+        """
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
-        sparse = check.is_sparse(X)
-        work = self.workspace(X, parallel=False)
-        layout = self.layout(work["capacity"], sparse, training=False)
-        # Held to one thread only when a chunk's product reaches BLAS (see dense.py).
-        blas = layout[2][network.BLAS_PRODUCT] != layout[2][network.PRODUCT]
-        with single_threaded_blas() if blas else nullcontext():
-            network.predict(*self._inference_arguments(layout, X, apply_head, out, work))
+        sparse = isinstance(X, check.SparseRows)
+        theta = self.parameters if self.parameters.flags.writeable else self.parameters.copy()
+        chunks = -(-X.shape[0] // INFERENCE_CHUNK)
+        n_parts = 1 if sparse or chunks < 2 else min(launch_threads(), chunks)
+        if n_parts == 1:
+            finite = [self._predict_rows(theta, X, sparse, apply_head, out)]
+        else:
+            bounds = [min(X.shape[0], INFERENCE_CHUNK * (chunks * part // n_parts))
+                      for part in range(n_parts + 1)]
+            parts = [(theta, X[start:end], False, apply_head, out[start:end])
+                     for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+            with single_threaded_blas():
+                others = [_predict_pool().submit(self._predict_rows, *part)
+                          for part in parts[1:]]
+                finite = [self._predict_rows(*parts[0])]
+                finite += [other.result() for other in others]
+        if not all(finite):
+            check.finite("X", X)  # raises, saying what is wrong
         return out
 
-    def step_jobs(self, capacity: int, training: bool = True) -> dict:
-        """The steps that :meth:`layout` compiles for these arguments, one compile job
-        each, the largest first (see :meth:`compile_jobs`); keys ``(kernel name, kind)``."""
-        return {(kernel.__name__, kind): functools.partial(calls.address, kernel, kind,
-                                                           self.dtype)
-                for _, kernel, kind in network.network_step_kernels(
-                    self._activation_codes, self._head, self._blas(capacity),
-                    training=training)}
+    def _predict_rows(self, theta, X, sparse, apply_head, out) -> bool:
+        """The kernel's work of :meth:`outputs` on ``X`` into ``out``, in this thread;
+        whether every value of ``X`` was finite."""
+        layout, a_offsets, acts, scratch, blas, no_csr = self._inference_plan(X, sparse)
+        rows = (np.empty((0, 0), dtype=self.dtype), *map(writable, X.kernel_rows())) \
+            if sparse else (writable(X), *no_csr)
+        # Held to one thread only when a chunk's product reaches BLAS (see dense.py).
+        with single_threaded_blas() if blas else nullcontext():
+            return network.predict(theta, layout, a_offsets, rows, apply_head, out, acts,
+                                   scratch)
+
+    def _inference_plan(self, X, sparse):
+        """What :meth:`outputs` hands the kernel besides the rows, made once per thread,
+        size class and sparseness: ``(layout, a_offsets, acts, scratch, blas, no_csr)``.
+
+        Work buffers hold a chunk of ``INFERENCE_CHUNK`` rows at most, and fewer for fewer
+        rows (the next power of two), so that a single row costs neither the allocation
+        nor the memory of a large buffer; each thread has its own, so that threads can
+        predict with one model at once.
+        """
+        plans = getattr(_INFERENCE_PLANS, "by_model", None)
+        if plans is None:
+            plans = _INFERENCE_PLANS.by_model = weakref.WeakKeyDictionary()
+        own = plans.get(self)
+        if own is None:
+            own = plans[self] = {}
+        capacity = min(INFERENCE_CHUNK, 1 << (X.shape[0] - 1).bit_length())
+        plan = own.get((capacity, sparse))
+        if plan is None:
+            work = self.workspace(X, capacity, parallel=False)
+            layout = self.layout(work["capacity"], sparse, training=False)
+            steps = layout[2]
+            no_csr = (np.empty(0, dtype=self.dtype), np.empty(0, dtype=np.int64),
+                      np.empty(0, dtype=np.int64))
+            plan = own[capacity, sparse] = (
+                layout, work["a_offsets"], work["acts"][0], work["scratch"][0],
+                bool(steps[network.BLAS_PRODUCT] != steps[network.PRODUCT]), no_csr)
+        return plan
 
     def _inference_arguments(self, layout, X, apply_head, out, work):
         return (writable(self.parameters), layout, work["a_offsets"],
@@ -914,7 +1004,7 @@ class MLP:
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Output pre-activations ``z_tilde^(L)``, shape ``(n_samples, n_outputs)``."""
-        return self.outputs(self._features(X), apply_head=False)
+        return self.outputs(self._inference_features(X), apply_head=False)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, n_outputs)`` (cross-entropy losses only).
@@ -927,7 +1017,7 @@ class MLP:
                 "predict_proba needs a classification loss ('binary_cross_entropy' or "
                 f"'cross_entropy'); use predict for {self.loss_name}"
             )
-        return self.outputs(self._features(X), apply_head=True)
+        return self.outputs(self._inference_features(X), apply_head=True)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predictions for each row of ``X``.
@@ -939,7 +1029,7 @@ class MLP:
           the predicted means ``e^z``), shape ``(n_samples,)`` for one output,
           ``(n_samples, n_outputs)`` otherwise.
         """
-        X = self._features(X)
+        X = self._inference_features(X)
         if self._head == SOFTMAX_CE:
             return self.outputs(X, apply_head=False).argmax(axis=1)
         if self._head == SIGMOID_BCE:

@@ -29,6 +29,7 @@ from types import MappingProxyType
 import numpy as np
 
 from . import _validation as check
+from . import export
 from ._config import parallel_calls
 from ._epochs import EpochFigures, run_in_calls
 from ._interrupt import deferred_interrupt, warn_interrupted
@@ -322,6 +323,13 @@ class Playground:
         return self.run(1)
 
     # ------------------------------------------------------------ inference
+    def to_onnx(self):
+        """The run's network as an ONNX model (``onnx.ModelProto``; needs the ``onnx``
+        package) that takes raw points: input ``points`` (n, 2), float64; the run's
+        features are computed inside the graph; output ``outputs``, :meth:`predict`'s
+        values (n,). See :mod:`fastmlp.export`."""
+        return export.playground_model(self.network, self.feature_names)
+
     def predict(self, points) -> np.ndarray:
         """The network's output for raw points ``(x1, x2)``, shape (n,)."""
         return self.network.outputs(self.features(points))[:, 0]

@@ -1,4 +1,5 @@
-"""Training allocates nothing per batch or per epoch inside compiled code.
+"""Training allocates nothing per batch or per epoch inside compiled code, and
+prediction nothing but its output.
 
 Numba counts the allocations of its runtime when NUMBA_NRT_STATS=1 is set before it is
 imported, so the count is taken in a fresh process, around single calls of the compiled
@@ -38,10 +39,58 @@ print(json.dumps(counts))
 """
 
 
-def test_allocation_count_does_not_grow_with_batches_or_epochs():
+def counted(script):
+    """The JSON that ``script`` prints last, run in a process that counts Numba's
+    allocations."""
     env = {**os.environ, "NUMBA_NRT_STATS": "1"}
-    result = subprocess.run([sys.executable, "-c", SCRIPT], env=env, check=True,
+    result = subprocess.run([sys.executable, "-c", script], env=env, check=True,
                             capture_output=True, text=True)
-    counts = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_allocation_count_does_not_grow_with_batches_or_epochs():
+    counts = counted(SCRIPT)
     # From 2 batches (1 epoch of 300) to 1,200 batches (2 epochs of 1): the same count.
     assert len(set(counts.values())) == 1, counts
+
+
+PREDICT_SCRIPT = """
+import json, tracemalloc
+import numpy as np
+from numba.core.runtime import rtsys
+import fastmlp
+
+rng = np.random.default_rng(0)
+net = fastmlp.MLP([40, 128, 64, 5], activation="relu", loss="cross_entropy")
+model = fastmlp.MLPClassifier((16,), max_iter=2).fit(rng.normal(size=(60, 40)),
+                                                    rng.integers(0, 3, 60))
+report = {}
+for rows in (1, 100, 5000):
+    X = rng.normal(size=(rows, 40))
+    for name, predict in (("MLP", net.predict_proba), ("estimator", model.predict_proba)):
+        predict(X)  # warm: compiled, buffers made
+        predict(X)
+        before = rtsys.get_allocation_stats().alloc
+        tracemalloc.start()
+        result = predict(X)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        report[f"{name} {rows}"] = {"kernel": rtsys.get_allocation_stats().alloc - before,
+                                    "peak": peak, "output": result.nbytes}
+print(json.dumps(report))
+"""
+
+
+def test_prediction_allocates_only_its_output_once_warm():
+    report = counted(PREDICT_SCRIPT)
+    for name in ("MLP", "estimator"):
+        # Inside compiled code, only what Numba's call boundary makes: one small
+        # descriptor per array argument, so the same count for 1 row and for 100, and
+        # one such set per thread for rows split across threads.
+        one, hundred = report[f"{name} 1"]["kernel"], report[f"{name} 100"]["kernel"]
+        assert one == hundred, report
+        assert report[f"{name} 5000"]["kernel"] % one == 0, report
+    for name, counts in report.items():
+        # The output, plus Python's own small objects (the call's tuples, and for large
+        # inputs the parts handed to other threads): no buffer of the size of the data.
+        assert counts["peak"] <= counts["output"] + 16_384, (name, counts)

@@ -89,7 +89,8 @@ FORMS = {"loops": (dense.affine_forward, dense.weight_gradient, dense.backpropag
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(3, 2, 5), (64, 48, 40)], ids=["small", "large"])
+@pytest.mark.parametrize("shape", [(3, 2, 5), (64, 48, 40), (7, 33, 1)],
+                         ids=["small", "large", "one-sample"])
 @pytest.mark.parametrize("form", FORMS)
 def test_dense_kernels_match_matrix_products(form, shape, dtype, rng):
     affine_forward, weight_gradient, backpropagate = FORMS[form]

@@ -93,7 +93,8 @@ def _signature(kind, float_type):
             types.boolean, vector, index, _tuple(vector, vector, vector, matrix, vector),
             types.boolean, count, dropout)),
         # theta, layout, a_offsets, rows, apply_head, out, acts, scratch (.network.predict)
-        PREDICT: (none, (vector, layout, index, rows, types.boolean, matrix, vector, matrix)),
+        PREDICT: (types.boolean,
+                  (vector, layout, index, rows, types.boolean, matrix, vector, matrix)),
     }[kind]
 
 

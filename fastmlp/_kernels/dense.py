@@ -12,6 +12,7 @@ network whose products never reach that size never compiles the BLAS forms.
 import numpy as np
 
 from .._config import jit, jit_inline
+from .views import as_vector
 
 #: Multiply-adds (fan_out * fan_in * batch) from which a product is handed to BLAS.
 BLAS_MIN_WORK = 1 << 16
@@ -33,6 +34,14 @@ def affine_forward(W, b, z_in, z_tilde_out):
     """
     fan_out, fan_in = W.shape
     batch = z_in.shape[1]
+    if batch == 1:  # one sample (a single row to predict): a dot product per output
+        column = as_vector(z_in)
+        for i in range(fan_out):
+            total = W.dtype.type(0.0)
+            for k in range(fan_in):
+                total += W[i, k] * column[k]
+            z_tilde_out[i, 0] = b[i] + total
+        return
     for i in range(fan_out):
         for j in range(batch):
             z_tilde_out[i, j] = b[i]

@@ -74,6 +74,10 @@ def bias_view(theta, w_offsets, sizes, layer):
     return theta[start:start + sizes[layer + 1]]
 
 
+#: Samples per block of :func:`gather_transposed`.
+_GATHER_BLOCK = 16
+
+
 @jit
 def gather_transposed(source, order, start, m, target):
     """``target[:, j] = source[row_j]`` for ``j < m``: rows ``order[start + j]``, or
@@ -88,10 +92,15 @@ def gather_transposed(source, order, start, m, target):
     """
     width = source.shape[1]
     use_order = order.size > 0
-    for j in range(m):
-        row = order[start + j] if use_order else start + j
+    # In blocks of _GATHER_BLOCK samples, each feature's block a run of the target row:
+    # sample by sample, the writes down a column are a power of two of bytes apart for
+    # the usual capacities, all in one set of the L1 cache, which they then evict.
+    for first in range(0, m, _GATHER_BLOCK):
+        last = min(m, first + _GATHER_BLOCK)
         for k in range(width):
-            target[k, j] = source[row, k]
+            for j in range(first, last):
+                row = order[start + j] if use_order else start + j
+                target[k, j] = source[row, k]
 
 
 # ------------------------------------------------------------------ the optional steps
@@ -628,6 +637,13 @@ def predict(theta, layout, a_offsets, rows, apply_head, out, acts, scratch):
     out : ndarray, shape (n_samples, n_outputs), overwritten with ``z_tilde^(L)``, or
         with the head's output ``y_hat`` when ``apply_head``.
     acts : work buffer whose capacity (samples per chunk) is ``scratch.shape[1]``.
+
+    Returns
+    -------
+    bool
+        Whether every value of dense rows was finite (read as they are gathered, so the
+        caller need not check them first); always True for CSR rows, whose values are
+        checked when they are prepared.
     """
     _, sizes, steps = layout
     X, _, _, indptr = rows
@@ -636,14 +652,20 @@ def predict(theta, layout, a_offsets, rows, apply_head, out, acts, scratch):
     n_layers = sizes.shape[0] - 1
     n_outputs = sizes[n_layers]
     capacity = scratch.shape[1]
-    no_order = np.empty(0, dtype=np.int64)
-    no_dropout = (np.empty(0, dtype=theta.dtype), np.zeros(1, dtype=np.uint64))
+    # Empty views rather than new arrays: inference allocates nothing. The dropout key
+    # is never read without rates.
+    no_order = a_offsets[:0]
+    no_dropout = (theta[:0], a_offsets[:1].view(np.uint64))
+    finite = True
     for chunk_start in range(0, n_samples, capacity):
         chunk = min(capacity, n_samples - chunk_start)
         if not sparse:
-            gather_transposed(
-                X, no_order, chunk_start, chunk, layer_view(acts, a_offsets, sizes, 0, chunk)
-            )
+            inputs = layer_view(acts, a_offsets, sizes, 0, chunk)
+            gather_transposed(X, no_order, chunk_start, chunk, inputs)
+            values = as_vector(inputs)
+            for k in range(values.size):
+                if not np.isfinite(values[k]):
+                    finite = False
         forward(theta, layout, a_offsets, acts, chunk, dense.BLAS_MIN_WORK, rows, no_order,
                 chunk_start, no_dropout, 0)
         z_out = layer_view(acts, a_offsets, sizes, n_layers, chunk)
@@ -652,3 +674,4 @@ def predict(theta, layout, a_offsets, rows, apply_head, out, acts, scratch):
         for j in range(chunk):
             for i in range(n_outputs):
                 out[chunk_start + j, i] = z_out[i, j]
+    return finite
