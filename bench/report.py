@@ -51,6 +51,22 @@ TARGETS = [
     ("7 ", "bench_fastmlp", "bench_pytorch", 50),
     ("8 ", "bench_threads[fastmlp-two-threads]", "bench_threads[fastmlp-one-after-another]",
      1.5),
+    # Prediction: one row through MLP no slower than onnxruntime, through the estimator
+    # within 2x of it; 10,000 rows through the estimator 1.5x scikit-learn and at least
+    # onnxruntime.
+    *(target
+      for dtype in ("float64", "float32")
+      for target in (
+          (f"10 predict: 40-128-64-5 relu, 1 row, {dtype}", f"bench_fastmlp[{dtype}-1]",
+           f"bench_onnxruntime[{dtype}-1]", 1.0),
+          (f"10 predict: 40-128-64-5 relu, 1 row, {dtype}",
+           f"bench_fastmlp_estimator[{dtype}-1]", f"bench_onnxruntime[{dtype}-1]", 0.5),
+          (f"10 predict: 40-128-64-5 relu, 10000 rows, {dtype}",
+           f"bench_fastmlp_estimator[{dtype}-10000]", f"bench_sklearn[{dtype}-10000]", 1.5),
+          (f"10 predict: 40-128-64-5 relu, 10000 rows, {dtype}",
+           f"bench_fastmlp_estimator[{dtype}-10000]", f"bench_onnxruntime[{dtype}-10000]",
+           1.0),
+      )),
     *(target
       for table in ("covertype", "higgs", "regression", "deep")
       for target in (

@@ -7,6 +7,7 @@ There are no numeric loops here.
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -230,6 +231,12 @@ _LOOP_READY: set = set()
 _INFERENCE_PLANS = threading.local()
 _PREDICT_POOL = []
 _PREDICT_POOL_LOCK = threading.Lock()
+
+
+def _inference_capacity(n_rows: int) -> int:
+    """Rows per chunk of prediction on ``n_rows`` rows: the next power of two, at most
+    :data:`INFERENCE_CHUNK`."""
+    return min(INFERENCE_CHUNK, 1 << (n_rows - 1).bit_length())
 
 
 def _predict_pool():
@@ -941,7 +948,7 @@ class MLP:
         own = plans.get(self)
         if own is None:
             own = plans[self] = {}
-        capacity = min(INFERENCE_CHUNK, 1 << (X.shape[0] - 1).bit_length())
+        capacity = _inference_capacity(X.shape[0])
         plan = own.get((capacity, sparse))
         if plan is None:
             work = self.workspace(X, capacity, parallel=False)
@@ -953,6 +960,15 @@ class MLP:
                 layout, work["a_offsets"], work["acts"][0], work["scratch"][0],
                 bool(steps[network.BLAS_PRODUCT] != steps[network.PRODUCT]), no_csr)
         return plan
+
+    def step_jobs(self, capacity: int, training: bool = True) -> dict:
+        """The steps that :meth:`layout` compiles for these arguments, one compile job
+        each, the largest first (see :meth:`compile_jobs`); keys ``(kernel name, kind)``."""
+        return {(kernel.__name__, kind): functools.partial(calls.address, kernel, kind,
+                                                           self.dtype)
+                for _, kernel, kind in network.network_step_kernels(
+                    self._activation_codes, self._head, self._blas(capacity),
+                    training=training)}
 
     def _inference_arguments(self, layout, X, apply_head, out, work):
         return (writable(self.parameters), layout, work["a_offsets"],
@@ -987,7 +1003,7 @@ class MLP:
                                  Optimizer(code, momentum, nesterov))
             jobs["train_epochs"] = runner.compile
             training_work = runner.work
-        inference_work = self.workspace(X, parallel=False)
+        inference_work = self.workspace(X, _inference_capacity(n_samples), parallel=False)
         jobs["predict"] = lambda: compile_loop(
             network.predict, dt, lambda: self._inference_arguments(
                 self.placeholder_layout(), X, False, Y, inference_work))
