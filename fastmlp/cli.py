@@ -121,7 +121,9 @@ def _add_playground_parser(commands) -> None:
     live.add_argument("--serve", action="store_true",
                       help="serve the live Playground page (needs the 'web' extra)")
     live.add_argument("--host", default="127.0.0.1",
-                      help="address to listen on (default: %(default)s, this machine only)")
+                      help="address to listen on (default: %(default)s, this machine only). "
+                      "The page has no authentication and trains whatever it is sent: "
+                      "listen on another address only on a network you trust")
     live.add_argument("--port", type=int, default=8050,
                       help="port, 0 for any free one (default: %(default)s)")
     live.add_argument("--no-browser", action="store_true",
@@ -261,6 +263,10 @@ def _serve(args: argparse.Namespace) -> int:
     from .compiling import CompileWatch, compile_shared
     from .playground import playground_jobs
 
+    if not _loopback(args.host):
+        print(f"warning: listening on {args.host}, not this machine only: the page has no "
+              "authentication and trains whatever any client that reaches it sends",
+              file=sys.stderr, flush=True)
     start = time.perf_counter()
     with CompileWatch(on_first_compile=_say_compiling) as watch:
         compile_shared(playground_jobs, live.parse_settings({})[0])
@@ -273,6 +279,18 @@ def _serve(args: argparse.Namespace) -> int:
         parser.exit(1, f"{parser.prog}: error: cannot listen on {args.host}:{args.port} "
                     f"({exc}); pass another --port, or --port 0 for any free one\n")
     return 0
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only (localhost, 127.0.0.0/8, ::1)."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
 
 
 def _playground(args: argparse.Namespace) -> int:

@@ -24,8 +24,14 @@ and is the one dependency it adds (the ``web`` extra), so the core install stays
 
 Runs never pile up: one worker lock lets one job train at a time, and generation
 counters make every run supersede the requests before it (:class:`LatestWins`). A
-superseded run stops at its next snapshot and is answered with status 409; the page
-also drops any answer to a request that is no longer its latest.
+running job asks whether it is superseded at least every :data:`CHECK_SECONDS` of
+training, stops when it is and is answered with status 409; the page also drops any
+answer to a request that is no longer its latest.
+
+Every request is bounded: the network is held to the app's (:data:`MAX_HIDDEN_LAYERS`
+hidden layers of :data:`MAX_NEURONS`), and the work to :data:`WORK_BUDGET` weight
+updates. The page has no authentication and trains whatever it is sent: it listens on
+this machine only unless told otherwise.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ import numpy as np
 
 from . import _validation as check
 from ._names import PLAYGROUND_ACTIVATIONS, PLAYGROUND_DATASETS, PLAYGROUND_FEATURES
+from .datasets import DEFAULT_SAMPLES
 
 #: The app's opening settings (its defaults: circle, hidden layers 4 and 2, learning rate
 #: 0.03, tanh, batch 10, no noise, half the points for training, inputs x1 and x2).
@@ -57,6 +64,23 @@ APP_DEFAULTS: dict[str, Any] = {
 }
 #: Most epochs one change may ask for (the page holds every epoch's figures).
 MAX_EPOCHS = 10_000
+#: The app's network: at most this many hidden layers, of at most this many neurons. The
+#: page enforces them (its controls cannot go past them); ``Playground`` itself does not.
+MAX_HIDDEN_LAYERS = 6
+MAX_NEURONS = 8
+#: Weights and biases of the largest network the app allows: every input feature, six
+#: hidden layers of eight neurons, one output.
+LARGEST_NETWORK = ((len(PLAYGROUND_FEATURES) + 1) * MAX_NEURONS
+                   + (MAX_HIDDEN_LAYERS - 1) * (MAX_NEURONS + 1) * MAX_NEURONS
+                   + MAX_NEURONS + 1)
+#: Most weight updates (epochs x updates per epoch x weights) one request may ask for:
+#: what the largest setting the app allows (that network, batches of one, 90 % of the
+#: regression data sets' 1,200 points training) costs at the page's opening 500 epochs,
+#: 2.3e8 updates, about 2-3 s on two cores. The same setting at MAX_EPOCHS trained for
+#: 47 s there: the epoch limit alone bounds nothing.
+WORK_BUDGET = APP_DEFAULTS["epochs"] * int(DEFAULT_SAMPLES["regression"] * 0.9) * LARGEST_NETWORK
+#: A running job checks whether a newer request supersedes it at least this often.
+CHECK_SECONDS = 0.2
 #: Most snapshots kept after epoch 0: one every ``ceil(epochs / SNAPSHOTS)`` epochs.
 SNAPSHOTS = 100
 #: Pixels per side of the output image over [-6, 6]^2, and of each neuron's image.
@@ -183,7 +207,9 @@ def parse_settings(body: Any) -> tuple[dict[str, Any], int]:
     Raises
     ------
     ValueError, TypeError
-        Unknown keys, or a setting the Playground refuses (its own message).
+        Unknown keys, a setting the Playground refuses (its own message), hidden layers
+        beyond the app's (:data:`MAX_HIDDEN_LAYERS` of :data:`MAX_NEURONS`), or more work
+        than :data:`WORK_BUDGET`.
     """
     from .playground import Playground
 
@@ -198,8 +224,40 @@ def parse_settings(body: Any) -> tuple[dict[str, Any], int]:
     if epochs > MAX_EPOCHS:
         raise ValueError(f"epochs must be at most {MAX_EPOCHS} on the live page, got {epochs}")
     checked = Playground(**settings)
-    settings.update(features=list(checked.feature_names), hidden=list(checked.hidden))
+    hidden = list(checked.hidden)
+    if len(hidden) > MAX_HIDDEN_LAYERS or any(width > MAX_NEURONS for width in hidden):
+        raise ValueError(
+            f"the live page allows at most {MAX_HIDDEN_LAYERS} hidden layers of at most "
+            f"{MAX_NEURONS} neurons each, as the app does; got hidden layers {hidden}"
+        )
+    updates = -(-checked.X_train.shape[0] // checked.batch_size)
+    work = epochs * updates * checked.network.parameters.size
+    if work > WORK_BUDGET:
+        raise ValueError(
+            f"this run would make {work:.3g} weight updates (epochs x updates per epoch x "
+            f"weights), more than the live page's budget of {WORK_BUDGET:.3g}: ask for "
+            "fewer epochs, larger batches or a smaller training share"
+        )
+    settings.update(features=list(checked.feature_names), hidden=hidden)
     return settings, epochs
+
+
+def train_checked(playground, epochs: int, superseded: Callable[[], bool]) -> None:
+    """``playground.run(epochs)``, in calls short enough that ``superseded`` is asked at
+    least every :data:`CHECK_SECONDS` of training; raises :class:`SupersededError` when
+    it says so. The result is that of one call (the Playground carries its state over).
+    """
+    target, step = playground.epoch + epochs, 1
+    while playground.epoch < target and not playground.diverged:
+        if superseded():
+            raise SupersededError
+        before, started = playground.epoch, time.perf_counter()
+        playground.run(min(step, target - before))
+        if playground.epoch == before:  # the call's first epoch diverged
+            return
+        seconds_per_epoch = (time.perf_counter() - started) / (playground.epoch - before)
+        # Half the interval per call, so that a slower call now and then stays within it.
+        step = max(1, int(CHECK_SECONDS / 2 / max(seconds_per_epoch, 1e-9)))
 
 
 # ------------------------------------------------------------------ one run
@@ -273,8 +331,8 @@ def train_run(settings: Mapping[str, Any], epochs: int,
         Keyword arguments of :class:`fastmlp.Playground`.
     epochs : int
     superseded : callable
-        Checked before every part; when it returns True the run stops with
-        :class:`SupersededError`.
+        Checked at least every :data:`CHECK_SECONDS` of training (:func:`train_checked`);
+        when it returns True the run stops with :class:`SupersededError`.
 
     Returns
     -------
@@ -306,11 +364,12 @@ def train_run(settings: Mapping[str, Any], epochs: int,
 
         drawn = [draw()]
         while playground.epoch < epochs and not playground.diverged:
-            if superseded():
-                drawer.shutdown(cancel_futures=True)
-                raise SupersededError
             before = playground.epoch
-            playground.run(min(every, epochs - playground.epoch))
+            try:
+                train_checked(playground, min(every, epochs - playground.epoch), superseded)
+            except SupersededError:
+                drawer.shutdown(cancel_futures=True)
+                raise
             if playground.epoch > before:  # not when the part's first epoch diverged
                 drawn.append(draw())
         snapshots = [future.result() for future in drawn]
@@ -342,8 +401,8 @@ def seed_spread(settings: Mapping[str, Any], epochs: int,
                 workers: int | None = None) -> dict[str, Any]:
     """The test loss of the setting over :data:`SEEDS` seeds from ``settings["seed"]``.
 
-    Runs go to ``workers`` threads (default: one per core); each checks ``superseded``
-    before it starts, so a newer request waits for at most one run per thread.
+    Runs go to ``workers`` threads (default: one per core); each checks ``superseded`` at
+    least every :data:`CHECK_SECONDS` of its training (:func:`train_checked`).
 
     Returns
     -------
@@ -359,9 +418,8 @@ def seed_spread(settings: Mapping[str, Any], epochs: int,
     seeds = list(range(first, first + SEEDS))
 
     def one(seed: int) -> tuple[float, bool]:
-        if superseded():
-            raise SupersededError
-        playground = Playground(**{**settings, "seed": seed}).run(epochs)
+        playground = Playground(**{**settings, "seed": seed})
+        train_checked(playground, epochs, superseded)
         return playground.test_loss, playground.diverged
 
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
@@ -430,7 +488,9 @@ def create_app(opening: Mapping[str, Any] | None = None, runs: LatestWins | None
                         "features": list(PLAYGROUND_FEATURES),
                         "learning_rate": list(LEARNING_RATES),
                         "regularization_rate": list(REGULARIZATION_RATES)},
-            "limits": {"max_epochs": MAX_EPOCHS, "seeds": SEEDS},
+            "limits": {"max_epochs": MAX_EPOCHS, "seeds": SEEDS,
+                       "max_hidden_layers": MAX_HIDDEN_LAYERS, "max_neurons": MAX_NEURONS,
+                       "work_budget": WORK_BUDGET},
         }
 
     def answer(job, kind):

@@ -299,6 +299,97 @@ def test_seeds_give_the_spread_of_the_playgrounds_test_loss(client):
     assert spread["diverged"] == [False] * live.SEEDS
 
 
+# ------------------------------------------------------------------ limits
+HEAVIEST = dict(dataset="reg_plane", train_ratio=0.9, features=list(live.PLAYGROUND_FEATURES),
+                hidden=[live.MAX_NEURONS] * live.MAX_HIDDEN_LAYERS, batch_size=1,
+                epochs=live.APP_DEFAULTS["epochs"])
+
+
+@pytest.mark.parametrize("hidden", [[1000] * 6, [8] * 40, [4, 9]])
+def test_hidden_layers_beyond_the_apps_get_400_naming_the_limit(client, hidden):
+    answer = client.post("/api/run", json={"hidden": hidden, "epochs": 10})
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert f"at most {live.MAX_HIDDEN_LAYERS} hidden layers of at most {live.MAX_NEURONS}" \
+        in error and str(hidden) in error
+    Playground("circle", hidden=(9,) * 7)  # the Python API keeps taking any size
+
+
+def test_the_heaviest_setting_the_app_allows_is_accepted_and_more_work_is_refused(client):
+    settings, epochs = live.parse_settings(HEAVIEST)
+    playground = Playground(**settings)
+    assert epochs * playground.X_train.shape[0] * playground.network.parameters.size \
+        == live.WORK_BUDGET
+    answer = client.post("/api/run", json={**HEAVIEST, "epochs": HEAVIEST["epochs"] + 1})
+    assert answer.status_code == 400
+    assert "budget" in answer.get_json()["error"]
+    limits = client.get("/api/defaults").get_json()["limits"]
+    assert limits["work_budget"] == live.WORK_BUDGET
+    assert (limits["max_hidden_layers"], limits["max_neurons"]) == (6, 8)
+
+
+def test_a_running_job_asks_whether_it_is_superseded_often():
+    asked = []
+
+    def superseded():
+        asked.append(time.perf_counter())
+        return False
+
+    playground = Playground(**playground_settings(**{k: v for k, v in HEAVIEST.items()
+                                                      if k != "epochs"}))
+    live.train_checked(playground, 60, superseded)
+    assert playground.epoch == 60
+    gaps = np.diff(asked)
+    # Each call aims at half the interval; twice the interval allows for a loaded machine.
+    assert len(asked) > 1 and gaps.max() < 2 * live.CHECK_SECONDS, gaps
+
+
+@pytest.mark.parametrize("path", ["/api/run", "/api/seeds"])
+def test_a_normal_change_after_the_heaviest_one_answers_about_as_on_an_idle_server(
+        monkeypatch, path):
+    app = live.create_app()
+    started = threading.Event()
+    real = live.train_checked
+
+    def noting(playground, epochs, superseded):
+        started.set()
+        return real(playground, epochs, superseded)
+
+    monkeypatch.setattr(live, "train_checked", noting)
+    normal = {"dataset": "xor", "epochs": 100}
+
+    def timed(body, order):
+        begin = time.perf_counter()
+        answer = app.test_client().post(path, json=body, headers={"X-Request-Order": order})
+        return answer, time.perf_counter() - begin
+
+    idle, idle_seconds = timed(normal, "t:1")
+    assert idle.status_code == 200
+    heavy = {}
+    worker = threading.Thread(target=lambda: heavy.update(answer=timed(HEAVIEST, "t:2")[0]))
+    worker.start()
+    assert started.wait(60)
+    time.sleep(0.3)  # well into the heavy job
+    busy, busy_seconds = timed(normal, "t:3")
+    worker.join(120)
+    assert heavy["answer"].status_code == 409  # superseded
+    assert busy.status_code == 200
+    assert busy_seconds <= idle_seconds + 1.0, (busy_seconds, idle_seconds)
+
+
+def test_loopback_addresses_are_told_from_others():
+    from fastmlp.cli import _loopback
+
+    assert all(map(_loopback, ["127.0.0.1", "localhost", "::1", "127.1.2.3"]))
+    assert not any(map(_loopback, ["0.0.0.0", "192.168.1.5", "::", "example.org"]))
+
+
+def test_the_help_says_the_page_has_no_authentication(capsys):
+    with pytest.raises(SystemExit):
+        main(["playground", "--help"])
+    assert "no authentication" in " ".join(capsys.readouterr().out.split())
+
+
 # ------------------------------------------------------------------ the command
 def test_serve_without_flask_says_how_to_install_it(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "flask", None)  # makes `import flask` fail
@@ -321,9 +412,10 @@ def test_serve_refuses_options_it_cannot_use(options, says, capsys):
     assert says in capsys.readouterr().err
 
 
-def test_the_command_serves_on_localhost_and_prints_the_url(tmp_path):
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
+def test_the_command_serves_and_prints_the_url_warning_off_this_machine(tmp_path, host):
     command = [sys.executable, "-m", "fastmlp", "playground", "--serve", "--port", "0",
-               "--no-browser", "--dataset", "xor", "--epochs", "200"]
+               "--no-browser", "--dataset", "xor", "--epochs", "200", "--host", host]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True, cwd=tmp_path, env=env)
@@ -331,11 +423,11 @@ def test_the_command_serves_on_localhost_and_prints_the_url(tmp_path):
         lines = []
         for line in server.stdout:
             lines.append(line)
-            found = re.search(r"(http://127\.0\.0\.1:\d+/)", line)
+            found = re.search(r"http://[0-9.]+:(\d+)/", line)
             if found:
                 break
         assert found, "".join(lines) + server.stderr.read()
-        url = found.group(1)
+        url = f"http://127.0.0.1:{found.group(1)}/"
         with urllib.request.urlopen(url + "api/defaults", timeout=60) as answer:
             settings = json.load(answer)["settings"]
         assert (settings["dataset"], settings["epochs"], settings["hidden"]) == ("xor", 200,
@@ -344,7 +436,9 @@ def test_the_command_serves_on_localhost_and_prints_the_url(tmp_path):
         server.terminate()
         server.wait(60)
         server.stdout.close()
+        warned = "no authentication" in server.stderr.read()
         server.stderr.close()
+    assert warned == (host != "127.0.0.1")
 
 
 # ------------------------------------------------------------------ in a browser
@@ -494,3 +588,19 @@ def test_a_bad_setting_shows_the_message_and_the_server_goes_on(page, server):
     assert after["message"] is None
     assert after["test_value"] == Playground(**playground_settings(learning_rate=0.3)).run(
         500).test_loss
+
+
+def test_an_out_of_range_width_is_clamped_and_said_and_the_page_goes_on(page):
+    page, _ = page
+    page.fill("#width-0", "1000")
+    page.dispatch_event("#width-0", "change")
+    _wait_for_settings(page, hidden=[live.MAX_NEURONS, 2])
+    shown = _shown(page)
+    assert page.input_value("#width-0") == str(live.MAX_NEURONS)
+    assert f"1 to {live.MAX_NEURONS} neurons" in shown["message"]
+    assert "1000 became 8" in shown["message"]
+    page.screenshot(path=str(SCREENSHOTS / "live-playground-clamped.png"))
+    page.fill("#learning_rate", "0.1")  # the page still answers, and the note goes
+    page.dispatch_event("#learning_rate", "change")
+    _wait_for_settings(page, hidden=[live.MAX_NEURONS, 2], learning_rate=0.1)
+    assert _shown(page)["message"] is None

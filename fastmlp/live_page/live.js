@@ -6,10 +6,10 @@
 const ORANGE = [245, 147, 34], GREY = [232, 234, 235], BLUE = [8, 119, 189];
 const HEATMAP_ALPHA = 160 / 255;
 const EXTENT = 6;
-const MAX_HIDDEN_LAYERS = 6;
 
 const $ = (id) => document.getElementById(id);
-const state = {request: 0, run: null, spread: null, choices: null, hidden: []};
+const state = {request: 0, run: null, spread: null, choices: null, hidden: [], limits: null,
+               clamped: null};
 // Timings of the last result shown, read by the browser test and bench/live_latency.py.
 window.fastmlpLive = {latency: null, seconds: null, shown: 0, settings: null};
 
@@ -108,22 +108,36 @@ function showSliders() {
 }
 
 function buildWidths() {
+  const most = state.limits.max_neurons;
   const inputs = state.hidden.map((width, layer) => {
     const input = document.createElement("input");
-    Object.assign(input, {type: "number", id: `width-${layer}`, min: 1, max: 8, step: 1,
+    Object.assign(input, {type: "number", id: `width-${layer}`, min: 1, max: most, step: 1,
                           value: width, title: `neurons in hidden layer ${layer + 1}`});
-    input.addEventListener("change", () => { state.hidden[layer] = input.value; update(); });
+    input.addEventListener("change", () => {
+      // The app's limit, kept as the app's own controls keep it: the box is clamped.
+      const typed = Number(input.value);
+      if (input.value !== "" && Number.isFinite(typed)
+          && (typed < 1 || typed > most || !Number.isInteger(typed))) {
+        const clamped = Math.min(most, Math.max(1, Math.round(typed)));
+        state.clamped = `a hidden layer has 1 to ${most} neurons on this page, as in the ` +
+          `app: ${input.value} became ${clamped}`;
+        input.value = clamped;
+      }
+      state.hidden[layer] = input.value;
+      update();
+    });
     return input;
   });
   $("widths").replaceChildren(...inputs);
   const count = state.hidden.length;
   $("layers-count").textContent = `${count} hidden layer${count === 1 ? "" : "s"}`;
-  $("layers-add").disabled = count >= MAX_HIDDEN_LAYERS;
+  $("layers-add").disabled = count >= state.limits.max_hidden_layers;
   $("layers-remove").disabled = count === 0;
 }
 
 function setUpControls(defaults) {
   state.choices = defaults.choices;
+  state.limits = defaults.limits;
   fillSelect($("dataset"), defaults.choices.dataset);
   fillSelect($("activation"), defaults.choices.activation);
   $("learning-rates").replaceChildren(
@@ -200,7 +214,8 @@ async function update() {
     showMessage(answer.body.error || `the server answered ${answer.status}`);
     return;
   }
-  showMessage("");
+  showMessage(state.clamped || "");  // a clamped box says so until the next change
+  state.clamped = null;
   showRun(answer.body);
   await new Promise((resolve) => requestAnimationFrame(resolve));
   const latency = performance.now() - start;
