@@ -242,22 +242,27 @@ def parse_settings(body: Any) -> tuple[dict[str, Any], int]:
     return settings, epochs
 
 
-def train_checked(playground, epochs: int, superseded: Callable[[], bool]) -> None:
+def train_checked(playground, epochs: int, superseded: Callable[[], bool],
+                  step: int = 1) -> int:
     """``playground.run(epochs)``, in calls short enough that ``superseded`` is asked at
     least every :data:`CHECK_SECONDS` of training; raises :class:`SupersededError` when
     it says so. The result is that of one call (the Playground carries its state over).
+
+    ``step`` is the epochs of the first call; returns the epochs a call may take next
+    (from the time the last call took), for the run's next part.
     """
-    target, step = playground.epoch + epochs, 1
+    target = playground.epoch + epochs
     while playground.epoch < target and not playground.diverged:
         if superseded():
             raise SupersededError
         before, started = playground.epoch, time.perf_counter()
         playground.run(min(step, target - before))
         if playground.epoch == before:  # the call's first epoch diverged
-            return
+            return step
         seconds_per_epoch = (time.perf_counter() - started) / (playground.epoch - before)
         # Half the interval per call, so that a slower call now and then stays within it.
         step = max(1, int(CHECK_SECONDS / 2 / max(seconds_per_epoch, 1e-9)))
+    return step
 
 
 # ------------------------------------------------------------------ one run
@@ -362,11 +367,12 @@ def train_run(settings: Mapping[str, Any], epochs: int,
                                  [mask.copy() for mask in playground.dead], playground.epoch,
                                  points, n_output)
 
-        drawn = [draw()]
+        drawn, step = [draw()], 1
         while playground.epoch < epochs and not playground.diverged:
             before = playground.epoch
             try:
-                train_checked(playground, min(every, epochs - playground.epoch), superseded)
+                step = train_checked(playground, min(every, epochs - playground.epoch),
+                                     superseded, step)
             except SupersededError:
                 drawer.shutdown(cancel_futures=True)
                 raise

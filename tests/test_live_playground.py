@@ -351,9 +351,9 @@ def test_a_normal_change_after_the_heaviest_one_answers_about_as_on_an_idle_serv
     started = threading.Event()
     real = live.train_checked
 
-    def noting(playground, epochs, superseded):
+    def noting(*args):
         started.set()
-        return real(playground, epochs, superseded)
+        return real(*args)
 
     monkeypatch.setattr(live, "train_checked", noting)
     normal = {"dataset": "xor", "epochs": 100}
