@@ -187,7 +187,7 @@ def _request_order(header: str | None) -> tuple[str, int] | None:
 
 
 # ------------------------------------------------------------------ settings
-def parse_settings(body: Any) -> tuple[dict[str, Any], int]:
+def parse_settings(body: Any, budget: int | None = None) -> tuple[dict[str, Any], int]:
     """The Playground settings and the epochs of a request, checked.
 
     Parameters
@@ -196,6 +196,9 @@ def parse_settings(body: Any) -> tuple[dict[str, Any], int]:
         Any of :data:`APP_DEFAULTS`'s keys (``regularization`` ``None``, ``"l1"`` or
         ``"l2"``; ``hidden`` and ``features`` as lists); missing keys take the app's
         defaults.
+    budget : int or None
+        Most weight updates the run may make: :data:`WORK_BUDGET` by default, and
+        :func:`seeds_budget` for each run of a "seeds" request.
 
     Returns
     -------
@@ -232,14 +235,23 @@ def parse_settings(body: Any) -> tuple[dict[str, Any], int]:
         )
     updates = -(-checked.X_train.shape[0] // checked.batch_size)
     work = epochs * updates * checked.network.parameters.size
-    if work > WORK_BUDGET:
+    budget = WORK_BUDGET if budget is None else budget
+    if work > budget:
         raise ValueError(
             f"this run would make {work:.3g} weight updates (epochs x updates per epoch x "
-            f"weights), more than the live page's budget of {WORK_BUDGET:.3g}: ask for "
-            "fewer epochs, larger batches or a smaller training share"
+            f"weights), more than the live page's budget of {budget:.3g} per run"
+            f"{' of the seeds' if budget != WORK_BUDGET else ''}: ask for fewer epochs, "
+            "larger batches or a smaller training share"
         )
     settings.update(features=list(checked.feature_names), hidden=hidden)
     return settings, epochs
+
+
+def seeds_budget() -> int:
+    """The budget of each of a "seeds" request's :data:`SEEDS` runs: they share the
+    cores, so that the whole request takes about as long as one run at
+    :data:`WORK_BUDGET`."""
+    return WORK_BUDGET * min(SEEDS, os.cpu_count() or 1) // SEEDS
 
 
 def train_checked(playground, epochs: int, superseded: Callable[[], bool],
@@ -367,7 +379,9 @@ def train_run(settings: Mapping[str, Any], epochs: int,
                                  [mask.copy() for mask in playground.dead], playground.epoch,
                                  points, n_output)
 
-        drawn, step = [draw()], 1
+        # A part is a hundredth of a run that the budget keeps to a few seconds: tried
+        # whole first, then split only if it proves slower than the check interval.
+        drawn, step = [draw()], every
         while playground.epoch < epochs and not playground.diverged:
             before = playground.epoch
             try:
@@ -496,13 +510,14 @@ def create_app(opening: Mapping[str, Any] | None = None, runs: LatestWins | None
                         "regularization_rate": list(REGULARIZATION_RATES)},
             "limits": {"max_epochs": MAX_EPOCHS, "seeds": SEEDS,
                        "max_hidden_layers": MAX_HIDDEN_LAYERS, "max_neurons": MAX_NEURONS,
-                       "work_budget": WORK_BUDGET},
+                       "work_budget": WORK_BUDGET, "seeds_work_budget": seeds_budget()},
         }
 
     def answer(job, kind):
         body = flask.request.get_json(silent=True)
         try:
-            settings, epochs = parse_settings(body)
+            settings, epochs = parse_settings(
+                body, seeds_budget() if kind == "seeds" else WORK_BUDGET)
         except (ValueError, TypeError) as exc:
             return {"error": str(exc)}, 400
         try:

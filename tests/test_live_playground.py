@@ -344,6 +344,14 @@ def test_a_running_job_asks_whether_it_is_superseded_often():
     assert len(asked) > 1 and gaps.max() < 2 * live.CHECK_SECONDS, gaps
 
 
+def test_the_seeds_of_a_setting_share_the_budget_between_the_cores(client):
+    assert live.seeds_budget() == live.WORK_BUDGET * min(live.SEEDS, os.cpu_count()) \
+        // live.SEEDS
+    answer = client.post("/api/seeds", json=HEAVIEST)
+    assert answer.status_code == 400
+    assert "per run of the seeds" in answer.get_json()["error"]
+
+
 @pytest.mark.parametrize("path", ["/api/run", "/api/seeds"])
 def test_a_normal_change_after_the_heaviest_one_answers_about_as_on_an_idle_server(
         monkeypatch, path):
@@ -365,8 +373,11 @@ def test_a_normal_change_after_the_heaviest_one_answers_about_as_on_an_idle_serv
 
     idle, idle_seconds = timed(normal, "t:1")
     assert idle.status_code == 200
+    # The heaviest request accepted there: the seeds' runs share the budget.
+    heaviest = HEAVIEST if path == "/api/run" else {
+        **HEAVIEST, "epochs": HEAVIEST["epochs"] * live.seeds_budget() // live.WORK_BUDGET}
     heavy = {}
-    worker = threading.Thread(target=lambda: heavy.update(answer=timed(HEAVIEST, "t:2")[0]))
+    worker = threading.Thread(target=lambda: heavy.update(answer=timed(heaviest, "t:2")[0]))
     worker.start()
     assert started.wait(60)
     time.sleep(0.3)  # well into the heavy job
