@@ -333,17 +333,14 @@ class _BaseMLP(BaseEstimator):
 
     def _outputs(self, X):
         """Validated X through the network: output activations, (n_samples, n_outputs)."""
-        if (type(X) is np.ndarray and X.dtype in _FLOAT_TYPES and X.ndim == 2
-                and X.shape[0] > 0 and X.flags.c_contiguous and hasattr(self, "_net")
-                and X.shape[1] == self.n_features_in_
+        if (type(X) is np.ndarray and X.dtype in _FLOAT_TYPES and hasattr(self, "_net")
                 and not hasattr(self, "feature_names_in_")):
-            # The common case, served without scikit-learn's checks, whose outcome is
-            # known: a C-contiguous float array of the fitted width, with no feature
-            # names on either side. The kernel checks the values as it reads them;
-            # anything it refuses goes the full way below, for scikit-learn's message.
+            # A float array with no feature names on either side: scikit-learn's checks
+            # would give what the network's own give (its width is the fitted one).
+            # Anything refused goes the full way below, for scikit-learn's message.
             net = self._network()
             try:
-                return net.outputs(X if X.dtype == net.dtype else X.astype(net.dtype))
+                return net.outputs(net.inference_rows(X.astype(net.dtype, copy=False)))
             except ValueError:
                 pass
         check_is_fitted(self)

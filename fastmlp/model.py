@@ -62,13 +62,19 @@ class DivergenceError(FloatingPointError):
     """Training produced a non-finite loss or weights; the last finite weights were kept."""
 
 
-def kernel_rows(X, dtype):
+def kernel_rows(X, dtype, no_csr=None):
     """Validated rows as the kernels take them, ``(X, data, indices, indptr)``: a dense
-    array and three empty arrays, or an empty placeholder and the CSR arrays of
-    :class:`~fastmlp._validation.SparseRows` (see :mod:`fastmlp._kernels.network`)."""
+    array and three empty arrays (``no_csr``, when given, made by :func:`empty_csr`), or an
+    empty placeholder and the CSR arrays of :class:`~fastmlp._validation.SparseRows`
+    (see :mod:`fastmlp._kernels.network`)."""
     if isinstance(X, check.SparseRows):
         return (np.empty((0, 0), dtype=dtype), *map(writable, X.kernel_rows()))
-    return (writable(X), np.empty(0, dtype=dtype), np.empty(0, dtype=np.int64),
+    return (writable(X), *(empty_csr(dtype) if no_csr is None else no_csr))
+
+
+def empty_csr(dtype):
+    """The three empty CSR arrays that stand for no sparse rows."""
+    return (np.empty(0, dtype=dtype), np.empty(0, dtype=np.int64),
             np.empty(0, dtype=np.int64))
 
 
@@ -442,10 +448,19 @@ class MLP:
     def _features(self, X, name="X"):
         return check.features(X, self.sizes[0], self.dtype, name)
 
-    def _inference_features(self, X):
-        """:meth:`_features` for :meth:`outputs`, with the common case (a C-contiguous
-        array of the dtype and width) let through at once: the kernel then checks that
-        its values are finite as it reads them."""
+    def inference_rows(self, X) -> np.ndarray | check.SparseRows:
+        """``X`` validated for :meth:`outputs`.
+
+        The common case, a C-contiguous array of the network's dtype and width, is let
+        through at once (the kernel checks that its values are finite as it reads them);
+        anything else is checked and converted here.
+
+        Raises
+        ------
+        ValueError, TypeError
+            When ``X`` is not a non-empty 2-D array (or sparse matrix) of real numbers of
+            the network's input width, or holds NaN or infinity.
+        """
         if (type(X) is np.ndarray and X.dtype == self.dtype and X.ndim == 2
                 and X.shape[0] > 0 and X.shape[1] == self.sizes[0] and X.flags.c_contiguous):
             return X
@@ -903,7 +918,7 @@ class MLP:
         """
         out = np.empty((X.shape[0], self.n_outputs), dtype=self.dtype)
         sparse = isinstance(X, check.SparseRows)
-        theta = self.parameters if self.parameters.flags.writeable else self.parameters.copy()
+        theta = writable(self.parameters)
         chunks = -(-X.shape[0] // INFERENCE_CHUNK)
         n_parts = 1 if sparse or chunks < 2 else min(launch_threads(), chunks)
         if n_parts == 1:
@@ -926,8 +941,7 @@ class MLP:
         """The kernel's work of :meth:`outputs` on ``X`` into ``out``, in this thread;
         whether every value of ``X`` was finite."""
         layout, a_offsets, acts, scratch, blas, no_csr = self._inference_plan(X, sparse)
-        rows = (np.empty((0, 0), dtype=self.dtype), *map(writable, X.kernel_rows())) \
-            if sparse else (writable(X), *no_csr)
+        rows = kernel_rows(X, self.dtype, no_csr)
         # Held to one thread only when a chunk's product reaches BLAS (see dense.py).
         with single_threaded_blas() if blas else nullcontext():
             return network.predict(theta, layout, a_offsets, rows, apply_head, out, acts,
@@ -954,11 +968,10 @@ class MLP:
             work = self.workspace(X, capacity, parallel=False)
             layout = self.layout(work["capacity"], sparse, training=False)
             steps = layout[2]
-            no_csr = (np.empty(0, dtype=self.dtype), np.empty(0, dtype=np.int64),
-                      np.empty(0, dtype=np.int64))
             plan = own[capacity, sparse] = (
                 layout, work["a_offsets"], work["acts"][0], work["scratch"][0],
-                bool(steps[network.BLAS_PRODUCT] != steps[network.PRODUCT]), no_csr)
+                bool(steps[network.BLAS_PRODUCT] != steps[network.PRODUCT]),
+                empty_csr(self.dtype))
         return plan
 
     def step_jobs(self, capacity: int, training: bool = True) -> dict:
@@ -992,6 +1005,9 @@ class MLP:
             those calls compile nothing.
         """
         dt, jobs = self.dtype, {}
+        n_samples = check.positive_int("n_samples", n_samples)
+        if batch_size is not None:
+            batch_size = check.positive_int("batch_size", batch_size)
         X = np.zeros((n_samples, self.sizes[0]), dtype=dt)
         Y = np.zeros((n_samples, self.n_outputs), dtype=dt)
         if training:
@@ -1011,7 +1027,6 @@ class MLP:
             jobs["batch driver"] = lambda: batch_driver(training_work, dt)
             update = optim.update_step(code, dt(momentum), nesterov)
             jobs[update.__name__] = lambda: calls.address(update, calls.OPTIMIZER_STEP, dt)
-        if training:
             jobs.update(self.step_jobs(training_work["capacity"]))
         for key, job in self.step_jobs(inference_work["capacity"], training=False).items():
             jobs.setdefault(key, job)
@@ -1020,7 +1035,7 @@ class MLP:
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Output pre-activations ``z_tilde^(L)``, shape ``(n_samples, n_outputs)``."""
-        return self.outputs(self._inference_features(X), apply_head=False)
+        return self.outputs(self.inference_rows(X), apply_head=False)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape ``(n_samples, n_outputs)`` (cross-entropy losses only).
@@ -1033,7 +1048,7 @@ class MLP:
                 "predict_proba needs a classification loss ('binary_cross_entropy' or "
                 f"'cross_entropy'); use predict for {self.loss_name}"
             )
-        return self.outputs(self._inference_features(X), apply_head=True)
+        return self.outputs(self.inference_rows(X), apply_head=True)
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predictions for each row of ``X``.
@@ -1045,7 +1060,7 @@ class MLP:
           the predicted means ``e^z``), shape ``(n_samples,)`` for one output,
           ``(n_samples, n_outputs)`` otherwise.
         """
-        X = self._inference_features(X)
+        X = self.inference_rows(X)
         if self._head == SOFTMAX_CE:
             return self.outputs(X, apply_head=False).argmax(axis=1)
         if self._head == SIGMOID_BCE:

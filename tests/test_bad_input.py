@@ -186,6 +186,13 @@ def _unfitted_sklearn():
 
 
 OTHER_ENTRY_POINTS = {
+    "compile jobs of no rows": (lambda: fastmlp.MLP([2, 3, 1]).compile_jobs(0), ValueError,
+                                "n_samples"),
+    "compile jobs of a bad batch": (lambda: fastmlp.MLP([2, 3, 1]).compile_jobs(10, 0),
+                                    ValueError, "batch_size"),
+    "inference rows of the wrong width": (
+        lambda: fastmlp.MLP([2, 3, 1]).inference_rows(np.ones((4, 3))), ValueError,
+        "3 features"),
     "dataset name": (lambda: fastmlp.datasets.make_playground("moons"), ValueError,
                      "valid choices for dataset"),
     "dataset noise": (lambda: fastmlp.datasets.make_playground("xor", noise=2.0), ValueError,
