@@ -58,6 +58,7 @@ _COMMON = {"cache": True, "nogil": True, "error_model": "numpy"}
 JIT_OPTIONS = {**_COMMON, "fastmath": set(FAST_MATH_FLAGS)}
 EXACT_JIT_OPTIONS = {**_COMMON, "fastmath": set(EXACT_MATH_FLAGS),
                      "pipeline_class": _numba.WideVectorCompiler}
+WIDE_JIT_OPTIONS = {**JIT_OPTIONS, "pipeline_class": _numba.WideVectorCompiler}
 # For helpers built per float format inside factories: compiled into (and cached with)
 # the kernels that call them, never cached on their own.
 INLINE_JIT_OPTIONS = {"nogil": True, "error_model": "numpy", "fastmath": set(EXACT_MATH_FLAGS)}
@@ -96,6 +97,18 @@ def _njit(function, **options):
 def jit(function):
     """Compile ``function`` with the project's kernel settings."""
     return _njit(function, **JIT_OPTIONS)
+
+
+def jit_wide(function):
+    """:func:`jit`, with loops vectorised in the widest registers the machine has.
+
+    LLVM's tuning for AVX-512 cores keeps loops in 256-bit registers unless told
+    otherwise. For the elementwise kernels (activations, heads, optimizer updates), whose
+    work is the polynomials of :mod:`fastmlp._kernels.mathfn`, 512-bit registers were
+    measured 1.3-1.4x faster on such a core (tanh over 350 x 10 values, the binary
+    cross-entropy head over 350); on a machine without AVX-512 nothing changes.
+    """
+    return _njit(function, **WIDE_JIT_OPTIONS)
 
 
 def jit_inline(function):

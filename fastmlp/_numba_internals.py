@@ -6,7 +6,8 @@ the releases CI has run, 0.68.x). What is used, and by whom:
 
 * the nopython pipeline and its lowering pass, to mark functions for 512-bit vectors
   (:class:`WideVectorCompiler`, for the elementary functions of
-  :mod:`fastmlp._kernels.mathfn`);
+  :mod:`fastmlp._kernels.mathfn` and the elementwise kernels that use them:
+  :func:`fastmlp._config.jit_wide`);
 * the cache's file class (its index read and written under a lock shared by processes:
   :func:`lock_cache_files`) and its locators (the cache stamped with a digest of every
   kernel source: :func:`use_cache_locators`), for :mod:`fastmlp._config`;

@@ -20,7 +20,7 @@ LEAKY_RELU    z_tilde if > 0 else a z      1 if z > 0 else a  (a = LEAKY_SLOPE)
 Derivations: docs page "Derivations", sections on the recursion, ReLU and tanh.
 """
 
-from .._config import jit
+from .._config import jit_wide
 from . import mathfn
 from .views import as_vector
 
@@ -39,7 +39,7 @@ ACTIVATION_CODES = {
 LEAKY_SLOPE = 0.01
 
 
-@jit
+@jit_wide
 def tanh(z):
     """``z <- tanh(z)`` in place (``z`` of shape ``(width, batch)``, C-contiguous)."""
     flat = as_vector(z)
@@ -47,7 +47,7 @@ def tanh(z):
         flat[i] = mathfn.tanh(flat[i])
 
 
-@jit
+@jit_wide
 def tanh_derivative(z, delta):
     """``delta <- delta * (1 - z^2)``: tanh' from its output ``z``."""
     z_flat, delta_flat = as_vector(z), as_vector(delta)
@@ -56,7 +56,7 @@ def tanh_derivative(z, delta):
         delta_flat[i] *= one - z_flat[i] * z_flat[i]
 
 
-@jit
+@jit_wide
 def relu(z):
     """``z <- max(z, 0)`` in place."""
     flat = as_vector(z)
@@ -65,7 +65,7 @@ def relu(z):
         flat[i] = max(flat[i], zero)
 
 
-@jit
+@jit_wide
 def relu_derivative(z, delta):
     """``delta <- delta * [z > 0]``: ReLU' from its output (``phi'(0) = 0``)."""
     z_flat, delta_flat = as_vector(z), as_vector(delta)
@@ -74,7 +74,7 @@ def relu_derivative(z, delta):
         delta_flat[i] = delta_flat[i] if z_flat[i] > zero else zero
 
 
-@jit
+@jit_wide
 def sigmoid(z):
     """``z <- 1 / (1 + e^-z)`` in place."""
     flat = as_vector(z)
@@ -82,7 +82,7 @@ def sigmoid(z):
         flat[i] = mathfn.sigmoid(flat[i])
 
 
-@jit
+@jit_wide
 def sigmoid_derivative(z, delta):
     """``delta <- delta * z (1 - z)``: the sigmoid's derivative from its output."""
     z_flat, delta_flat = as_vector(z), as_vector(delta)
@@ -91,7 +91,7 @@ def sigmoid_derivative(z, delta):
         delta_flat[i] *= z_flat[i] * (one - z_flat[i])
 
 
-@jit
+@jit_wide
 def leaky_relu(z):
     """``z <- z if z > 0 else a z`` in place (``a`` = :data:`LEAKY_SLOPE`)."""
     flat = as_vector(z)
@@ -102,7 +102,7 @@ def leaky_relu(z):
         flat[i] = value if value > zero else slope * value
 
 
-@jit
+@jit_wide
 def leaky_relu_derivative(z, delta):
     """``delta <- delta * (1 if z > 0 else a)``."""
     z_flat, delta_flat = as_vector(z), as_vector(delta)

@@ -42,21 +42,39 @@ def affine_forward(W, b, z_in, z_tilde_out):
                 total += W[i, k] * column[k]
             z_tilde_out[i, 0] = b[i] + total
         return
+    # z_tilde_out[i, :] = b[i] + sum_k W[i, k] z_in[k, :], four k per pass over the row
+    # (a quarter of the loads and stores of the output row). The first pass also writes
+    # the bias and takes the fan_in % 4 leftover k (or four), so no pass only clears or
+    # adds a single k.
+    first = fan_in % 4 if fan_in % 4 else min(4, fan_in)
     for i in range(fan_out):
-        for j in range(batch):
-            z_tilde_out[i, j] = b[i]
-        # z_tilde_out[i, :] += W[i, k] * z_in[k, :] for every k, four k per pass over the
-        # row: a quarter of the loads and stores of the output row.
-        unrolled = fan_in - fan_in % 4
-        for k in range(0, unrolled, 4):
+        bias = b[i]
+        if first == 0:
+            for j in range(batch):
+                z_tilde_out[i, j] = bias
+        elif first == 1:
+            w0 = W[i, 0]
+            for j in range(batch):
+                z_tilde_out[i, j] = bias + w0 * z_in[0, j]
+        elif first == 2:
+            w0, w1 = W[i, 0], W[i, 1]
+            for j in range(batch):
+                z_tilde_out[i, j] = bias + (w0 * z_in[0, j] + w1 * z_in[1, j])
+        elif first == 3:
+            w0, w1, w2 = W[i, 0], W[i, 1], W[i, 2]
+            for j in range(batch):
+                z_tilde_out[i, j] = bias + ((w0 * z_in[0, j] + w1 * z_in[1, j])
+                                            + w2 * z_in[2, j])
+        else:
+            w0, w1, w2, w3 = W[i, 0], W[i, 1], W[i, 2], W[i, 3]
+            for j in range(batch):
+                z_tilde_out[i, j] = bias + ((w0 * z_in[0, j] + w1 * z_in[1, j])
+                                            + (w2 * z_in[2, j] + w3 * z_in[3, j]))
+        for k in range(first, fan_in, 4):
             w0, w1, w2, w3 = W[i, k], W[i, k + 1], W[i, k + 2], W[i, k + 3]
             for j in range(batch):
                 z_tilde_out[i, j] += ((w0 * z_in[k, j] + w1 * z_in[k + 1, j])
                                       + (w2 * z_in[k + 2, j] + w3 * z_in[k + 3, j]))
-        for k in range(unrolled, fan_in):
-            weight = W[i, k]
-            for j in range(batch):
-                z_tilde_out[i, j] += weight * z_in[k, j]
 
 
 @jit
@@ -86,13 +104,37 @@ def weight_gradient(delta, z_in, dW, db):
     fan_out, fan_in = dW.shape
     batch = delta.shape[1]
     zero = dW.dtype.type(0.0)
+    # Two k per pass over the delta row; the first pass also sums the row for the bias
+    # and takes k = 0 alone when fan_in is odd.
+    first = 1 if fan_in % 2 else min(2, fan_in)
     for i in range(fan_out):
-        for k in range(fan_in):
-            total = zero
+        bias_total = zero
+        if first == 0:
             for j in range(batch):
-                total += delta[i, j] * z_in[k, j]
-            dW[i, k] = total
-    bias_gradient(delta, db)
+                bias_total += delta[i, j]
+        elif first == 1:
+            s0 = zero
+            for j in range(batch):
+                d = delta[i, j]
+                bias_total += d
+                s0 += d * z_in[0, j]
+            dW[i, 0] = s0
+        else:
+            s0 = s1 = zero
+            for j in range(batch):
+                d = delta[i, j]
+                bias_total += d
+                s0 += d * z_in[0, j]
+                s1 += d * z_in[1, j]
+            dW[i, 0], dW[i, 1] = s0, s1
+        db[i] = bias_total
+        for k in range(first, fan_in, 2):
+            s0 = s1 = zero
+            for j in range(batch):
+                d = delta[i, j]
+                s0 += d * z_in[k, j]
+                s1 += d * z_in[k + 1, j]
+            dW[i, k], dW[i, k + 1] = s0, s1
 
 
 @jit
@@ -127,21 +169,35 @@ def backpropagate(W, delta, delta_in):
     fan_out, fan_in = W.shape
     batch = delta.shape[1]
     zero = W.dtype.type(0.0)
+    # delta_in[k, :] = sum_i W[i, k] delta[i, :], four i per pass (as in affine_forward);
+    # the first pass writes the row with the fan_out % 4 leftover i (or four).
+    first = fan_out % 4 if fan_out % 4 else min(4, fan_out)
     for k in range(fan_in):
-        for j in range(batch):
-            delta_in[k, j] = zero
-        # delta_in[k, :] += W[i, k] * delta[i, :] for every i, four i per pass (as in
-        # affine_forward).
-        unrolled = fan_out - fan_out % 4
-        for i in range(0, unrolled, 4):
+        if first == 0:
+            for j in range(batch):
+                delta_in[k, j] = zero
+        elif first == 1:
+            w0 = W[0, k]
+            for j in range(batch):
+                delta_in[k, j] = w0 * delta[0, j]
+        elif first == 2:
+            w0, w1 = W[0, k], W[1, k]
+            for j in range(batch):
+                delta_in[k, j] = w0 * delta[0, j] + w1 * delta[1, j]
+        elif first == 3:
+            w0, w1, w2 = W[0, k], W[1, k], W[2, k]
+            for j in range(batch):
+                delta_in[k, j] = (w0 * delta[0, j] + w1 * delta[1, j]) + w2 * delta[2, j]
+        else:
+            w0, w1, w2, w3 = W[0, k], W[1, k], W[2, k], W[3, k]
+            for j in range(batch):
+                delta_in[k, j] = ((w0 * delta[0, j] + w1 * delta[1, j])
+                                  + (w2 * delta[2, j] + w3 * delta[3, j]))
+        for i in range(first, fan_out, 4):
             w0, w1, w2, w3 = W[i, k], W[i + 1, k], W[i + 2, k], W[i + 3, k]
             for j in range(batch):
                 delta_in[k, j] += ((w0 * delta[i, j] + w1 * delta[i + 1, j])
                                    + (w2 * delta[i + 2, j] + w3 * delta[i + 3, j]))
-        for i in range(unrolled, fan_out):
-            weight = W[i, k]
-            for j in range(batch):
-                delta_in[k, j] += weight * delta[i, j]
 
 
 @jit

@@ -33,7 +33,7 @@ Arrays are feature-major, shape ``(n_outputs, batch)``, and C-contiguous. Deriva
 
 import numpy as np
 
-from .._config import jit, jit_inline
+from .._config import jit_inline, jit_wide
 from . import activations, mathfn
 from .views import as_vector
 
@@ -84,7 +84,7 @@ def _total(sample_loss, batch):
 # and returns the loss summed over the batch, in the arrays' dtype.
 
 
-@jit
+@jit_wide
 def sigmoid_bce_loss(z_tilde, y, delta, scratch):
     """Binary cross-entropy of sigmoid outputs, ``max(z, 0) - y z + log1p(e^-|z|)``."""
     n_outputs, batch = z_tilde.shape
@@ -102,7 +102,7 @@ def sigmoid_bce_loss(z_tilde, y, delta, scratch):
     return _total(sample_loss, batch)
 
 
-@jit
+@jit_wide
 def softmax_ce_loss(z_tilde, y, delta, scratch):
     """Cross-entropy of softmax outputs, ``logsumexp(z) sum_i y_i - sum_i y_i z_i``."""
     n_outputs, batch = z_tilde.shape
@@ -136,7 +136,7 @@ def softmax_ce_loss(z_tilde, y, delta, scratch):
     return _total(sample_loss, batch)
 
 
-@jit
+@jit_wide
 def identity_se_loss(z_tilde, y, delta, scratch):
     """Squared error of identity outputs, ``1/2 ||z - y||^2``."""
     n_outputs, batch = z_tilde.shape
@@ -151,7 +151,7 @@ def identity_se_loss(z_tilde, y, delta, scratch):
     return _total(sample_loss, batch)
 
 
-@jit
+@jit_wide
 def tanh_se_loss(z_tilde, y, delta, scratch):
     """Squared error of tanh outputs, ``1/2 ||tanh(z) - y||^2``."""
     n_outputs, batch = z_tilde.shape
@@ -168,7 +168,7 @@ def tanh_se_loss(z_tilde, y, delta, scratch):
     return _total(sample_loss, batch)
 
 
-@jit
+@jit_wide
 def exp_poisson_loss(z_tilde, y, delta, scratch):
     """Half the Poisson deviance of exp outputs, ``y log y - y z - y + e^z``."""
     n_outputs, batch = z_tilde.shape
@@ -192,13 +192,13 @@ def exp_poisson_loss(z_tilde, y, delta, scratch):
 # head's work space.
 
 
-@jit
+@jit_wide
 def sigmoid_output(z, scratch):
     """``y_hat = 1 / (1 + e^-z)`` per output: the hidden layers' sigmoid."""
     activations.sigmoid(z)
 
 
-@jit
+@jit_wide
 def softmax_output(z, scratch):
     """``y_hat_i = e^z_i / sum_m e^z_m`` per column, shifted by the column maximum."""
     n_outputs, batch = z.shape
@@ -219,13 +219,13 @@ def softmax_output(z, scratch):
             z[i, j] = z[i, j] / column_sum[j]
 
 
-@jit
+@jit_wide
 def tanh_output(z, scratch):
     """``y_hat = tanh(z)`` per output: the hidden layers' tanh."""
     activations.tanh(z)
 
 
-@jit
+@jit_wide
 def exp_output(z, scratch):
     """``y_hat = e^z`` per output (libm's, as in :func:`exp_poisson_loss`)."""
     flat = as_vector(z)

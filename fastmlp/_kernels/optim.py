@@ -18,7 +18,7 @@ Derivations: docs page "Derivations", section on updates.
 
 import numpy as np
 
-from .._config import jit
+from .._config import jit_wide
 from .network import weight_view
 from .views import as_vector
 
@@ -28,7 +28,7 @@ SGD, ADAM = 0, 1
 OPTIMIZER_CODES = {"sgd": SGD, "adam": ADAM}
 
 
-@jit
+@jit_wide
 def add_penalty(theta, grad, w_offsets, sizes, l1, l2):
     """Add the penalty's gradient to ``grad`` (weights only); return the penalty's value.
 
@@ -64,7 +64,7 @@ def add_penalty(theta, grad, w_offsets, sizes, l1, l2):
 # (:mod:`.calls`); each reads only its own settings.
 
 
-@jit
+@jit_wide
 def sgd_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1, beta_2,
              epsilon):
     """``theta -= lr g``."""
@@ -72,7 +72,7 @@ def sgd_step(theta, grad, velocity, second_moment, step_count, lr, momentum, bet
         theta[i] -= lr * grad[i]
 
 
-@jit
+@jit_wide
 def momentum_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1,
                   beta_2, epsilon):
     """``v = mu v - lr g``; ``theta += v``."""
@@ -82,7 +82,7 @@ def momentum_step(theta, grad, velocity, second_moment, step_count, lr, momentum
         theta[i] += v
 
 
-@jit
+@jit_wide
 def nesterov_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1,
                   beta_2, epsilon):
     """``v = mu v - lr g``; ``theta += mu v - lr g``."""
@@ -92,7 +92,7 @@ def nesterov_step(theta, grad, velocity, second_moment, step_count, lr, momentum
         theta[i] += momentum * v - lr * grad[i]
 
 
-@jit
+@jit_wide
 def adam_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1, beta_2,
               epsilon):
     """Adam, with the bias corrections folded into the step size ``lr_t``."""
