@@ -54,14 +54,17 @@ EXACT_MATH_FLAGS = frozenset({"nsz", "contract"})
 
 
 
-_COMMON = {"cache": True, "nogil": True, "error_model": "numpy"}
+_COMMON = {"cache": True, "nogil": True, "error_model": "numpy", **_numba.WITHOUT_RUNTIME}
 JIT_OPTIONS = {**_COMMON, "fastmath": set(FAST_MATH_FLAGS)}
 EXACT_JIT_OPTIONS = {**_COMMON, "fastmath": set(EXACT_MATH_FLAGS),
                      "pipeline_class": _numba.WideVectorCompiler}
 WIDE_JIT_OPTIONS = {**JIT_OPTIONS, "pipeline_class": _numba.WideVectorCompiler}
 # For helpers built per float format inside factories: compiled into (and cached with)
 # the kernels that call them, never cached on their own.
-INLINE_JIT_OPTIONS = {"nogil": True, "error_model": "numpy", "fastmath": set(EXACT_MATH_FLAGS)}
+INLINE_JIT_OPTIONS = {"nogil": True, "error_model": "numpy", "fastmath": set(EXACT_MATH_FLAGS),
+                      **_numba.WITHOUT_RUNTIME}
+# Numba's np.dot needs its runtime (_numba_internals.WITHOUT_RUNTIME).
+BLAS_JIT_OPTIONS = {**JIT_OPTIONS, "_nrt": True}
 
 
 _NO_CACHE_WARNED = []
@@ -99,6 +102,13 @@ def jit(function):
     return _njit(function, **JIT_OPTIONS)
 
 
+def jit_blas(function):
+    """:func:`jit` for the kernels that hand a product to BLAS (``np.dot``): compiled with
+    Numba's runtime, which its ``np.dot`` needs; their products are large enough that its
+    reference counts cost nothing measurable."""
+    return _njit(function, **BLAS_JIT_OPTIONS)
+
+
 def jit_wide(function):
     """:func:`jit`, with loops vectorised in the widest registers the machine has.
 
@@ -121,8 +131,9 @@ def jit_inline(function):
     per-slot batch loop, the optimizer step and the loop's small helpers) is instead
     inlined as Numba code, which removes that level (about a second of compiling per
     entry point) for the same machine code. Called from Python, it still compiles on its
-    own. Kernels called from many places (the layer views, the dense products, the heads)
-    stay separate: inlining them was measured to make compiling slower.
+    own. Kernels called from many places (the dense products, the heads) stay separate:
+    inlining them was measured to make compiling slower. The layer views are inlined
+    because, compiled without Numba's runtime, a function cannot return a new view.
     """
     return _njit(function, inline="always", **JIT_OPTIONS)
 

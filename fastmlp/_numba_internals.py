@@ -4,6 +4,8 @@ fastmlp needs a few things Numba's public API does not offer. Each is wrapped he
 new Numba release is checked against this file alone (``pyproject.toml`` bounds Numba to
 the releases CI has run, 0.68.x). What is used, and by whom:
 
+* compiling without Numba's runtime (:data:`WITHOUT_RUNTIME`, for every kernel of
+  :mod:`fastmlp._config` but those that call BLAS);
 * the nopython pipeline and its lowering pass, to mark functions for 512-bit vectors
   (:class:`WideVectorCompiler`, for the elementary functions of
   :mod:`fastmlp._kernels.mathfn` and the elementwise kernels that use them:
@@ -31,6 +33,14 @@ from numba.core import caching, cgutils, compiler, lowering, typed_passes
 from numba.core.compiler_machinery import register_pass
 from numba.core.imputils import impl_ret_borrowed
 from numba.np.arrayobj import make_array, populate_array
+
+#: Compiler option: no Numba runtime (NRT) in the compiled code. Every array a kernel
+#: touches is owned by its Python caller for the whole call, and no kernel allocates or
+#: returns an array, so the runtime's reference counts only cost time: each view and each
+#: array taken out of a tuple was an atomic increment and decrement, a third of the time
+#: of an epoch of 8 samples. Code that needs the runtime (allocation, returning a new
+#: array, Numba's ``np.dot``) then fails to compile instead of running slowly.
+WITHOUT_RUNTIME = {"_nrt": False}
 
 #: LLVM function attribute: let the loop vectoriser use 512-bit registers where they exist.
 WIDE_VECTORS = '"prefer-vector-width"="512"'
@@ -188,6 +198,6 @@ def call_native(context, builder, address, return_type, argument_types, values):
     return result
 
 
-__all__ = ["WIDE_VECTORS", "WideVectorCompiler", "array_size", "call_native",
+__all__ = ["WITHOUT_RUNTIME", "WIDE_VECTORS", "WideVectorCompiler", "array_size", "call_native",
            "contiguous_view", "launch_threads", "lock_cache_files", "native_address",
            "use_cache_locators"]

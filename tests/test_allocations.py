@@ -50,8 +50,10 @@ def counted(script):
 
 def test_allocation_count_does_not_grow_with_batches_or_epochs():
     counts = counted(SCRIPT)
-    # From 2 batches (1 epoch of 300) to 1,200 batches (2 epochs of 1): the same count.
-    assert len(set(counts.values())) == 1, counts
+    # From 2 batches (1 epoch of 300) to 1,200 batches (2 epochs of 1): nothing at all.
+    # The loops are compiled without Numba's runtime, so not even the call boundary
+    # makes its descriptors of the array arguments.
+    assert set(counts.values()) == {0}, counts
 
 
 PREDICT_SCRIPT = """
@@ -83,14 +85,10 @@ print(json.dumps(report))
 
 def test_prediction_allocates_only_its_output_once_warm():
     report = counted(PREDICT_SCRIPT)
-    for name in ("MLP", "estimator"):
-        # Inside compiled code, only what Numba's call boundary makes: one small
-        # descriptor per array argument, so the same count for 1 row and for 100, and
-        # one such set per thread for rows split across threads.
-        one, hundred = report[f"{name} 1"]["kernel"], report[f"{name} 100"]["kernel"]
-        assert one == hundred, report
-        assert report[f"{name} 5000"]["kernel"] % one == 0, report
     for name, counts in report.items():
+        # Inside compiled code nothing, for 1 row, for 100 and for rows split across
+        # threads and handed to BLAS.
+        assert counts["kernel"] == 0, (name, counts)
         # The output, plus Python's own small objects (the call's tuples, and for large
         # inputs the parts handed to other threads): no buffer of the size of the data.
         assert counts["peak"] <= counts["output"] + 16_384, (name, counts)

@@ -11,7 +11,7 @@ network whose products never reach that size never compiles the BLAS forms.
 
 import numpy as np
 
-from .._config import jit, jit_inline
+from .._config import jit, jit_blas, jit_inline
 from .views import as_vector
 
 #: Multiply-adds (fan_out * fan_in * batch) from which a product is handed to BLAS.
@@ -77,7 +77,7 @@ def affine_forward(W, b, z_in, z_tilde_out):
                                       + (w2 * z_in[k + 2, j] + w3 * z_in[k + 3, j]))
 
 
-@jit
+@jit_blas
 def blas_affine_forward(W, b, z_in, z_tilde_out):
     """:func:`affine_forward` with the product in BLAS."""
     np.dot(W, z_in, z_tilde_out)
@@ -137,7 +137,7 @@ def weight_gradient(delta, z_in, dW, db):
             dW[i, k], dW[i, k + 1] = s0, s1
 
 
-@jit
+@jit_blas
 def blas_weight_gradient(delta, z_in, dW, db):
     """:func:`weight_gradient` with the product in BLAS."""
     np.dot(delta, z_in.T, dW)
@@ -200,7 +200,7 @@ def backpropagate(W, delta, delta_in):
                                    + (w2 * delta[i + 2, j] + w3 * delta[i + 3, j]))
 
 
-@jit
+@jit_blas
 def blas_backpropagate(W, delta, delta_in):
     """:func:`backpropagate` with the product in BLAS."""
     np.dot(W.T, delta, delta_in)

@@ -52,14 +52,14 @@ from . import activations, calls, dense, heads
 from .views import as_matrix, as_vector
 
 
-@jit
+@jit_inline
 def layer_view(buffer, a_offsets, sizes, layer, m):
     """The ``(sizes[layer], m)`` view of ``layer`` in an ``acts``/``deltas`` buffer."""
     start = a_offsets[layer]
     return as_matrix(buffer[start:start + sizes[layer] * m], sizes[layer], m)
 
 
-@jit
+@jit_inline
 def weight_view(theta, w_offsets, sizes, layer):
     """``W^(layer)`` as a ``(sizes[layer + 1], sizes[layer])`` view into ``theta``."""
     start = w_offsets[layer]
@@ -67,7 +67,7 @@ def weight_view(theta, w_offsets, sizes, layer):
     return as_matrix(theta[start:start + fan_out * fan_in], fan_out, fan_in)
 
 
-@jit
+@jit_inline
 def bias_view(theta, w_offsets, sizes, layer):
     """``b^(layer)`` as a view into ``theta``."""
     start = w_offsets[layer] + sizes[layer + 1] * sizes[layer]

@@ -143,13 +143,14 @@ def playground_epochs(theta, layout, train, test, rule, memory, work, driver, in
     train_losses, test_losses, test_accuracy = figures
     group_grads = work[5]
     n_train = X_train.shape[0]
-    no_order = np.empty(0, dtype=np.int64)
-    no_csr = (np.empty(0, dtype=theta.dtype), np.empty(0, dtype=np.int64),
-              np.empty(0, dtype=np.int64))
+    # Empty views rather than new arrays: compiled code allocates nothing. The dropout key
+    # is never read without rates.
+    no_order = predict_a_offsets[:0]
+    no_csr = (theta[:0], predict_a_offsets[:0], predict_a_offsets[:0])
     train_rows = (X_train, *no_csr)
     test_rows = (X_test, *no_csr)
-    train_targets = (Y_train, np.empty(0, dtype=theta.dtype))
-    no_dropout = (np.empty(0, dtype=theta.dtype), np.zeros(1, dtype=np.uint64))
+    train_targets = (Y_train, theta[:0])
+    no_dropout = (theta[:0], predict_a_offsets[:1].view(np.uint64))
     one = theta.dtype.type(1.0)
     grad = group_grads[0]
     with_gradient = np.bool_(True)
