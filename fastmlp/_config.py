@@ -56,8 +56,11 @@ EXACT_MATH_FLAGS = frozenset({"nsz", "contract"})
 
 _COMMON = {"cache": True, "nogil": True, "error_model": "numpy", **_numba.WITHOUT_RUNTIME}
 JIT_OPTIONS = {**_COMMON, "fastmath": set(FAST_MATH_FLAGS)}
+# The elementary functions' array forms return their output array, so they keep Numba's
+# runtime: without it, a caller compiled with the runtime would release that array once
+# more than it was acquired (_numba_internals.WITHOUT_RUNTIME).
 EXACT_JIT_OPTIONS = {**_COMMON, "fastmath": set(EXACT_MATH_FLAGS),
-                     "pipeline_class": _numba.WideVectorCompiler}
+                     "pipeline_class": _numba.WideVectorCompiler, "_nrt": True}
 WIDE_JIT_OPTIONS = {**JIT_OPTIONS, "pipeline_class": _numba.WideVectorCompiler}
 # For helpers built per float format inside factories: compiled into (and cached with)
 # the kernels that call them, never cached on their own.

@@ -39,7 +39,10 @@ from numba.np.arrayobj import make_array, populate_array
 #: returns an array, so the runtime's reference counts only cost time: each view and each
 #: array taken out of a tuple was an atomic increment and decrement, a third of the time
 #: of an epoch of 8 samples. Code that needs the runtime (allocation, returning a new
-#: array, Numba's ``np.dot``) then fails to compile instead of running slowly.
+#: array, Numba's ``np.dot``) then fails to compile instead of running slowly. Such code
+#: may still return an array it was given, without acquiring it: a caller compiled with
+#: the runtime would then release it once too often, so a kernel compiled without the
+#: runtime returns no array at all (``tests/test_allocations.py`` checks every one).
 WITHOUT_RUNTIME = {"_nrt": False}
 
 #: LLVM function attribute: let the loop vectoriser use 512-bit registers where they exist.

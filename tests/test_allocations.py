@@ -92,3 +92,49 @@ def test_prediction_allocates_only_its_output_once_warm():
         # The output, plus Python's own small objects (the call's tuples, and for large
         # inputs the parts handed to other threads): no buffer of the size of the data.
         assert counts["peak"] <= counts["output"] + 16_384, (name, counts)
+
+
+def test_kernels_compiled_without_the_runtime_return_no_array():
+    """Such a kernel returns an array without acquiring it; a caller compiled with Numba's
+    runtime (a user's own ``njit`` code, say) would release it on return and free memory
+    still in use. So none may return one, whatever the network, head or optimizer."""
+    import gc
+
+    import numpy as np
+    from numba import types
+    from numba.core.registry import CPUDispatcher
+
+    import fastmlp
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(400, 6)), rng.integers(0, 3, 400)
+    for loss, output, target in (("cross_entropy", None, y),
+                                 ("squared_error", "tanh", rng.uniform(-1, 1, (400, 3))),
+                                 ("poisson", None, rng.poisson(1.0, (400, 3)))):
+        for dtype in ("float64", "float32"):
+            net = fastmlp.MLP([6, 300, 4, 3], activation=["relu", "tanh"], loss=loss,
+                              output=output, dtype=dtype)
+            net.fit(X, target, epochs=1, batch_size=200, optimizer="adam", dropout=0.1)
+            net.predict(X)
+    fastmlp.MLPClassifier((8,), max_iter=2, solver="lbfgs").fit(X, y).predict_proba(X)
+    fastmlp.Playground(dataset="spiral", hidden=[4], seed=0).run(epochs=1)
+    from fastmlp._kernels import mathfn
+
+    mathfn.tanh_array(X[:, 0].copy(), np.empty(400))  # returns its output: has the runtime
+
+    def holds_array(kind):
+        if isinstance(kind, types.BaseTuple):
+            return any(holds_array(member) for member in kind)
+        return isinstance(kind, types.Array)
+
+    checked = []
+    for dispatcher in gc.get_objects():
+        if not (isinstance(dispatcher, CPUDispatcher)
+                and dispatcher.py_func.__module__.startswith("fastmlp")
+                and dispatcher.targetoptions.get("_nrt") is False):
+            continue
+        for compiled in dispatcher.overloads.values():
+            checked.append(dispatcher.py_func.__qualname__)
+            assert not holds_array(compiled.signature.return_type), (
+                dispatcher.py_func.__qualname__, compiled.signature)
+    assert {"train_epochs", "predict", "affine_forward", "softmax_ce_loss"} <= set(checked)
