@@ -1,13 +1,14 @@
 """Workload 3, real data: scikit-learn's digits (1797 x 64, 10 classes, 75/25 split),
 64-128-10 ReLU, softmax + cross-entropy, Adam (lr 1e-3), mini-batches of 32, 50 epochs.
 fastmlp against scikit-learn's MLPClassifier doing the same epochs (no penalty, no early
-stopping), PyTorch optional; each must reach a test accuracy of at least 0.96 and within
-one point of scikit-learn's."""
+stopping), PyTorch and JAX optional; each must reach a test accuracy of at least 0.96 and
+within one point of scikit-learn's."""
 
 import numpy as np
 import pytest
 from baselines import sklearn_fit, torch_network, torch_train
-from conftest import THREAD_IDS, TORCH_THREADS, requires_torch, timed, timed_fit
+from conftest import THREAD_IDS, TORCH_THREADS, requires_jax, requires_torch, timed, timed_fit
+from jax_peer import JaxRun, one_hot, timed_jax
 
 import fastmlp
 
@@ -95,4 +96,19 @@ def bench_pytorch(benchmark, torch_threads, digits, sklearn_accuracy):
                   lambda: (torch_network(start.weights, start.biases, "relu", torch.float64),))
     with torch.no_grad():
         predicted = model(torch.from_numpy(X_test)).argmax(dim=1).numpy()
+    assert_accuracy(np.mean(predicted == y_test), sklearn_accuracy)
+
+
+@requires_jax
+def bench_jax(benchmark, digits, sklearn_accuracy):
+    X_train, X_test, y_train, y_test = digits
+    start = fastmlp.MLP([64, 128, 10], activation="relu", loss="cross_entropy", init="glorot",
+                        seed=0)
+    run = JaxRun("relu", "softmax_ce", epochs=EPOCHS, lr=LR, batch_size=BATCH,
+                 optimizer="adam", shuffle=True)
+    benchmark.group = GROUP
+    (weights, biases), _ = timed_jax(benchmark, run, ROUNDS, start.weights, start.biases,
+                                     X_train, one_hot(y_train, 10))
+    hidden = np.maximum(X_test @ weights[0].T + biases[0], 0.0)
+    predicted = (hidden @ weights[1].T + biases[1]).argmax(axis=1)
     assert_accuracy(np.mean(predicted == y_test), sklearn_accuracy)

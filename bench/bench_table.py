@@ -28,6 +28,12 @@ Entries of each table's group:
   gathered from a permutation drawn every epoch, from fastmlp's Glorot initial weights,
   with 2 threads (both cores). Its initialisation and sample order differ from
   scikit-learn's, so its last epoch's loss must only be within 10% of scikit-learn's.
+* ``bench_jax[float64]``, ``[float32]``: the whole run as one ``jax.jit`` function
+  (``jax_peer.JaxRun``): Adam as scikit-learn defines it, with its L2 term, batches of 200
+  from a permutation drawn every epoch (``jax.random``), from the same Glorot weights as
+  PyTorch; checked as PyTorch is. ``test_jax_follows_sklearn_path`` shows that it takes
+  scikit-learn's very steps: from the same weights and without shuffling, two epochs on the
+  first 2,000 rows give scikit-learn's loss curve to rtol 1e-10 and its weights to 1e-8.
 * ``bench_blas_floor[float64]``, ``[float32]``: the floor: only the matrix products
   scikit-learn's backpropagation makes, done by numpy's BLAS (2 threads) on the same
   shapes for the same epochs (contiguous batches, no elementwise work); ``extra_info``
@@ -42,12 +48,14 @@ from functools import cache
 
 import numpy as np
 import pytest
-from baselines import sklearn_fit, torch_network
-from conftest import requires_torch, timed
+from baselines import sklearn_fit, sklearn_from_weights, torch_network
+from conftest import requires_jax, requires_torch, timed
+from jax_peer import JaxRun, one_hot, timed_jax
 
 import fastmlp
 
 ALPHA, LR, BATCH, SEED, ROUNDS, CI_ROWS = 1e-4, 1e-3, 200, 0, 3, 10_000
+PATH_ROWS, PATH_EPOCHS = 2_000, 2  # test_jax_follows_sklearn_path
 # name: (rows, features, classes (0: regression), hidden layers, epochs)
 TABLES = {
     "covertype": (50_000, 54, 7, (100,), 5),
@@ -78,6 +86,14 @@ def n_outputs(table):
 def sizes(table):
     _, features, _, hidden, _ = TABLES[table]
     return [features, *hidden, n_outputs(table)]
+
+
+def start_network(table, dtype="float64"):
+    """fastmlp's Glorot initial network for ``table``: the start of PyTorch and JAX."""
+    classes = TABLES[table][2]
+    loss_name = "cross_entropy" if classes > 2 else "binary_cross_entropy"
+    return fastmlp.MLP(sizes(table), activation="relu", init="glorot", dtype=dtype,
+                       loss=loss_name if classes else "squared_error", seed=SEED)
 
 
 def rows(table, benchmark):
@@ -201,15 +217,55 @@ def bench_pytorch(benchmark, table, dtype):
         y = torch.from_numpy(y)
     else:
         y = torch.from_numpy(y.astype(dtype).reshape(-1, 1))
-    loss_name = "cross_entropy" if classes > 2 else "binary_cross_entropy"
-    start = fastmlp.MLP(sizes(table), activation="relu", init="glorot", dtype=dtype,
-                        loss=loss_name if classes else "squared_error", seed=SEED)
+    start = start_network(table, dtype)
     epochs = TABLES[table][4]
     benchmark.group = group(table)
     losses = timed(benchmark, lambda model: torch_epochs(model, X, y, table, epochs), ROUNDS,
                    lambda: (torch_network(start.weights, start.biases, "relu", torch_dtype),))
     theirs = reference(table, rows(table, benchmark))
     assert losses[-1] == pytest.approx(theirs.loss_curve_[-1], rel=0.1)
+
+
+def jax_head(table, y):
+    """``JaxRun``'s head for ``table`` and the targets it takes: one-hot rows for more than
+    two classes, else ``y`` (one column)."""
+    classes = TABLES[table][2]
+    if classes > 2:
+        return "softmax_ce", one_hot(y, classes)
+    return ("sigmoid_bce" if classes else "squared_error"), y
+
+
+@requires_jax
+@pytest.mark.parametrize("dtype", DTYPES)
+def bench_jax(benchmark, table, dtype):
+    X, y = data(table, rows(table, benchmark))
+    head, Y = jax_head(table, y)
+    start = start_network(table, dtype)
+    run = JaxRun("relu", head, epochs=TABLES[table][4], lr=LR, batch_size=BATCH,
+                 optimizer="adam", alpha=ALPHA, shuffle=True, seed=SEED, dtype=dtype)
+    benchmark.group = group(table)
+    _, losses = timed_jax(benchmark, run, ROUNDS, start.weights, start.biases, X, Y)
+    theirs = reference(table, rows(table, benchmark))
+    assert losses[-1] == pytest.approx(theirs.loss_curve_[-1], rel=0.1)
+
+
+@requires_jax
+def test_jax_follows_sklearn_path(table):
+    """From the same weights and without shuffling, ``JaxRun`` takes scikit-learn's steps:
+    the same loss curve (L2 term included) and the same weights after two epochs."""
+    X, y = data(table, PATH_ROWS)
+    start = start_network(table)
+    model = estimator("sklearn", table, warm_start=True)
+    model.set_params(shuffle=False, max_iter=PATH_EPOCHS)
+    sklearn_fit(sklearn_from_weights(model, start.weights, start.biases, X, y), X, y)
+    head, Y = jax_head(table, y)
+    run = JaxRun("relu", head, epochs=PATH_EPOCHS, lr=LR, batch_size=BATCH, optimizer="adam",
+                 alpha=ALPHA)
+    (weights, biases), losses = run(run.arguments(start.weights, start.biases, X, Y))
+    np.testing.assert_allclose(losses, model.loss_curve_, rtol=1e-10)
+    for got, want in zip(weights + biases, [W.T for W in model.coefs_] + model.intercepts_,
+                         strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
 
 
 def epoch_flops(n_samples, layer_sizes):

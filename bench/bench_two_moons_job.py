@@ -1,11 +1,13 @@
 """Workload 1, the two-moons job: 2-10-1 tanh, sigmoid + BCE, full batch, lr 0.5,
-1000 epochs. fastmlp (float64, float32) against the exercise sheet's numpy MLP, scikit-learn and
-PyTorch, all started from the same weights and checked to reach the same loss curve."""
+1000 epochs. fastmlp (float64, float32) against the exercise sheet's numpy MLP, scikit-learn,
+PyTorch and JAX (float64, float32), all started from the same weights and checked to reach the
+same loss curve."""
 
 import numpy as np
 import pytest
 from baselines import NumpyMLP, sklearn_fit, sklearn_from_weights, torch_network, torch_train
-from conftest import THREAD_IDS, TORCH_THREADS, requires_torch, timed, timed_fit
+from conftest import THREAD_IDS, TORCH_THREADS, requires_jax, requires_torch, timed, timed_fit
+from jax_peer import JaxRun, timed_jax
 
 import fastmlp
 
@@ -79,3 +81,14 @@ def bench_pytorch(benchmark, torch_threads, moons, start, reference):
         lambda: (torch_network(start.weights, start.biases, "tanh", torch.float64),),
     )
     np.testing.assert_allclose(curve, reference, rtol=1e-9)
+
+
+@requires_jax
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def bench_jax(benchmark, moons, start, reference, dtype):
+    X, y = moons
+    run = JaxRun("tanh", "sigmoid_bce", epochs=EPOCHS, lr=LR, dtype=dtype)
+    benchmark.group = GROUP
+    _, curve = timed_jax(benchmark, run, ROUNDS, start.weights, start.biases, X, y)
+    tolerance = 1e-10 if dtype == "float64" else 1e-4
+    np.testing.assert_allclose(curve, reference, rtol=tolerance)

@@ -10,8 +10,10 @@ import os
 import numpy as np
 import pytest
 from baselines import torch_available
+from jax_peer import jax_available
 
 requires_torch = pytest.mark.skipif(not torch_available(), reason="PyTorch is not installed")
+requires_jax = pytest.mark.skipif(not jax_available(), reason="JAX is not installed")
 
 
 def pytest_configure(config):

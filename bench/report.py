@@ -7,9 +7,9 @@ Runs ``pytest bench --benchmark-enable`` once (without ``OPENBLAS_CORETYPE`` and
 ``OPENBLAS_L2_SIZE``, which some machines set to hold OpenBLAS to older kernels; the
 benchmark process records the BLAS kernel that ran and the CPU's vector width), saves
 pytest-benchmark's JSON, and writes
-``results.md`` (ratios against every peer, the targets, scaling, the large workload's
-machine bound, memory) with ``ratios.png`` and ``scaling.png`` beside it. Every ratio
-compares medians measured side by side in that one run.
+``results.md`` (ratios against every peer, the targets, JAX's compile times, scaling, the
+large workload's machine bound, memory) with ``ratios.png`` and ``scaling.png`` beside it.
+Every ratio compares medians measured side by side in that one run.
 
 It also runs ``bench/first_run.py`` (every entry point in a fresh process on an empty
 compile cache), saves its JSON as ``first_run.json`` and adds its table as the section
@@ -42,11 +42,18 @@ TARGETS = [
     ("1 ", "bench_fastmlp[float64]", "bench_sklearn", 20),
     ("1 ", "bench_fastmlp[float64]", "bench_pytorch", 40),
     ("1 ", "bench_fastmlp[float32]", "bench_sheet_numpy", 10),
-    ("2 ", "bench_fastmlp", "bench_numpy", 50),
-    ("2 ", "bench_fastmlp", "bench_pytorch", 50),
+    # JAX dtype for dtype: the full id, as best_of would take the faster of its two runs
+    ("1 ", "bench_fastmlp[float64]", "bench_jax[float64]", 2),
+    ("1 ", "bench_fastmlp[float32]", "bench_jax[float32]", 2),
+    ("2 ", "bench_fastmlp[float64]", "bench_numpy", 50),
+    ("2 ", "bench_fastmlp[float64]", "bench_pytorch", 50),
+    ("2 ", "bench_fastmlp[float64]", "bench_jax[float64]", 2),
+    ("2 ", "bench_fastmlp[float32]", "bench_jax[float32]", 2),
     ("3 ", "bench_fastmlp", "bench_sklearn", 5),
     ("3 ", "bench_fastmlp_estimator", "bench_sklearn", 5),
+    ("3 ", "bench_fastmlp", "bench_jax", 2),
     ("4 large: 60000", "bench_fastmlp", "bench_pytorch", 1.0),
+    ("4 large: 60000", "bench_fastmlp", "bench_jax", 1.3),
     ("6 ", "bench_startup[fastmlp]", "bench_startup[sklearn]", 0.5),
     ("7 ", "bench_fastmlp", "bench_pytorch", 50),
     ("8 ", "bench_threads[fastmlp-two-threads]", "bench_threads[fastmlp-one-after-another]",
@@ -77,6 +84,8 @@ TARGETS = [
            f"bench_fastmlp[float64-{table}]", 1.7),
           *((f"9 table {table}", f"bench_fastmlp[{dtype}-{table}]",
              f"bench_blas_floor[{dtype}-{table}]", 0.5) for dtype in ("float64", "float32")),
+          *((f"9 table {table}", f"bench_fastmlp[{dtype}-{table}]",
+             f"bench_jax[{dtype}-{table}]", 2) for dtype in ("float64", "float32")),
       )),
 ]
 
@@ -115,10 +124,14 @@ def short_group(group):
 
 
 def short_name(name):
-    """'bench_sklearn' -> 'sklearn'; 'bench_x[exp-float32-numpy]' -> 'numpy'."""
+    """'bench_sklearn' -> 'sklearn'; 'bench_x[exp-float32-numpy]' -> 'numpy';
+    'bench_jax[float32]' -> 'jax float32'."""
     name = name.removeprefix("bench_")
     if "[" in name:
-        name = name.split("[", 1)[1].rstrip("]").split("-")[-1]
+        function, ids = name.split("[", 1)
+        name = ids.rstrip("]").split("-")[-1]
+        if name in ("float64", "float32"):
+            name = f"{function} {name}"
     return name
 
 
@@ -128,7 +141,7 @@ def ratio_table(groups):
              "|---|---|---|---|"]
     bars = []
     for group in sorted(groups):
-        if group.startswith("5 ") or "matmul" in group:
+        if group.startswith("5 ") or "matmul" in group or "floor" in group:
             continue
         entries = groups[group]
         own_names = [name for name in entries if "fastmlp" in name]
@@ -165,6 +178,51 @@ def target_table(groups):
         met = "yes" if measured >= target else "**no**"
         lines.append(f"| {group} | {own} vs {peer} | ≥ {target}× | {measured:.2f}× | {met} |")
     return lines
+
+
+def jax_compile_section(groups, extra):
+    """Markdown lines: each JAX entry's XLA compile time beside its median run time."""
+    rows = [(group, name, extra[(group, name)]["compile_seconds"], seconds)
+            for group in sorted(groups) for name, seconds in groups[group].items()
+            if name.startswith("bench_jax") and "compile_seconds" in extra[(group, name)]]
+    if not rows:
+        return ["JAX was not run."]
+    lines = [
+        "XLA compiles each JAX entry's whole training run once, before its timed rounds "
+        "(tracing and lowering included); the medians exclude it. A JAX user pays it "
+        "again in every new process, as JAX keeps no compile cache by default.",
+        "",
+        "| workload | entry | compile | median run | compile ÷ run |",
+        "|---|---|---|---|---|",
+    ]
+    for group, name, compile_seconds, seconds in rows:
+        lines.append(f"| {group} | {name} | {format_seconds(compile_seconds)} | "
+                     f"{format_seconds(seconds)} | {compile_seconds / seconds:.1f}× |")
+    return lines
+
+
+def epoch_floor_section(groups, extra):
+    """Markdown lines: the two-moons epoch against its floor (``bench_epoch_floor.py``)."""
+    from bench_epoch_floor import epoch_floor
+
+    job = find_group(groups, "1 two-moons job")
+    lines = ["| dtype | tanh | head | multiply-adds | floor | fastmlp's epoch | ÷ floor |",
+             "|---|---|---|---|---|---|---|"]
+    for dtype in ("float64", "float32"):
+        measured = epoch_floor(groups, extra, dtype)
+        own = f"bench_fastmlp[{dtype}]"
+        if measured is None or job is None or own not in groups[job]:
+            return ["Not run."]
+        floor, pieces = measured
+        epoch = groups[job][own] / int(job.split(" epochs")[0].split()[-1])
+        lines.append(
+            f"| {dtype} | {format_seconds(pieces['tanh'])} | {format_seconds(pieces['head'])} "
+            f"| {format_seconds(pieces['multiply-adds'])} | {format_seconds(floor)} | "
+            f"{format_seconds(epoch)} | {epoch / floor:.2f}× (target ≤ 1.5×) |")
+    return ["An epoch of workload 1 cannot take less than its tanh, its head's exp and log "
+            "and its multiply-adds at one core's matrix-product rate, each at the fastest "
+            "this machine offers (`bench/bench_epoch_floor.py`; the derivation is on the "
+            "page \"From column vectors to fast kernels\").", "", *lines]
 
 
 def scaling_section(groups, extra, out):
@@ -343,11 +401,19 @@ def write_report(results, out):
         "",
         *target_table(groups),
         "",
+        "## JAX: compile time beside run time",
+        "",
+        *jax_compile_section(groups, extra),
+        "",
         "## All workloads",
         "",
         "![ratios](ratios.png)",
         "",
         *lines,
+        "",
+        "## The two-moons epoch against its floor",
+        "",
+        *epoch_floor_section(groups, extra),
         "",
         "## Large workload against the machine's bound",
         "",
