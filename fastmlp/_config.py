@@ -134,8 +134,14 @@ def jit_inline(function):
     per-slot batch loop, the optimizer step and the loop's small helpers) is instead
     inlined as Numba code, which removes that level (about a second of compiling per
     entry point) for the same machine code. Called from Python, it still compiles on its
-    own. Kernels called from many places (the dense products, the heads) stay separate:
-    inlining them was measured to make compiling slower. The layer views are inlined
+    own. A kernel that does arithmetic and is called directly (not through its address,
+    :mod:`fastmlp._kernels.calls`) must be inlined too: compiled in the same process, a
+    caller carries the callee's code optimised into its own, while a caller loaded from
+    the disk cache calls the callee's separate code, and the two can round differently
+    (a reduction vectorised another way), so that a result would depend on whether the
+    process compiled or loaded its kernels. Kernels called from many places (the dense
+    products, the heads) are called through their addresses: inlining them was measured
+    to make compiling slower. The layer views are inlined
     because, compiled without Numba's runtime, a function cannot return a new view.
     """
     return _njit(function, inline="always", **JIT_OPTIONS)

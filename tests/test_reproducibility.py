@@ -80,9 +80,24 @@ def test_a_blas_limit_set_by_the_caller_changes_nothing(reference):
     {"OPENBLAS_NUM_THREADS": "1"},
 ], ids=lambda setting: "-".join(f"{key}={value}" for key, value in setting.items()))
 def test_a_process_with_other_thread_counts_gives_the_same_bits(setting, reference, tmp_path):
+    assert_same_bits(jobs_in_a_process(tmp_path / "jobs.npz", setting), reference)
+
+
+def test_a_process_that_loads_its_kernels_gives_the_bits_of_one_that_compiled_them(tmp_path):
+    """On an empty compile cache, the first process compiles every kernel and the second
+    loads them all: a kernel's code must not depend on which happened (a callee's code
+    optimised into its caller's in one case, called separately in the other, could round
+    differently)."""
+    setting = {"NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    compiled = jobs_in_a_process(tmp_path / "compiled.npz", setting)
+    loaded = jobs_in_a_process(tmp_path / "loaded.npz", setting)
+    assert_same_bits(loaded, compiled)
+
+
+def jobs_in_a_process(out, setting):
+    """Every job's result, computed in a new process with the environment ``setting``."""
     package_root = Path(fastmlp.__file__).resolve().parents[1]  # the fastmlp under test
     path = os.pathsep.join(filter(None, (str(package_root), os.environ.get("PYTHONPATH"))))
-    out = tmp_path / "jobs.npz"
     child = subprocess.run(
         [sys.executable, str(Path(jobs.__file__)), str(out)],
         env={**os.environ, **setting, "PYTHONPATH": path},
@@ -90,7 +105,7 @@ def test_a_process_with_other_thread_counts_gives_the_same_bits(setting, referen
     )
     assert child.returncode == 0, child.stderr
     with np.load(out) as saved:
-        assert_same_bits(dict(saved), reference)
+        return dict(saved)
 
 
 def test_threads_predicting_with_one_shared_model_give_the_bits_of_one_thread():

@@ -18,7 +18,7 @@ Derivations: docs page "Derivations", section on updates.
 
 import numpy as np
 
-from .._config import jit_wide
+from .._config import jit_inline, jit_wide
 from .network import weight_view
 from .views import as_vector
 
@@ -28,7 +28,7 @@ SGD, ADAM = 0, 1
 OPTIMIZER_CODES = {"sgd": SGD, "adam": ADAM}
 
 
-@jit_wide
+@jit_inline
 def add_penalty(theta, grad, w_offsets, sizes, l1, l2):
     """Add the penalty's gradient to ``grad`` (weights only); return the penalty's value.
 

@@ -26,7 +26,7 @@ the Playground's point-by-point accumulation, in a different order (equal up to 
 
 import numpy as np
 
-from .._config import jit
+from .._config import jit, jit_inline
 from . import calls, network
 from .views import as_vector, copy_vector
 
@@ -36,7 +36,7 @@ NO_REGULARIZATION, L1, L2 = 0, 1, 2
 REGULARIZATION_CODES = {None: NO_REGULARIZATION, "l1": L1, "l2": L2}
 
 
-@jit
+@jit_inline
 def apply_update(theta, accumulated, count, dead, w_offsets, sizes, lr, reg_code, reg_rate):
     """One Playground update of ``theta`` from ``count`` accumulated point gradients."""
     step = lr / count
@@ -69,7 +69,7 @@ def apply_update(theta, accumulated, count, dead, w_offsets, sizes, lr, reg_code
     accumulated.fill(zero)
 
 
-@jit
+@jit_inline
 def all_finite(values):
     """Whether every entry of the 1-D array ``values`` is finite."""
     for i in range(values.size):
@@ -78,7 +78,7 @@ def all_finite(values):
     return True
 
 
-@jit
+@jit_inline
 def set_figures(outputs, Y, classification):
     """Mean ``1/2 (out - label)^2`` and (classification) the share of matching signs."""
     total = 0.0
