@@ -679,11 +679,26 @@ class MLP:
         total_weight = float(weights.sum()) if weights.size else X.shape[0]
         mean_loss = self.summed_loss(X, Y, work, with_gradient, weights) / total_weight
         grad = work["group_grads"][0]
-        penalty = optim.add_penalty(
-            writable(self.parameters), grad, self._w_offsets, self._sizes,
-            self.dtype(l1), self.dtype(l2),
-        )
-        return mean_loss + float(penalty), grad
+        return mean_loss + self._add_penalty(grad, l1, l2, with_gradient), grad
+
+    def _add_penalty(self, grad, l1, l2, with_gradient) -> float:
+        """The penalty ``l1 * |W| + l2 / 2 * W**2`` summed over the weights, with its
+        gradient added to ``grad``'s weights when ``with_gradient``.
+
+        numpy rather than the training loop's kernel: called from Python, that kernel would
+        compile a copy of its own on the first penalised call, and a few whole-array
+        operations cost no more than the compiled loop.
+        """
+        if not (l1 or l2):
+            return 0.0
+        l1, l2 = self.dtype(l1), self.dtype(l2)
+        penalty = 0.0
+        for (W, _), (dW, _) in zip(self.parameter_blocks(self.parameters),
+                                   self.parameter_blocks(grad), strict=True):
+            penalty += float(l2 / 2 * np.vdot(W, W) + l1 * np.abs(W).sum())
+            if with_gradient:
+                dW += l2 * W + l1 * np.sign(W)
+        return penalty
 
     def parameter_blocks(self, vector) -> list[tuple[np.ndarray, np.ndarray]]:
         """``vector`` (laid out as :attr:`parameters`) cut into each layer's ``(W, b)``:
