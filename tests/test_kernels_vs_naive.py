@@ -89,8 +89,13 @@ FORMS = {"loops": (dense.affine_forward, dense.weight_gradient, dense.backpropag
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("shape", [(3, 2, 5), (64, 48, 40), (7, 33, 1)],
-                         ids=["small", "large", "one-sample"])
+# (fan_out, fan_in, batch): the loops take the leftover terms of fan_in % 4 (forward),
+# fan_out % 4 (backward) and fan_in % 2 (weight gradient) in their first pass; these
+# shapes run every leftover count of each.
+@pytest.mark.parametrize("shape", [(3, 2, 5), (64, 48, 40), (7, 33, 1), (5, 9, 6), (6, 7, 11),
+                                   (4, 4, 3), (2, 1, 8)],
+                         ids=["small", "large", "one-sample", "leftover-1", "leftover-3",
+                              "no-leftover", "one-input"])
 @pytest.mark.parametrize("form", FORMS)
 def test_dense_kernels_match_matrix_products(form, shape, dtype, rng):
     affine_forward, weight_gradient, backpropagate = FORMS[form]
