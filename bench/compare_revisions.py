@@ -65,6 +65,7 @@ steps = {
         [784, 256, 128, 10], activation="relu", loss="cross_entropy", dtype="float32",
         seed=0).fit(mnist_X, mnist_y, epochs=1, lr=0.01, batch_size=128), 5),
 }
+print(fastmlp.__file__)
 print(json.dumps({name: median_seconds(step, repeats)
                   for name, (step, repeats) in steps.items()}))
 '''
@@ -78,10 +79,16 @@ def main() -> None:
     results = {tree: [] for tree in args.trees}
     for _ in range(args.rounds):
         for tree in args.trees:
-            environment = {**os.environ, "PYTHONPATH": os.path.abspath(tree)}
-            output = subprocess.run([sys.executable, "-c", WORKLOADS], env=environment,
+            # Run in the tree: ``python -c`` puts the working directory ahead of
+            # PYTHONPATH, so from another checkout's root both runs would import that one.
+            root = os.path.abspath(tree)
+            output = subprocess.run([sys.executable, "-c", WORKLOADS], cwd=root,
+                                    env={**os.environ, "PYTHONPATH": root},
                                     capture_output=True, text=True, check=True).stdout
-            results[tree].append(json.loads(output.strip().splitlines()[-1]))
+            package, figures = output.strip().splitlines()[-2:]
+            if not os.path.abspath(package).startswith(os.path.join(root, "")):
+                sys.exit(f"the run for {tree} imported fastmlp from {package}")
+            results[tree].append(json.loads(figures))
     old, new = args.trees
     print(f"{'workload':<12} {'old (ms)':>22} {'new (ms)':>22}  new/old of medians")
     for name in results[old][0]:

@@ -43,34 +43,30 @@ def affine_forward(W, b, z_in, z_tilde_out):
             z_tilde_out[i, 0] = b[i] + total
         return
     # z_tilde_out[i, :] = b[i] + sum_k W[i, k] z_in[k, :], four k per pass over the row
-    # (a quarter of the loads and stores of the output row). The first pass also writes
-    # the bias and takes the fan_in % 4 leftover k (or four), so no pass only clears or
-    # adds a single k.
-    first = fan_in % 4 if fan_in % 4 else min(4, fan_in)
+    # (a quarter of the loads and stores of the output row). The first pass writes the
+    # bias with the fan_in % 4 leftover k, so no pass adds a single k. (Folding four k
+    # into the bias pass as well, when there is no leftover, was measured 1.2-2x slower
+    # for fan_in of 54 to 128.)
+    left = fan_in % 4
     for i in range(fan_out):
         bias = b[i]
-        if first == 0:
+        if left == 0:
             for j in range(batch):
                 z_tilde_out[i, j] = bias
-        elif first == 1:
+        elif left == 1:
             w0 = W[i, 0]
             for j in range(batch):
                 z_tilde_out[i, j] = bias + w0 * z_in[0, j]
-        elif first == 2:
+        elif left == 2:
             w0, w1 = W[i, 0], W[i, 1]
             for j in range(batch):
                 z_tilde_out[i, j] = bias + (w0 * z_in[0, j] + w1 * z_in[1, j])
-        elif first == 3:
+        else:
             w0, w1, w2 = W[i, 0], W[i, 1], W[i, 2]
             for j in range(batch):
                 z_tilde_out[i, j] = bias + ((w0 * z_in[0, j] + w1 * z_in[1, j])
                                             + w2 * z_in[2, j])
-        else:
-            w0, w1, w2, w3 = W[i, 0], W[i, 1], W[i, 2], W[i, 3]
-            for j in range(batch):
-                z_tilde_out[i, j] = bias + ((w0 * z_in[0, j] + w1 * z_in[1, j])
-                                            + (w2 * z_in[2, j] + w3 * z_in[3, j]))
-        for k in range(first, fan_in, 4):
+        for k in range(left, fan_in, 4):
             w0, w1, w2, w3 = W[i, k], W[i, k + 1], W[i, k + 2], W[i, k + 3]
             for j in range(batch):
                 z_tilde_out[i, j] += ((w0 * z_in[k, j] + w1 * z_in[k + 1, j])
@@ -170,30 +166,25 @@ def backpropagate(W, delta, delta_in):
     batch = delta.shape[1]
     zero = W.dtype.type(0.0)
     # delta_in[k, :] = sum_i W[i, k] delta[i, :], four i per pass (as in affine_forward);
-    # the first pass writes the row with the fan_out % 4 leftover i (or four).
-    first = fan_out % 4 if fan_out % 4 else min(4, fan_out)
+    # the first pass writes the row with the fan_out % 4 leftover i (or zeros).
+    left = fan_out % 4
     for k in range(fan_in):
-        if first == 0:
+        if left == 0:
             for j in range(batch):
                 delta_in[k, j] = zero
-        elif first == 1:
+        elif left == 1:
             w0 = W[0, k]
             for j in range(batch):
                 delta_in[k, j] = w0 * delta[0, j]
-        elif first == 2:
+        elif left == 2:
             w0, w1 = W[0, k], W[1, k]
             for j in range(batch):
                 delta_in[k, j] = w0 * delta[0, j] + w1 * delta[1, j]
-        elif first == 3:
+        else:
             w0, w1, w2 = W[0, k], W[1, k], W[2, k]
             for j in range(batch):
                 delta_in[k, j] = (w0 * delta[0, j] + w1 * delta[1, j]) + w2 * delta[2, j]
-        else:
-            w0, w1, w2, w3 = W[0, k], W[1, k], W[2, k], W[3, k]
-            for j in range(batch):
-                delta_in[k, j] = ((w0 * delta[0, j] + w1 * delta[1, j])
-                                  + (w2 * delta[2, j] + w3 * delta[3, j]))
-        for i in range(first, fan_out, 4):
+        for i in range(left, fan_out, 4):
             w0, w1, w2, w3 = W[i, k], W[i + 1, k], W[i + 2, k], W[i + 3, k]
             for j in range(batch):
                 delta_in[k, j] += ((w0 * delta[i, j] + w1 * delta[i + 1, j])
