@@ -1,6 +1,7 @@
 """Every compiled kernel against the plain-numpy reference in tests/naive.py."""
 
 import naive
+import numba
 import numpy as np
 import pytest
 from problems import (
@@ -14,6 +15,7 @@ from problems import (
 
 import fastmlp
 from fastmlp._kernels import activations, dense, heads, network
+from fastmlp.model import INFERENCE_CHUNK
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -148,9 +150,35 @@ def test_network_loss_and_gradients_match_reference(activation, head, dtype, rng
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 2, 5), (64, 40, 30), (5, 12, 1)],
+                         ids=["small", "large", "one-sample"])
+def test_rows_product_matches_matrix_product(shape, dtype, rng):
+    """The first layer's BLAS product on sample-major rows (inference's)."""
+    fan_out, fan_in, batch = shape
+    W, b, rows = (rng.normal(size=size) for size in ((fan_out, fan_in), fan_out, (batch, fan_in)))
+    z_out = np.empty((fan_out, batch), dtype=dtype)
+    dense.blas_rows_forward(*(a.astype(dtype) for a in (W, b, rows)), z_out)
+    np.testing.assert_allclose(z_out, W @ rows.T + b[:, None], rtol=RTOL[dtype] * 10,
+                               atol=1e-4)
+
+
+# Small: every product runs as loops. Large: a chunk's first product reads the rows in
+# place (BLAS), and the last chunk, of 20 rows, gathers them for the loops; each thread's
+# share of the rows has two chunks or more, so that some chunk starts past its first row.
+PREDICTED = {"small": ([4, 9, 3], 50),
+             "large": ([40, 64, 3], 2 * numba.config.NUMBA_NUM_THREADS * INFERENCE_CHUNK + 20)}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("head", HEADS, ids=lambda h: f"{h[1]}+{h[0]}")
-def test_predictions_match_reference_forward(head, dtype, rng):
-    net, X, _ = make_problem([4, 9, 3], "tanh", head, dtype, rng, n_samples=50)
+@pytest.mark.parametrize("size", PREDICTED)
+def test_predictions_match_reference_forward(size, head, dtype, rng):
+    sizes, n_samples = PREDICTED[size]
+    net, X, _ = make_problem(sizes, "tanh", head, dtype, rng, n_samples=n_samples)
+    first_work = sizes[0] * sizes[1]
+    direct = net.layout(INFERENCE_CHUNK, training=False)[2][network.ROWS_PRODUCT] != 0
+    assert direct == (first_work * INFERENCE_CHUNK >= dense.BLAS_MIN_WORK) == (size == "large")
+    assert 20 * first_work < dense.BLAS_MIN_WORK
     Ws, bs = parameters_float64(net)
     X = X.astype(dtype).astype(np.float64)
     _, zs = naive.forward(Ws, bs, list(net.activation), X)

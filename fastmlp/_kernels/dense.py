@@ -77,8 +77,27 @@ def affine_forward(W, b, z_in, z_tilde_out):
 def blas_affine_forward(W, b, z_in, z_tilde_out):
     """:func:`affine_forward` with the product in BLAS."""
     np.dot(W, z_in, z_tilde_out)
-    for i in range(W.shape[0]):
-        for j in range(z_in.shape[1]):
+    add_bias(b, z_tilde_out)
+
+
+@jit_blas
+def blas_rows_forward(W, b, rows, z_tilde_out):
+    """:func:`blas_affine_forward` on input rows as they come, sample-major:
+    ``z_tilde_out = W @ rows.T + b[:, None]``, ``rows`` of shape ``(batch, fan_in)``.
+
+    BLAS reads ``rows.T`` in place (a transposed operand is a flag to it), so inference
+    never copies the input into the feature-major layout: that copy took about a sixth
+    of a 1,024-row chunk's time for a 40-128-64-5 network.
+    """
+    np.dot(W, rows.T, z_tilde_out)
+    add_bias(b, z_tilde_out)
+
+
+@jit_inline
+def add_bias(b, z_tilde_out):
+    """``z_tilde_out += b[:, None]``."""
+    for i in range(z_tilde_out.shape[0]):
+        for j in range(z_tilde_out.shape[1]):
             z_tilde_out[i, j] += b[i]
 
 

@@ -19,7 +19,8 @@ The kernels take a few bundles (tuples) rather than long lists of arrays:
   compiled only for the networks that use it, once, whatever loop calls it.
 * ``rows = (X, data, indices, indptr)``: the input rows. Dense rows enter row-major, ``X``
   of shape ``(n_samples, n_features)``, and are transposed part by part into ``acts[0]``
-  while they are gathered, so no transposed copy of the data set is ever made; the CSR
+  while they are gathered, so no transposed copy of the data set is ever made (inference
+  skips even that when the first product is BLAS's, :data:`ROWS_PRODUCT`); the CSR
   arrays are then empty. Sparse rows enter as the arrays of a CSR matrix (``X`` is then an
   empty placeholder): the first layer's product and weight gradient read the rows'
   nonzeros directly, and ``acts[0]`` is never filled (its buffer may have no room for it).
@@ -210,12 +211,13 @@ def sparse_weight_gradient(delta, data, indices, indptr, order, start, m, dW, db
 #: Positions in a network's ``steps`` (:func:`network_steps`): the products as loops and
 #: in BLAS (the same kernel when no product of the network can reach BLAS), the head's
 #: loss and output (0: none), the sparse first layer and dropout (0 when not used), the
-#: work of one group of a batch (:func:`group_loss_and_gradient`, for training), then
-#: hidden layer ``l``'s activation at ``FIRST_ACTIVATION + 2 l`` and its derivative at
-#: the next position (0 for a linear layer).
+#: work of one group of a batch (:func:`group_loss_and_gradient`, for training), the
+#: first layer's BLAS product on dense rows as they come (:func:`predict`'s, 0 when not
+#: used), then hidden layer ``l``'s activation at ``FIRST_ACTIVATION + 2 l`` and its
+#: derivative at the next position (0 for a linear layer).
 (PRODUCT, BLAS_PRODUCT, WEIGHT_GRADIENT, BLAS_WEIGHT_GRADIENT, BACKPROPAGATE,
  BLAS_BACKPROPAGATE, LOSS_AND_DELTA, APPLY_OUTPUT, SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT,
- DROP_UNITS, DROP_DELTAS, GROUP_LOSS_AND_GRADIENT, FIRST_ACTIVATION) = range(14)
+ DROP_UNITS, DROP_DELTAS, GROUP_LOSS_AND_GRADIENT, ROWS_PRODUCT, FIRST_ACTIVATION) = range(15)
 
 PRODUCT_STEPS = (
     (PRODUCT, BLAS_PRODUCT, calls.PRODUCT, dense.affine_forward, dense.blas_affine_forward),
@@ -226,12 +228,14 @@ PRODUCT_STEPS = (
 )
 
 
-#: The steps of an option, ``(position, kind, kernel)``: compiled only for runs that use it.
+#: The steps of an option, ``(position, kind, kernel)``: compiled only for runs that use it
+#: ("rows": inference on dense rows whose first product can reach BLAS).
 OPTIONAL_STEPS = {
     "sparse": ((SPARSE_PRODUCT, calls.SPARSE_PRODUCT, sparse_affine_forward),
                (SPARSE_WEIGHT_GRADIENT, calls.SPARSE_WEIGHT_GRADIENT, sparse_weight_gradient)),
     "dropout": ((DROP_UNITS, calls.DROP_UNITS, drop_units),
                 (DROP_DELTAS, calls.DROP_DELTAS, drop_deltas)),
+    "rows": ((ROWS_PRODUCT, calls.PRODUCT, dense.blas_rows_forward),),
 }
 
 
@@ -317,7 +321,9 @@ def network_step_kernels(activation_codes, head_code, blas=False, sparse=False,
             listed.append((loops_at, loops, kind))
             if blas:
                 listed.append((blas_at, in_blas, kind))
-    for option, used in (("sparse", sparse), ("dropout", dropout)):
+    # Inference's first product on dense rows as they come, when it can reach BLAS.
+    rows_product = blas and not (training or sparse)
+    for option, used in (("sparse", sparse), ("dropout", dropout), ("rows", rows_product)):
         for position, kind, kernel in OPTIONAL_STEPS[option] if used else ():
             if training or kind in INFERENCE_KINDS:
                 listed.append((position, kernel, kind))
@@ -338,9 +344,10 @@ def product_step(steps, position, work, blas_min_work):
 # ------------------------------------------------------------------ the passes
 @jit_inline
 def forward(theta, layout, a_offsets, acts, m, blas_min_work, rows, order, row_start, dropout,
-            first_position):
+            first_position, first_done=False):
     """Forward pass over the ``m`` samples already in ``acts[0]`` (or, for sparse rows,
-    rows ``order[row_start:row_start + m]`` of the CSR arrays in ``rows``).
+    rows ``order[row_start:row_start + m]`` of the CSR arrays in ``rows``; or, with
+    ``first_done``, from the first layer's pre-activations, already in ``acts[1]``).
 
     Fills ``acts[l] = phi(W^(l-1) acts[l-1] + b^(l-1))`` for the hidden layers and
     ``acts[L] = z_tilde^(L)`` (no output activation: the head applies it). With dropout,
@@ -356,7 +363,9 @@ def forward(theta, layout, a_offsets, acts, m, blas_min_work, rows, order, row_s
         W = weight_view(theta, w_offsets, sizes, layer)
         b = bias_view(theta, w_offsets, sizes, layer)
         z_out = layer_view(acts, a_offsets, sizes, layer + 1, m)
-        if layer == 0 and indptr.size > 0:
+        if layer == 0 and first_done:
+            pass  # the caller computed it
+        elif layer == 0 and indptr.size > 0:
             calls.sparse_product(steps[SPARSE_PRODUCT],
                                  (W, b, data, indices, indptr, order, row_start, m, z_out))
         else:
@@ -657,17 +666,30 @@ def predict(theta, layout, a_offsets, rows, apply_head, out, acts, scratch):
     no_order = a_offsets[:0]
     no_dropout = (theta[:0], a_offsets[:1].view(np.uint64))
     finite = True
+    n_inputs = sizes[0]
+    first_work = sizes[1] * n_inputs
     for chunk_start in range(0, n_samples, capacity):
         chunk = min(capacity, n_samples - chunk_start)
-        if not sparse:
+        # A first product large enough for BLAS reads the rows where they are; smaller
+        # ones run as loops on the rows gathered feature-major.
+        direct = (not sparse and steps[ROWS_PRODUCT] != 0
+                  and first_work * chunk >= dense.BLAS_MIN_WORK)
+        if direct:
+            inputs = as_matrix(as_vector(X)[chunk_start * n_inputs:], chunk, n_inputs)
+            calls.product(steps[ROWS_PRODUCT],
+                          (weight_view(theta, layout[0], sizes, 0),
+                           bias_view(theta, layout[0], sizes, 0), inputs,
+                           layer_view(acts, a_offsets, sizes, 1, chunk)))
+        elif not sparse:
             inputs = layer_view(acts, a_offsets, sizes, 0, chunk)
             gather_transposed(X, no_order, chunk_start, chunk, inputs)
+        if not sparse:
             values = as_vector(inputs)
             for k in range(values.size):
                 if not np.isfinite(values[k]):
                     finite = False
         forward(theta, layout, a_offsets, acts, chunk, dense.BLAS_MIN_WORK, rows, no_order,
-                chunk_start, no_dropout, 0)
+                chunk_start, no_dropout, 0, direct)
         z_out = layer_view(acts, a_offsets, sizes, n_layers, chunk)
         if apply_head and steps[APPLY_OUTPUT] != 0:
             calls.apply_output(steps[APPLY_OUTPUT], (z_out, scratch))
