@@ -106,7 +106,7 @@ def network_layout(w_offsets):
 def forward_args(blas_min_work):
     theta, w_offsets, a_offsets, acts = layout()
     return (theta, network_layout(w_offsets), a_offsets, acts, CAPACITY, blas_min_work,
-            (z((CAPACITY, 3)), *NO_CSR), np.empty(0, np.int64), 0, DROPOUT, 3)
+            (z((CAPACITY, 3)), *NO_CSR), np.empty(0, np.int64), 0, DROPOUT, 3, False)
 
 
 def backward_args(blas_min_work):
@@ -151,6 +151,8 @@ PURE_FLOAT32_KERNELS = {
         f"affine{form}": (kernel, lambda: (z((3, 4)), z((3,)), z(), z((3, 8))))
         for form, kernel in (("", dense.affine_forward), (" in BLAS", dense.blas_affine_forward))
     },
+    "affine on rows in BLAS": (dense.blas_rows_forward,
+                               lambda: (z((3, 4)), z((3,)), z((8, 4)), z((3, 8)))),
     **{
         f"weight gradient{form}": (kernel, lambda: (z((3, 8)), z(), z((3, 4)), z((3,))))
         for form, kernel in (("", dense.weight_gradient),

@@ -344,7 +344,7 @@ def product_step(steps, position, work, blas_min_work):
 # ------------------------------------------------------------------ the passes
 @jit_inline
 def forward(theta, layout, a_offsets, acts, m, blas_min_work, rows, order, row_start, dropout,
-            first_position, first_done=False):
+            first_position, first_done):
     """Forward pass over the ``m`` samples already in ``acts[0]`` (or, for sparse rows,
     rows ``order[row_start:row_start + m]`` of the CSR arrays in ``rows``; or, with
     ``first_done``, from the first layer's pre-activations, already in ``acts[1]``).
@@ -508,7 +508,7 @@ def group_loss_and_gradient(group, n_groups, theta, layout, rows, targets, order
                                   layer_view(acts, a_offsets, sizes, 0, size))
             gather_transposed(Y, order, part_start, size, y_part)
         forward(theta, layout, a_offsets, acts, size, blas_min_work, rows, order, part_start,
-                dropout, part_start - start)
+                dropout, part_start - start, False)
         output_delta = layer_view(deltas, a_offsets, sizes, n_layers, size)
         part_total = calls.loss_and_delta(
             steps[LOSS_AND_DELTA],
