@@ -3,7 +3,7 @@
     python bench/compare_revisions.py OLD_TREE NEW_TREE [--rounds 3]
 
 Each round runs one process per tree, alternating, so that both see the same machine
-load; each process times six workloads after a warm-up call (compile time excluded) and
+load; each process times seven workloads after a warm-up call (compile time excluded) and
 prints medians. A tree is a directory holding the ``fastmlp`` package (a checkout, or a
 ``git worktree add`` of an older commit). The workloads:
 
@@ -17,7 +17,9 @@ prints medians. A tree is a directory holding the ``fastmlp`` package (a checkou
 * ``full_batch``: ``MLP([10, 32, 1])`` ReLU, full-batch gradient descent on 20,000 rows
   (batches split across threads), 20 epochs (median of 7);
 * ``mnist_like``: ``MLP([784, 256, 128, 10])`` float32, SGD in batches of 128 on
-  10,000 x 784, one epoch (median of 5): large products, in BLAS.
+  10,000 x 784, one epoch (median of 5): large products, in BLAS;
+* ``predict``: ``predict_proba`` of a fitted float32 40-128-64-5 ReLU classifier on
+  10,000 rows (median of 40): the prediction benchmark's largest case.
 """
 
 import argparse
@@ -65,6 +67,10 @@ steps = {
         [784, 256, 128, 10], activation="relu", loss="cross_entropy", dtype="float32",
         seed=0).fit(mnist_X, mnist_y, epochs=1, lr=0.01, batch_size=128), 5),
 }
+served_X = rng.normal(size=(10_000, 40)).astype(np.float32)
+served = fastmlp.MLPClassifier((128, 64), max_iter=3, random_state=0, dtype="float32").fit(
+    served_X, rng.integers(0, 5, 10_000))
+steps["predict"] = (lambda: served.predict_proba(served_X), 40)
 print(fastmlp.__file__)
 print(json.dumps({name: median_seconds(step, repeats)
                   for name, (step, repeats) in steps.items()}))
