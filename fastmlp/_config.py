@@ -32,11 +32,14 @@ Compiled code is cached on disk (``cache=True``): a second process loads it
 instead of compiling. Numba checks a cached function against its own source file only,
 while a kernel inlines code from the other kernel files; so fastmlp's cache entries are
 stamped with a digest of every kernel source as well (:class:`_KernelSourcesStamp`), and
-a change to any of them recompiles all. Every kernel releases the GIL (``nogil=True``) so that
-threads can train different models at once.
+a change to any of them recompiles all. A kernel missing from the cache is looked for
+among those shipped with fastmlp, compiled ahead of time for whole kinds of machine
+(:mod:`fastmlp._prebuilt`), before it is compiled. Every kernel releases the GIL
+(``nogil=True``) so that threads can train different models at once.
 """
 
 import ctypes
+import functools
 import hashlib
 import os
 import threading
@@ -48,6 +51,7 @@ from pathlib import Path
 import numba
 
 from . import _numba_internals as _numba
+from . import _prebuilt
 
 FAST_MATH_FLAGS = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 EXACT_MATH_FLAGS = frozenset({"nsz", "contract"})
@@ -338,3 +342,6 @@ class _KernelSourcesStamp:
 
 
 _numba.use_cache_locators(_KernelSourcesStamp)
+# What the user's cache lacks, the kernels shipped with fastmlp may hold (for this very
+# source, compiled for a kind of machine this one belongs to).
+_numba.use_fallback_cache(functools.partial(_prebuilt.lookup, _KernelSourcesStamp.digest))

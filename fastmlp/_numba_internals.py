@@ -11,7 +11,9 @@ the releases CI has run, 0.68.x). What is used, and by whom:
   :mod:`fastmlp._kernels.mathfn` and the elementwise kernels that use them:
   :func:`fastmlp._config.jit_wide`);
 * the cache's file class (its index read and written under a lock shared by processes:
-  :func:`lock_cache_files`) and its locators (the cache stamped with a digest of every
+  :func:`lock_cache_files`; entries it lacks looked up elsewhere, :func:`use_fallback_cache`,
+  in cache files read directly, :func:`read_cache_entry`: the kernels shipped with fastmlp,
+  :mod:`fastmlp._prebuilt`) and its locators (the cache stamped with a digest of every
   kernel source: :func:`use_cache_locators`), for :mod:`fastmlp._config`;
 * starting Numba's thread pool at a chosen moment (:func:`launch_threads`);
 * array structures inside compiled code (:func:`contiguous_view`, :func:`array_size`),
@@ -21,6 +23,7 @@ the releases CI has run, 0.68.x). What is used, and by whom:
   :mod:`fastmlp._kernels.calls`.
 """
 
+import pickle
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,6 +32,7 @@ try:
 except ImportError:  # no advisory locks on this platform: processes share the cache unlocked
     fcntl = None
 
+import numba
 from numba.core import caching, cgutils, compiler, lowering, typed_passes
 from numba.core.compiler_machinery import register_pass
 from numba.core.imputils import impl_ret_borrowed
@@ -116,7 +120,43 @@ class _LockedCacheFile(caching.IndexDataCacheFile):
 
     def load(self, key):
         with self._locked():
-            return super().load(key)
+            data = super().load(key)
+        if data is None and _FALLBACKS:
+            data = _FALLBACKS[0](self._index_name, key)
+        return data
+
+
+#: At most one function ``(index file name, key) -> data or None``, asked for an entry
+#: that the cache does not hold (:func:`use_fallback_cache`).
+_FALLBACKS: list = []
+
+
+def use_fallback_cache(lookup) -> None:
+    """Ask ``lookup(index_name, key)`` for the entries that a locked cache file
+    (:func:`lock_cache_files`) does not hold: ``index_name`` names the function's index
+    file, ``key`` is Numba's index key, and ``lookup`` returns the entry's data as Numba
+    saved it, or None."""
+    _FALLBACKS[:] = [lookup]
+
+
+def read_cache_entry(directory, index_name, key):
+    """The data of entry ``key`` in the Numba cache files of ``directory`` (index file
+    ``index_name``), or None. The index's source stamp is not compared with anything: the
+    caller knows which sources the files were built from. Entries of another Numba
+    release are never read."""
+    try:
+        with open(Path(directory) / index_name, "rb") as index:
+            version = pickle.load(index)
+            rest = index.read()
+        if version != numba.__version__:
+            return None
+        _, overloads = pickle.loads(rest)
+        name = overloads.get(key)
+        if name is None:
+            return None
+        return pickle.loads((Path(directory) / name).read_bytes())
+    except OSError:
+        return None
 
 
 def lock_cache_files(dispatcher) -> None:
