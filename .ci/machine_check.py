@@ -10,6 +10,8 @@ import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba calls)
 from threadpoolctl import threadpool_info
 
+from fastmlp import _config, _prebuilt
+
 codegen = numba.core.registry.cpu_target.target_context.codegen()
 cpu, features = codegen._get_host_cpu_name(), codegen._get_host_cpu_features()
 # numpy runs AVX-512 code through its dispatch targets (X86_V4, AVX512_ICL, ... in numpy 2;
@@ -22,6 +24,9 @@ avx512_in_numpy = sorted(target for target in simd.__cpu_dispatch__
 blas = sorted({lib["architecture"] for lib in threadpool_info() if lib["user_api"] == "blas"})
 print(f"numba target {cpu}, {numba.config.NUMBA_NUM_THREADS} threads; numpy AVX-512 in use: "
       f"{avx512_in_numpy or 'none'}; OpenBLAS kernels: {blas}")
+shipped = [target for target in _prebuilt.usable_targets(_config.kernel_sources_digest())
+           if _prebuilt.runs_on(target, features)][:1] if _prebuilt.enabled() else []
+print(f"fastmlp's kernels: {'shipped, for ' + shipped[0] if shipped else 'compiled for ' + cpu}")
 
 problems = []
 if os.environ.get("NUMBA_CPU_NAME") and cpu != os.environ["NUMBA_CPU_NAME"]:

@@ -71,7 +71,9 @@ def test_two_processes_compiling_the_same_fresh_cache_at_once_both_succeed(tmp_p
     import subprocess
     import sys
 
-    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    # Compiled for the host: a kernel shipped compiled (fastmlp._prebuilt) would be loaded.
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+                   "FASTMLP_PREBUILT": "0"}
     command = [sys.executable, "-c", FIRST_USE]
     processes = [subprocess.Popen(command, env=environment, stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for _ in range(2)]

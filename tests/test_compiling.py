@@ -15,9 +15,13 @@ from fastmlp import _numba_internals
 from fastmlp._kernels import network
 from fastmlp.compiling import COMPILING_MESSAGE, CompileWatch
 
+#: These tests are about compiling: a kernel shipped compiled (fastmlp._prebuilt) would be
+#: loaded instead.
+COMPILE_FOR_THE_HOST = {"FASTMLP_PREBUILT": "0"}
+
 
 def run_python(arguments, cache, timeout=900):
-    environment = {**os.environ, "NUMBA_CACHE_DIR": str(cache)}
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(cache), **COMPILE_FOR_THE_HOST}
     result = subprocess.run([sys.executable, *arguments], env=environment, capture_output=True,
                             text=True, timeout=timeout)
     assert result.returncode == 0, result.stderr
@@ -77,7 +81,8 @@ def test_each_path_compiles_only_its_own_loop_and_single_threads_compile_no_thre
         tmp_path):
     import json
 
-    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "NUMBA_NUM_THREADS": "2"}
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "NUMBA_NUM_THREADS": "2",
+                   **COMPILE_FOR_THE_HOST}
     result = subprocess.run([sys.executable, "-c", FIRST_USES], env=environment,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
@@ -155,7 +160,7 @@ def test_demo_says_it_compiles_before_it_does_then_that_it_loads(tmp_path):
     (["--processes", "0"], "--processes must be at least 1"),
 ])
 def test_compile_command_rejects_bad_options(arguments, message, tmp_path):
-    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), **COMPILE_FOR_THE_HOST}
     result = subprocess.run([sys.executable, "-m", "fastmlp", "compile", *arguments],
                             env=environment, capture_output=True, text=True, timeout=300)
     assert result.returncode == 2
