@@ -5,7 +5,9 @@
 Every entry point runs in a fresh Python process with a new, empty ``NUMBA_CACHE_DIR``
 (deleted afterwards), so each one's cost on a cold cache is measured alone:
 
-* ``fastmlp demo`` as a whole process, next to scikit-learn's counterpart
+* ``fastmlp demo`` as a whole process, as shipped (loading the kernels compiled ahead of
+  time where the machine is of a shipped kind) and compiling every kernel for this machine
+  (``FASTMLP_PREBUILT=0``), next to scikit-learn's counterpart
   (``bench/sklearn_moons_script.py``) and JAX's, the compiling peer
   (``bench/jax_moons_script.py``: the whole training one ``jax.jit`` function; skipped
   without JAX); each is then run a second time, the demo on the cache its first run
@@ -52,13 +54,15 @@ CHILD_ENTRIES = ("mlp-float64", "mlp-float32", "estimator", "playground")
 WARM_UP = "import numpy, scipy, sklearn, matplotlib.pyplot, numba, fastmlp; print(fastmlp.__file__)"
 
 
-def child_environment(cache_dir):
+def child_environment(cache_dir, settings=None):
     """The environment of a measured process.
 
     Parameters
     ----------
     cache_dir : str
         Numba's cache directory for this process.
+    settings : dict or None
+        More variables to set.
 
     Returns
     -------
@@ -67,10 +71,11 @@ def child_environment(cache_dir):
         ``NUMBA_CACHE_DIR`` set and the repository root first on ``PYTHONPATH``.
     """
     path = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, "NUMBA_CACHE_DIR": cache_dir, "PYTHONPATH": os.pathsep.join(path)}
+    return {**os.environ, "NUMBA_CACHE_DIR": cache_dir, "PYTHONPATH": os.pathsep.join(path),
+            **(settings or {})}
 
 
-def run_process(command, cache_dir):
+def run_process(command, cache_dir, settings=None):
     """Run ``command`` from the repository root and time it.
 
     Parameters
@@ -79,6 +84,8 @@ def run_process(command, cache_dir):
         The process to start.
     cache_dir : str
         Its ``NUMBA_CACHE_DIR``.
+    settings : dict or None
+        More environment variables for it.
 
     Returns
     -------
@@ -93,7 +100,7 @@ def run_process(command, cache_dir):
         When the process fails; the message carries its standard error.
     """
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=child_environment(cache_dir),
+    done = subprocess.run(command, cwd=ROOT, env=child_environment(cache_dir, settings),
                           capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
     seconds = time.perf_counter() - start
     if done.returncode:
@@ -110,7 +117,7 @@ def with_empty_cache(measure):
         shutil.rmtree(cache_dir, ignore_errors=True)
 
 
-def process_row(key, label, command):
+def process_row(key, label, command, settings=None):
     """Time a whole process on an empty cache, then again on the cache it filled.
 
     Parameters
@@ -121,6 +128,8 @@ def process_row(key, label, command):
         Entry point as shown in the table.
     command : list of str
         The process.
+    settings : dict or None
+        More environment variables for it.
 
     Returns
     -------
@@ -129,8 +138,8 @@ def process_row(key, label, command):
         (seconds of the second process).
     """
     def measure(cache_dir):
-        first, _ = run_process(command, cache_dir)
-        second, _ = run_process(command, cache_dir)
+        first, _ = run_process(command, cache_dir, settings)
+        second, _ = run_process(command, cache_dir, settings)
         return {"key": key, "label": label, "first": first, "second": second}
 
     return with_empty_cache(measure)
@@ -187,6 +196,8 @@ def measure_once(out_dir):
     script = [sys.executable, str(SKLEARN_SCRIPT), str(out_dir / "sklearn.png")]
     rows = [
         process_row("demo", "`fastmlp demo`, whole process", demo),
+        process_row("demo-compiling", "`fastmlp demo` compiling for this machine "
+                    "(`FASTMLP_PREBUILT=0`), whole process", demo, {"FASTMLP_PREBUILT": "0"}),
         process_row("sklearn", "scikit-learn script, whole process", script),
     ]
     if importlib.util.find_spec("jax") is not None:
@@ -348,16 +359,20 @@ def markdown_table(results):
     for row in results["rows"]:
         lines.append(f"| {row['label']} | {format_seconds(row['first'])} | "
                      f"{format_seconds(row['second'])} | {format_seconds(row.get('process'))} |")
-        if row["key"] in PEERS and "demo" in by_key:
-            demo = by_key["demo"]
-            lines.append(f"| ratio `fastmlp demo` ÷ {PEERS[row['key']]} | "
-                         f"{demo['first'] / row['first']:.2f}× | "
-                         f"{demo['second'] / row['second']:.2f}× | |")
+        for demo_key, name in DEMOS.items():
+            if row["key"] in PEERS and demo_key in by_key:
+                demo = by_key[demo_key]
+                lines.append(f"| ratio {name} ÷ {PEERS[row['key']]} | "
+                             f"{demo['first'] / row['first']:.2f}× | "
+                             f"{demo['second'] / row['second']:.2f}× | |")
     return lines
 
 
 #: The rows the demo is compared with, and their names in the ratio lines.
 PEERS = {"sklearn": "scikit-learn script", "jax": "JAX script"}
+#: The demo's rows: with the kernels shipped compiled (where this machine is of a shipped
+#: kind, :mod:`fastmlp._prebuilt`), and compiling every kernel for this machine.
+DEMOS = {"demo": "`fastmlp demo`", "demo-compiling": "`fastmlp demo` compiling"}
 
 
 def describe_machine(description):
