@@ -122,8 +122,11 @@ def build(targets=tuple(TARGETS)) -> None:
     """Rebuild the shipped cache of ``targets``: ``fastmlp compile`` in a fresh process
     per target, compiling for that target into an empty cache, whose files are then
     copied here with a manifest."""
-    from ._config import kernel_sources_digest
-
+    # The digest of the kernel sources, as the fastmlp that compiles sees them (asked of a
+    # process of its own: this module is loaded by the one that computes it).
+    kernel_sources = subprocess.run(
+        [sys.executable, "-c", "from fastmlp._config import kernel_sources_digest as digest; "
+         "print(digest())"], check=True, capture_output=True, text=True).stdout.strip()
     for target in targets:
         with tempfile.TemporaryDirectory() as cache:
             environment = {**os.environ, "NUMBA_CACHE_DIR": cache, "NUMBA_CPU_NAME": target,
@@ -140,7 +143,7 @@ def build(targets=tuple(TARGETS)) -> None:
                 shutil.copyfile(path, shipped / path.name)
         (shipped / "manifest.json").write_text(json.dumps({
             "target": target, "features": TARGETS[target], "numba": numba.__version__,
-            "python": _python_tag(), "kernel_sources": kernel_sources_digest(),
+            "python": _python_tag(), "kernel_sources": kernel_sources,
         }, indent=1) + "\n")
         print(f"{target}: {len(list(shipped.glob('*.nbc')))} kernels in {shipped}")
 
