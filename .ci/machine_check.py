@@ -24,8 +24,7 @@ avx512_in_numpy = sorted(target for target in simd.__cpu_dispatch__
 blas = sorted({lib["architecture"] for lib in threadpool_info() if lib["user_api"] == "blas"})
 print(f"numba target {cpu}, {numba.config.NUMBA_NUM_THREADS} threads; numpy AVX-512 in use: "
       f"{avx512_in_numpy or 'none'}; OpenBLAS kernels: {blas}")
-shipped = [target for target in _prebuilt.usable_targets(_config.kernel_sources_digest())
-           if _prebuilt.runs_on(target, features)][:1] if _prebuilt.enabled() else []
+shipped = _prebuilt.targets_for(_config.kernel_sources_digest(), features)
 print(f"fastmlp's kernels: {'shipped, for ' + shipped[0] if shipped else 'compiled for ' + cpu}")
 
 problems = []

@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -98,6 +99,17 @@ def runs_on(target: str, features: str) -> bool:
     return all(item[1:] in enabled_features for item in TARGETS[target].split(","))
 
 
+def targets_for(kernel_sources: str, features: str) -> tuple[str, ...]:
+    """The shipped targets that a process compiling for ``features`` (an LLVM feature
+    list) may load kernels of, widest first: built from ``kernel_sources`` (a digest)
+    with this Numba and Python, and running on those features; none when switched off
+    (:func:`enabled`)."""
+    if not enabled():
+        return ()
+    return tuple(target for target in usable_targets(kernel_sources)
+                 if runs_on(target, features))
+
+
 def lookup(kernel_sources: str, index_name: str, key: tuple):
     """The shipped cache entry that can stand in for Numba's cache ``key`` of the function
     whose index file is ``index_name``, or None.
@@ -105,23 +117,32 @@ def lookup(kernel_sources: str, index_name: str, key: tuple):
     ``key`` is Numba's ``(signature, (triple, cpu name, features), code hashes)``; the
     entry is that of the widest usable target whose features are among ``features``.
     """
-    if not enabled():
-        return None
     signature, (triple, _, features), hashes = key
-    for target in usable_targets(kernel_sources):
-        if runs_on(target, features):
+    for target in targets_for(kernel_sources, features):
+        try:
             data = _numba_internals.read_cache_entry(
-                DIRECTORY / target, index_name, (signature, (triple, target, TARGETS[target]),
-                                                 hashes))
-            if data is not None:
-                return data
+                DIRECTORY / target, index_name,
+                (signature, (triple, target, TARGETS[target]), hashes))
+        except (EOFError, pickle.UnpicklingError):  # a damaged file: compile instead
+            continue
+        if data is not None:
+            return data
     return None
 
 
 def build(targets=tuple(TARGETS)) -> None:
     """Rebuild the shipped cache of ``targets``: ``fastmlp compile`` in a fresh process
     per target, compiling for that target into an empty cache, whose files are then
-    copied here with a manifest."""
+    copied here with a manifest.
+
+    Raises
+    ------
+    ValueError
+        For a target not in :data:`TARGETS`.
+    """
+    unknown = [target for target in targets if target not in TARGETS]
+    if unknown:
+        raise ValueError(f"unknown targets {unknown}: the targets are {list(TARGETS)}")
     # The digest of the kernel sources, as the fastmlp that compiles sees them (asked of a
     # process of its own: this module is loaded by the one that computes it).
     kernel_sources = subprocess.run(

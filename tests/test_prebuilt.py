@@ -24,10 +24,12 @@ def process_features():
     return cpu_target.target_context.codegen().magic_tuple()[2]
 
 
-def usable_here():
-    """The shipped targets this test process may load, or a reason to skip."""
-    usable = [target for target in _prebuilt.usable_targets(_config.kernel_sources_digest())
-              if _prebuilt.runs_on(target, process_features())]
+@pytest.fixture
+def usable_here(monkeypatch):
+    """The shipped targets this test process may load with the switch on (it is turned
+    on for the test), or a reason to skip."""
+    monkeypatch.delenv(_prebuilt.SWITCH, raising=False)
+    usable = _prebuilt.targets_for(_config.kernel_sources_digest(), process_features())
     if not usable:
         pytest.skip(f"no shipped kernels for Numba {numba.__version__}, "
                     f"Python {sys.version_info[0]}.{sys.version_info[1]} and this CPU's features")
@@ -57,8 +59,8 @@ def test_a_target_runs_where_every_feature_it_uses_is_enabled(features, targets)
             if _prebuilt.runs_on(target, features)] == targets
 
 
-def test_a_missing_kernel_is_taken_from_the_widest_target_unless_switched_off(monkeypatch):
-    usable = usable_here()
+def test_a_missing_kernel_is_taken_from_the_widest_target_unless_switched_off(usable_here,
+                                                                            monkeypatch):
     cache = activations.leaky_relu._cache
     key = cache._index_key((types.Array(types.float64, 2, "C"),),
                            cpu_target.target_context.codegen())
@@ -68,9 +70,8 @@ def test_a_missing_kernel_is_taken_from_the_widest_target_unless_switched_off(mo
     asked = []
     monkeypatch.setattr(_numba_internals, "read_cache_entry",
                         lambda directory, *rest: asked.append(directory) or read(directory, *rest))
-    monkeypatch.delenv(_prebuilt.SWITCH, raising=False)
     assert _prebuilt.lookup(digest, index_name, key) is not None
-    assert asked == [_prebuilt.DIRECTORY / usable[0]]
+    assert asked == [_prebuilt.DIRECTORY / usable_here[0]]
     monkeypatch.setenv(_prebuilt.SWITCH, "0")
     assert _prebuilt.lookup(digest, index_name, key) is None
     # Another kernel source, another Numba: nothing is taken.
@@ -78,13 +79,30 @@ def test_a_missing_kernel_is_taken_from_the_widest_target_unless_switched_off(mo
     assert _prebuilt.lookup("0" * 64, index_name, key) is None
 
 
-def test_on_an_empty_cache_no_path_compiles(tmp_path):
+def test_a_damaged_shipped_file_counts_as_absent(usable_here, monkeypatch, tmp_path):
+    """A shipped file that cannot be unpickled leaves the kernel to be compiled rather
+    than failing the call that needs it."""
+    cache = activations.leaky_relu._cache
+    key = cache._index_key((types.Array(types.float64, 2, "C"),),
+                           cpu_target.target_context.codegen())
+    index_name = cache._cache_file._index_name
+    for target in usable_here:
+        (tmp_path / target).mkdir()
+        (tmp_path / target / index_name).write_bytes(b"\x80\x05 not a pickle")
+    monkeypatch.setattr(_prebuilt, "DIRECTORY", tmp_path)
+    assert _prebuilt.lookup(_config.kernel_sources_digest(), index_name, key) is None
+
+
+def test_the_rebuild_refuses_an_unknown_target():
+    with pytest.raises(ValueError, match="x86-64-v2"):
+        _prebuilt.build(("x86-64-v2",))
+
+
+def test_on_an_empty_cache_no_path_compiles(usable_here, tmp_path):
     """The shipped kernels cover every path: a process with an empty cache, on a machine
     of a shipped kind, compiles nothing, whatever it runs (the paths of
     ``test_after_compile_no_path_compiles``)."""
-    usable_here()
-    environment = {key: value for key, value in os.environ.items() if key != _prebuilt.SWITCH}
-    environment["NUMBA_CACHE_DIR"] = str(tmp_path / "cache")
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
     result = subprocess.run([sys.executable, "-c", EVERY_PATH], env=environment,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
