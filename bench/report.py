@@ -461,8 +461,11 @@ def first_run_section(json_path):
         FIRST_RUN_HEADING,
         "",
         "What a new user waits for: every entry point in a fresh process with a new, empty "
-        "`NUMBA_CACHE_DIR`, so the times include compiling the kernels (the sections above "
-        "exclude it). *First call* is the entry point's first call in that process, *second "
+        "`NUMBA_CACHE_DIR`, so the times include getting the kernels ready (the sections "
+        "above exclude it): loading those fastmlp ships compiled for x86-64-v4 and x86-64-v3 "
+        "where this machine is of such a kind, or compiling them for this machine; the demo "
+        "is also timed compiling every kernel for this machine (`FASTMLP_PREBUILT=0`). "
+        "*First call* is the entry point's first call in that process, *second "
         "call* the same call again in the same process. For whole processes, the second is "
         "another process on the cache the first one filled (the scikit-learn script, "
         "`bench/sklearn_moons_script.py`, compiles nothing and simply runs again; the JAX "
