@@ -13,7 +13,10 @@ sin(x2)  sin x2
 ======== ===========
 
 Available as a function, :func:`playground_features`, and as a scikit-learn transformer,
-:class:`PlaygroundFeatures`, both selecting features by name in the order given.
+:class:`PlaygroundFeatures`, both selecting features by name in the order given. The
+transformer is defined in :mod:`fastmlp._sklearn_features` and loaded on first use, so
+that the Playground, which only needs the function, does not load scikit-learn (about two
+seconds of imports).
 """
 
 from __future__ import annotations
@@ -22,8 +25,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _validation as check
 from ._names import PLAYGROUND_FEATURES
@@ -78,33 +79,13 @@ def playground_features(X: ArrayLike, names: str | Sequence[str] = ("x1", "x2"))
     return np.column_stack([FEATURES[name](x1, x2) for name in names])
 
 
-class PlaygroundFeatures(TransformerMixin, BaseEstimator):
-    """scikit-learn transformer: points ``(x1, x2)`` to the named Playground features.
+def __getattr__(name):
+    if name == "PlaygroundFeatures":
+        from ._sklearn_features import PlaygroundFeatures
 
-    Parameters
-    ----------
-    features : sequence of str, default ("x1", "x2")
-        Names from :data:`ALL_FEATURES`, in output order.
-    """
+        return PlaygroundFeatures
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    def __init__(self, features=("x1", "x2")):
-        self.features = features
 
-    def fit(self, X, y=None):
-        """Check the names and that ``X`` has two columns."""
-        feature_names(self.features)
-        X = validate_data(self, X, dtype=np.float64)
-        if X.shape[1] != 2:
-            raise ValueError(f"X must have 2 columns (x1, x2); got {X.shape[1]}")
-        return self
-
-    def transform(self, X):
-        """The features of each row of ``X``, shape ``(n_samples, len(features))``."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return playground_features(X, self.features)
-
-    def get_feature_names_out(self, input_features=None):
-        """The feature names, as scikit-learn's output naming expects."""
-        check_is_fitted(self)
-        return np.asarray(feature_names(self.features), dtype=object)
+def __dir__():
+    return sorted({*globals(), "PlaygroundFeatures"})

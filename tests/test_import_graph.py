@@ -22,7 +22,11 @@ import fastmlp
 PACKAGE = Path(fastmlp.__file__).resolve().parent
 #: Imports inside functions that point back at a module which (through its own
 #: imports) loads the importing one, with the function that makes each.
-IMPORTED_WHEN_CALLED: dict = {}
+IMPORTED_WHEN_CALLED = {
+    ("fastmlp.features", "fastmlp._sklearn_features"):
+        "features.__getattr__: the scikit-learn transformer is loaded when asked for, so "
+        "that the feature function (and the Playground) loads without scikit-learn",
+}
 #: The modules whose imports used to form a cycle, imported first in a fresh interpreter.
 ESTIMATOR_MODULES = ("fastmlp.estimators", "fastmlp.persistence", "fastmlp.convert",
                      "fastmlp.model", "fastmlp._sklearn_training", "fastmlp._fitted",

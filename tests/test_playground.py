@@ -1,5 +1,7 @@
 """The Playground: its data sets and features, its training semantics, sweeps."""
 
+import subprocess
+import sys
 import warnings
 
 import naive
@@ -396,3 +398,22 @@ def test_sweep_rows_cover_the_grid_and_match_single_runs():
 def test_bad_settings_are_refused_with_advice(settings, error, message):
     with pytest.raises(error, match=message):
         Playground(**settings)
+
+
+#: Trains a small Playground network, then tells whether scikit-learn was loaded.
+PLAYGROUND_IMPORTS = """
+import sys
+from fastmlp.playground import Playground
+run = Playground("circle", hidden=(3,), seed=0).run(5)
+print("epochs:", run.epoch)
+print("scikit-learn loaded:", "sklearn" in sys.modules)
+"""
+
+
+def test_the_playground_runs_without_scikit_learn():
+    """The Playground needs the feature function only; its scikit-learn transformer (and
+    the seconds of importing scikit-learn) is loaded when it is asked for."""
+    completed = subprocess.run([sys.executable, "-c", PLAYGROUND_IMPORTS],
+                               capture_output=True, text=True, timeout=600, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.splitlines()[-2:] == ["epochs: 5", "scikit-learn loaded: False"]
