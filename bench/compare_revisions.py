@@ -1,11 +1,19 @@
 """Time the same workloads with two source trees of fastmlp, side by side.
 
     python bench/compare_revisions.py OLD_TREE NEW_TREE [--rounds 3]
+        [--old-env NAME=VALUE ...] [--new-env NAME=VALUE ...]
 
 Each round runs one process per tree, alternating, so that both see the same machine
 load; each process times seven workloads after a warm-up call (compile time excluded) and
 prints medians. A tree is a directory holding the ``fastmlp`` package (a checkout, or a
-``git worktree add`` of an older commit). The workloads:
+``git worktree add`` of an older commit). The two may be the same tree run under different
+environment variables, e.g. the shipped kernels against kernels compiled for this machine::
+
+    python bench/compare_revisions.py . . --old-env FASTMLP_PREBUILT=0 \
+        --old-env NUMBA_CACHE_DIR=/tmp/host-cache --new-env NUMBA_CACHE_DIR=/tmp/empty-cache
+
+(each side needs a cache of its own: a kernel in the cache is used before a shipped one).
+The workloads:
 
 * ``two_moons``: the two-moons experiment's training, ``MLP([2, 10, 1])`` tanh, full
   batch, 1000 epochs on 350 points (median of 15);
@@ -81,26 +89,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("trees", nargs=2, help="two directories holding the fastmlp package")
     parser.add_argument("--rounds", type=int, default=3)
+    for side in ("old", "new"):
+        parser.add_argument(f"--{side}-env", action="append", default=[], metavar="NAME=VALUE",
+                            help=f"an environment variable for the {side} tree's runs")
     args = parser.parse_args()
-    results = {tree: [] for tree in args.trees}
+    if any("=" not in setting for setting in args.old_env + args.new_env):
+        parser.error("--old-env and --new-env take NAME=VALUE")
+    settings = [dict(setting.split("=", 1) for setting in args.old_env),
+                dict(setting.split("=", 1) for setting in args.new_env)]
+    if args.trees[0] == args.trees[1] and settings[0] == settings[1]:
+        parser.error("the same tree twice needs different --old-env/--new-env settings")
+    sides = list(zip(("old", "new"), args.trees, settings, strict=True))
+    results = {side: [] for side, _, _ in sides}
     for _ in range(args.rounds):
-        for tree in args.trees:
+        for side, tree, setting in sides:
             # Run in the tree: ``python -c`` puts the working directory ahead of
             # PYTHONPATH, so from another checkout's root both runs would import that one.
             root = os.path.abspath(tree)
             output = subprocess.run([sys.executable, "-c", WORKLOADS], cwd=root,
-                                    env={**os.environ, "PYTHONPATH": root},
+                                    env={**os.environ, **setting, "PYTHONPATH": root},
                                     capture_output=True, text=True, check=True).stdout
             package, figures = output.strip().splitlines()[-2:]
             if not os.path.abspath(package).startswith(os.path.join(root, "")):
                 sys.exit(f"the run for {tree} imported fastmlp from {package}")
-            results[tree].append(json.loads(figures))
-    old, new = args.trees
+            results[side].append(json.loads(figures))
+    old, new = "old", "new"
     print(f"{'workload':<12} {'old (ms)':>22} {'new (ms)':>22}  new/old of medians")
     for name in results[old][0]:
-        figures = {tree: sorted(run[name] * 1e3 for run in results[tree]) for tree in results}
-        middle = {tree: figures[tree][len(figures[tree]) // 2] for tree in figures}
-        spread = {tree: f"{figures[tree][0]:.1f}-{figures[tree][-1]:.1f}" for tree in figures}
+        figures = {side: sorted(run[name] * 1e3 for run in results[side]) for side in results}
+        middle = {side: figures[side][len(figures[side]) // 2] for side in figures}
+        spread = {side: f"{figures[side][0]:.1f}-{figures[side][-1]:.1f}" for side in figures}
         print(f"{name:<12} {spread[old]:>22} {spread[new]:>22}  {middle[new] / middle[old]:.3f}")
 
 
