@@ -75,32 +75,45 @@ BLAS_JIT_OPTIONS = {**JIT_OPTIONS, "_nrt": True}
 
 
 _NO_CACHE_WARNED = []
+_UNWRITABLE = "fastmlp cannot write its compile cache ({} are all read-only): {}. Set " \
+    "NUMBA_CACHE_DIR to a writable directory to keep them."
+_CACHE_PLACES = "NUMBA_CACHE_DIR, the package's __pycache__ and the user cache directory"
+
+
+def _warn_once(message):
+    if not _NO_CACHE_WARNED:
+        _NO_CACHE_WARNED.append(True)
+        warnings.warn(message, RuntimeWarning, stacklevel=4)
 
 
 def _njit(function, **options):
-    """``numba.njit``, compiling in memory only when no cache directory is writable.
+    """``numba.njit``, with the cache in a directory private to the process when no cache
+    directory can be written, and compiling in memory only when not even that can be made.
 
     Numba refuses ``cache=True`` when neither ``NUMBA_CACHE_DIR``, the package's
     ``__pycache__`` nor the user's cache directory can be written (a read-only install).
-    fastmlp then compiles in memory for the process and warns once. Cached kernels read
-    and write their cache files under a lock (:func:`fastmlp._numba_internals.lock_cache_files`).
+    fastmlp then keeps the process's kernels in a temporary directory of its own
+    (:class:`fastmlp._numba_internals._ProcessCacheLocator`), so that the kernels shipped
+    compiled for this kind of machine are still loaded (:mod:`fastmlp._prebuilt`), and
+    warns once that the others are compiled in every process. With no temporary directory
+    either, it compiles in memory and warns so. Cached kernels read and write their cache
+    files under a lock (:func:`fastmlp._numba_internals.lock_cache_files`).
     """
     try:
         dispatcher = numba.njit(**options)(function)
         if options.get("cache"):
             _numba.lock_cache_files(dispatcher)
+            if _numba.cache_is_private_to_process(dispatcher):
+                _warn_once(_UNWRITABLE.format(
+                    _CACHE_PLACES, "the kernels not shipped compiled for this machine are "
+                    "compiled anew in every process"))
         return dispatcher
     except RuntimeError as error:
         if "no locator available" not in str(error):
             raise
-    if not _NO_CACHE_WARNED:
-        _NO_CACHE_WARNED.append(True)
-        warnings.warn(
-            "fastmlp cannot write its compile cache (NUMBA_CACHE_DIR, the package's "
-            "__pycache__ and the user cache directory are all read-only): kernels are "
-            "compiled in memory for this process only. Set NUMBA_CACHE_DIR to a writable "
-            "directory to keep them.", RuntimeWarning, stacklevel=3,
-        )
+    _warn_once(_UNWRITABLE.format(
+        _CACHE_PLACES.replace(" and ", ", ") + " and the temporary directory",
+        "kernels are compiled in memory for this process only"))
     return numba.njit(**{**options, "cache": False})(function)
 
 

@@ -14,7 +14,8 @@ the releases CI has run, 0.68.x). What is used, and by whom:
   :func:`lock_cache_files`; entries it lacks looked up elsewhere, :func:`use_fallback_cache`,
   in cache files read directly, :func:`read_cache_entry`: the kernels shipped with fastmlp,
   :mod:`fastmlp._prebuilt`) and its locators (the cache stamped with a digest of every
-  kernel source: :func:`use_cache_locators`), for :mod:`fastmlp._config`;
+  kernel source: :func:`use_cache_locators`, with a directory private to the process
+  when no other can be written), for :mod:`fastmlp._config`;
 * starting Numba's thread pool at a chosen moment (:func:`launch_threads`);
 * array structures inside compiled code (:func:`contiguous_view`, :func:`array_size`),
   for the reshaped views of :mod:`fastmlp._kernels.views`;
@@ -23,7 +24,11 @@ the releases CI has run, 0.68.x). What is used, and by whom:
   :mod:`fastmlp._kernels.calls`.
 """
 
+import atexit
+import os
 import pickle
+import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -170,19 +175,70 @@ def _caching_class(name):
     return getattr(caching, name, None) or getattr(caching, "_" + name)
 
 
+class _ProcessCacheLocator(_caching_class("SourceFileBackedLocatorMixin"),
+                           _caching_class("CacheLocator")):
+    """A cache directory private to this process, made on first use
+    (``tempfile.mkdtemp``: readable by its owner only) and removed when the process ends.
+
+    The location of last resort, for an installation where none of the others can be
+    written (a read-only file system with a writable temporary directory, as in many
+    containers and serverless functions). Through it the kernels shipped with fastmlp
+    are still found (a missing cache entry is looked up there, :func:`use_fallback_cache`)
+    and only the kernels not shipped for this machine are compiled, once per process.
+    Being private and new, it holds nothing another program wrote.
+    """
+
+    _directory: list = []
+
+    def __init__(self, py_func, py_file):
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        self._cache_path = os.path.join(self.directory(),
+                                        self.get_suitable_cache_subpath(py_file))
+
+    def get_cache_path(self):
+        return self._cache_path
+
+    @classmethod
+    def directory(cls) -> str:
+        """The process's directory, made the first time it is asked for."""
+        if not cls._directory:
+            made = tempfile.mkdtemp(prefix="fastmlp-kernels-")
+            atexit.register(shutil.rmtree, made, ignore_errors=True)
+            cls._directory.append(made)
+        return cls._directory[0]
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        try:
+            cls.directory()
+        except OSError:  # no writable temporary directory either
+            return None
+        return super().from_function(py_func, py_file)
+
+
 def use_cache_locators(stamp_mixin) -> None:
     """Put Numba's three cache locations (``NUMBA_CACHE_DIR`` when set, the package's
-    ``__pycache__`` when writable, the user's cache directory otherwise) first in its
-    list of locators, each with ``stamp_mixin`` in front: a class whose
-    ``get_source_stamp`` and ``from_function`` decide which functions it serves and how
-    their cache entries are stamped."""
+    ``__pycache__`` when writable, the user's cache directory otherwise), then a
+    directory private to the process (:class:`_ProcessCacheLocator`), first in its list
+    of locators, each with ``stamp_mixin`` in front: a class whose ``get_source_stamp``
+    and ``from_function`` decide which functions it serves and how their cache entries
+    are stamped."""
     locators = [
         type(f"_Stamped{name}", (stamp_mixin, _caching_class(name)), {"__doc__": doc})
         for name, doc in (("UserProvidedCacheLocator", "``NUMBA_CACHE_DIR``, when set."),
                           ("InTreeCacheLocator", "The package's ``__pycache__``."),
                           ("UserWideCacheLocator", "The user's cache directory."))
     ]
+    locators.append(type("_StampedProcessCacheLocator", (stamp_mixin, _ProcessCacheLocator),
+                         {"__doc__": _ProcessCacheLocator.__doc__}))
     _caching_class("CacheImpl")._locator_classes[:0] = locators
+
+
+def cache_is_private_to_process(dispatcher) -> bool:
+    """Whether a cached dispatcher keeps its cache in the process's private directory
+    (:class:`_ProcessCacheLocator`): no other cache location could be written."""
+    return isinstance(dispatcher._cache._impl.locator, _ProcessCacheLocator)
 
 
 # ------------------------------------------------------------------ threads
@@ -241,6 +297,7 @@ def call_native(context, builder, address, return_type, argument_types, values):
     return result
 
 
-__all__ = ["WITHOUT_RUNTIME", "WIDE_VECTORS", "WideVectorCompiler", "array_size", "call_native",
-           "contiguous_view", "launch_threads", "lock_cache_files", "native_address",
-           "use_cache_locators"]
+__all__ = ["WITHOUT_RUNTIME", "WIDE_VECTORS", "WideVectorCompiler", "array_size",
+           "cache_is_private_to_process", "call_native", "contiguous_view", "launch_threads",
+           "lock_cache_files", "native_address", "read_cache_entry", "use_cache_locators",
+           "use_fallback_cache"]

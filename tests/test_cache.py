@@ -45,6 +45,58 @@ print(len(messages), messages[0][:60])
 """
 
 
+#: Makes Numba's three cache locations refuse, as in a read-only installation whose user
+#: has no writable home either (the temporary directory stays writable).
+READ_ONLY_INSTALL = """
+import numba.core.caching as caching
+
+def read_only(self):
+    raise OSError("read-only file system")
+
+for name in ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator"):
+    setattr(getattr(caching, name), "ensure_cache_path", read_only)
+"""
+
+#: Compiles one kernel with its cache in the process's private directory; prints the
+#: warnings, the directory and what it holds.
+COMPILED_INTO_PRIVATE_DIRECTORY = READ_ONLY_INSTALL + """
+import os, warnings
+import numpy as np
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from fastmlp import _numba_internals
+    from fastmlp._kernels import mathfn
+x = np.linspace(-3.0, 3.0, 101)
+out = np.empty_like(x)
+mathfn.tanh_array(x, out)
+assert np.allclose(out, np.tanh(x), rtol=1e-15, atol=0)
+assert _numba_internals.cache_is_private_to_process(mathfn.tanh_array)
+directory = _numba_internals._ProcessCacheLocator.directory()
+print(len([w for w in caught if "compile cache" in str(w.message)]))
+print(directory)
+print(sorted(name.rsplit(".", 1)[-1] for _, _, names in os.walk(directory) for name in names
+             if "tanh_array" in name))
+"""
+
+
+def test_unwritable_cache_locations_leave_a_private_cache_removed_at_exit(monkeypatch):
+    """A read-only install keeps the process's kernels in a temporary directory of its own
+    (there the shipped kernels are found too: ``test_prebuilt``), with one warning that
+    they are compiled anew in each process; the directory goes when the process ends."""
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("FASTMLP_PREBUILT", "0")  # compile, as on a machine not shipped for
+    result = subprocess.run([sys.executable, "-c", COMPILED_INTO_PRIVATE_DIRECTORY],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    warnings_count, directory, files = result.stdout.strip().splitlines()[-3:]
+    assert warnings_count == "1"
+    assert files == "['nbc', 'nbi']"  # compiled, and saved there
+    assert not os.path.exists(directory)
+
+
 def test_unwritable_cache_falls_back_to_compiling_in_memory_with_one_warning():
     import subprocess
     import sys

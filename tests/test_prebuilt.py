@@ -9,6 +9,7 @@ import numba
 import pytest
 from numba import types
 from numba.core.registry import cpu_target
+from test_cache import READ_ONLY_INSTALL
 from test_compiling import EVERY_PATH
 
 from fastmlp import _config, _numba_internals, _prebuilt
@@ -108,3 +109,18 @@ def test_on_an_empty_cache_no_path_compiles(usable_here, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "{}", result.stdout
     assert not any((tmp_path / "cache").rglob("*.nbc"))  # nothing compiled, nothing saved
+
+
+def test_a_read_only_install_loads_the_shipped_kernels(usable_here):
+    """Where no cache directory can be written, the process keeps its cache in a private
+    temporary directory, so that the shipped kernels still serve: every path then compiles
+    nothing, as on an empty cache."""
+    script = READ_ONLY_INSTALL + EVERY_PATH + (
+        "print(_numba_internals._ProcessCacheLocator.directory())\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=900)
+    assert result.returncode == 0, result.stderr
+    compiled, directory = result.stdout.strip().splitlines()[-2:]
+    assert compiled == "{}", compiled
+    assert "fastmlp cannot write its compile cache" in result.stderr
+    assert not os.path.exists(directory)  # removed when the process ended
