@@ -6,6 +6,7 @@ conversions make copies where a dtype or memory layout has to change.
 """
 
 import numbers
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -144,9 +145,10 @@ def is_sparse(X) -> bool:
     """A scipy sparse matrix or array (or rows already validated from one)."""
     if isinstance(X, SparseRows):
         return True
-    import scipy.sparse
-
-    return scipy.sparse.issparse(X)
+    # Until scipy.sparse is imported no object can be one of its matrices, and asking
+    # costs no import (a fifth of a second, a tenth of the demo's start).
+    sparse = sys.modules.get("scipy.sparse")
+    return sparse is not None and sparse.issparse(X)
 
 
 def rows(X, float_type, name="X"):
