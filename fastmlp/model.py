@@ -936,13 +936,17 @@ class MLP:
         theta = writable(self.parameters)
         chunks = -(-X.shape[0] // INFERENCE_CHUNK)
         n_parts = 1 if sparse or chunks < 2 else min(launch_threads(), chunks)
+        # The calling thread's plans: part p of every call from this thread uses plan p,
+        # whichever thread of the pool runs it.
+        plans = self._own_plans()
         if n_parts == 1:
-            finite = [self._predict_rows(theta, X, sparse, apply_head, out)]
+            finite = [self._predict_rows(theta, X, sparse, apply_head, out, plans, 0)]
         else:
             bounds = [min(X.shape[0], INFERENCE_CHUNK * (chunks * part // n_parts))
                       for part in range(n_parts + 1)]
-            parts = [(theta, X[start:end], False, apply_head, out[start:end])
-                     for start, end in zip(bounds[:-1], bounds[1:], strict=True)]
+            parts = [(theta, X[start:end], False, apply_head, out[start:end], plans, part)
+                     for part, (start, end)
+                     in enumerate(zip(bounds[:-1], bounds[1:], strict=True))]
             with single_threaded_blas():
                 others = [_predict_pool().submit(self._predict_rows, *part)
                           for part in parts[1:]]
@@ -952,38 +956,48 @@ class MLP:
             check.finite("X", X)  # raises, saying what is wrong
         return out
 
-    def _predict_rows(self, theta, X, sparse, apply_head, out) -> bool:
-        """The kernel's work of :meth:`outputs` on ``X`` into ``out``, in this thread;
-        whether every value of ``X`` was finite."""
-        layout, a_offsets, acts, scratch, blas, no_csr = self._inference_plan(X, sparse)
+    def _predict_rows(self, theta, X, sparse, apply_head, out, plans, part) -> bool:
+        """The kernel's work of :meth:`outputs` on ``X`` into ``out``, in this thread, with
+        plan ``part`` of ``plans``; whether every value of ``X`` was finite."""
+        layout, a_offsets, acts, scratch, blas, no_csr = self._inference_plan(
+            X, sparse, plans, part)
         rows = kernel_rows(X, self.dtype, no_csr)
         # Held to one thread only when a chunk's product reaches BLAS (see dense.py).
         with single_threaded_blas() if blas else nullcontext():
             return network.predict(theta, layout, a_offsets, rows, apply_head, out, acts,
                                    scratch)
 
-    def _inference_plan(self, X, sparse):
-        """What :meth:`outputs` hands the kernel besides the rows, made once per thread,
-        size class and sparseness: ``(layout, a_offsets, acts, scratch, blas, no_csr)``.
+    def _own_plans(self) -> dict:
+        """The inference plans of this model for calls from the current thread
+        (:meth:`_inference_plan`)."""
+        by_model = getattr(_INFERENCE_PLANS, "by_model", None)
+        if by_model is None:
+            by_model = _INFERENCE_PLANS.by_model = weakref.WeakKeyDictionary()
+        own = by_model.get(self)
+        if own is None:
+            own = by_model[self] = {}
+        return own
+
+    def _inference_plan(self, X, sparse, plans, part):
+        """What :meth:`outputs` hands the kernel besides the rows, made once per calling
+        thread, part of the rows, size class and sparseness: ``(layout, a_offsets, acts,
+        scratch, blas, no_csr)``, kept in ``plans`` (:meth:`_own_plans`).
 
         Work buffers hold a chunk of ``INFERENCE_CHUNK`` rows at most, and fewer for fewer
         rows (the next power of two), so that a single row costs neither the allocation
-        nor the memory of a large buffer; each thread has its own, so that threads can
-        predict with one model at once.
+        nor the memory of a large buffer. Each calling thread has its own, so that
+        threads can predict with one model at once; within a call, each part of the rows
+        has its own, found by its number rather than by the pool thread that runs it, so
+        that after a first call of a size no later one allocates, however the pool
+        hands out the parts.
         """
-        plans = getattr(_INFERENCE_PLANS, "by_model", None)
-        if plans is None:
-            plans = _INFERENCE_PLANS.by_model = weakref.WeakKeyDictionary()
-        own = plans.get(self)
-        if own is None:
-            own = plans[self] = {}
         capacity = _inference_capacity(X.shape[0])
-        plan = own.get((capacity, sparse))
+        plan = plans.get((capacity, sparse, part))
         if plan is None:
             work = self.workspace(X, capacity, parallel=False)
             layout = self.layout(work["capacity"], sparse, training=False)
             steps = layout[2]
-            plan = own[capacity, sparse] = (
+            plan = plans[capacity, sparse, part] = (
                 layout, work["a_offsets"], work["acts"][0], work["scratch"][0],
                 bool(steps[network.BLAS_PRODUCT] != steps[network.PRODUCT]),
                 empty_csr(self.dtype))
