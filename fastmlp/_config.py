@@ -268,7 +268,30 @@ class _BlasThreads:
 
 
 _BLAS_LIMIT_LOCK = threading.Lock()
-_BLAS_LIMIT = {"users": 0, "libraries": None, "saved": None}
+_BLAS_LIMIT = {"users": 0, "libraries": None, "saved": None, "kernels": None}
+
+
+def _load_blas():
+    """Load the BLAS Numba calls and find every BLAS library in the process (once; the
+    caller holds ``_BLAS_LIMIT_LOCK``)."""
+    if _BLAS_LIMIT["libraries"] is None:
+        import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba calls: loaded first)
+        from threadpoolctl import ThreadpoolController
+
+        controllers = ThreadpoolController().select(user_api="blas").lib_controllers
+        _BLAS_LIMIT["kernels"] = tuple((controller.internal_api,
+                                        getattr(controller, "architecture", None))
+                                       for controller in controllers)
+        _BLAS_LIMIT["libraries"] = [_BlasThreads(controller) for controller in controllers]
+
+
+def blas_kernels() -> tuple:
+    """``(internal_api, architecture)`` of every BLAS library in the process, as
+    threadpoolctl reads them, e.g. ``("openblas", "SkylakeX")`` (the architecture is None
+    for a library that does not tell it)."""
+    with _BLAS_LIMIT_LOCK:
+        _load_blas()
+        return _BLAS_LIMIT["kernels"]
 
 
 @contextmanager
@@ -286,12 +309,7 @@ def single_threaded_blas():
     Another thread's BLAS work runs single-threaded meanwhile.
     """
     with _BLAS_LIMIT_LOCK:
-        if _BLAS_LIMIT["libraries"] is None:
-            import scipy.linalg.cython_blas  # noqa: F401  (the BLAS Numba calls: loaded first)
-            from threadpoolctl import ThreadpoolController
-
-            controllers = ThreadpoolController().select(user_api="blas").lib_controllers
-            _BLAS_LIMIT["libraries"] = [_BlasThreads(controller) for controller in controllers]
+        _load_blas()
         if _BLAS_LIMIT["users"] == 0:
             _BLAS_LIMIT["saved"] = [library.get() for library in _BLAS_LIMIT["libraries"]]
             for library in _BLAS_LIMIT["libraries"]:

@@ -538,13 +538,17 @@ class MLP:
         it needs (for inference only, without ``training``) are compiled (or loaded from
         the disk cache) on first use."""
         steps = network.network_steps(self.dtype, self._activation_codes, self._head,
-                                      self._blas(capacity), sparse, dropout, training)
+                                      self._blas(capacity, training), sparse, dropout,
+                                      training)
         return self._w_offsets, self._sizes, steps
 
-    def _blas(self, capacity):
-        """Whether some product may reach BLAS with work buffers of ``capacity`` samples."""
-        products = self._sizes[:-1] * self._sizes[1:]
-        return int(products.max()) * capacity >= dense.BLAS_MIN_WORK
+    def _blas(self, capacity, training=True):
+        """Whether some product may reach BLAS with work buffers of ``capacity`` samples,
+        in training (at the threshold of :func:`fastmlp._kernels.dense.training_blas_min_work`)
+        or in inference only."""
+        threshold = dense.training_blas_min_work() if training else dense.BLAS_MIN_WORK
+        return any(dense.reaches_blas.py_func(int(fan_out), int(fan_in), capacity, threshold)
+                   for fan_in, fan_out in zip(self._sizes[:-1], self._sizes[1:], strict=False))
 
     def workspace(self, rows, batch: int | None = None, parallel: bool = True) -> dict:
         """Work buffers for the kernels, for batches of ``rows`` (validated rows, dense or
@@ -1009,7 +1013,7 @@ class MLP:
         return {(kernel.__name__, kind): functools.partial(calls.address, kernel, kind,
                                                            self.dtype)
                 for _, kernel, kind in network.network_step_kernels(
-                    self._activation_codes, self._head, self._blas(capacity),
+                    self._activation_codes, self._head, self._blas(capacity, training),
                     training=training)}
 
     def _inference_arguments(self, layout, X, apply_head, out, work):

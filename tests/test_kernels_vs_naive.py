@@ -130,6 +130,52 @@ def test_products_reach_blas_from_the_threshold_on():
     assert 48 * 64 * 40 >= dense.BLAS_MIN_WORK > 3 * 2 * 4096
 
 
+def test_thin_or_small_products_stay_in_the_loops():
+    """From BLAS_MIN_WORK on every product goes to BLAS; below it, with the early threshold,
+    only those none of whose sides (fan-out, fan-in, batch) is thinner than BLAS_MIN_SIDE."""
+    reaches = dense.reaches_blas.py_func
+    early, general = dense.EARLY_BLAS_MIN_WORK, dense.BLAS_MIN_WORK
+    assert reaches(10, 128, 32, early) and not reaches(10, 128, 32, general)
+    assert reaches(8, 8, 128, early) and not reaches(8, 8, 127, early)
+    assert not reaches(1, 100, 200, early)  # a thin output layer: the loops win
+    assert not reaches(128, 64, 1, early)  # a single sample
+    assert reaches(1, 100, 700, early) and reaches(1, 100, 700, general)
+    assert not reaches(256, 784, 128, dense.NO_BLAS)
+
+
+def test_training_hands_products_to_blas_early_only_on_openblas_avx512_kernels():
+    """The early threshold needs every BLAS in the process on OpenBLAS's AVX-512 kernels."""
+    choose = dense.blas_min_work_for
+    assert choose((("openblas", "SkylakeX"),)) == dense.EARLY_BLAS_MIN_WORK
+    assert choose((("openblas", "SkylakeX"), ("openblas", "Cooperlake"))) \
+        == dense.EARLY_BLAS_MIN_WORK
+    for others in ((("openblas", "Haswell"),), (("openblas", "SkylakeX"), ("mkl", None)),
+                   (("openblas", "Zen"),), (("blis", "skx"),), ()):
+        assert choose(others) == dense.BLAS_MIN_WORK
+    assert dense.training_blas_min_work() in (dense.EARLY_BLAS_MIN_WORK, dense.BLAS_MIN_WORK)
+
+
+@pytest.mark.parametrize("threshold", ["early", "general"])
+def test_gradients_match_reference_at_either_training_threshold(threshold, monkeypatch, rng):
+    """A 24 x 16 layer over 40 samples (15,360 multiply-adds) goes to BLAS with the early
+    threshold and to the loops with the general one: the gradient is the reference's."""
+    blas_min_work = {"early": dense.EARLY_BLAS_MIN_WORK, "general": dense.BLAS_MIN_WORK}[
+        threshold]
+    monkeypatch.setattr(dense, "training_blas_min_work", lambda: blas_min_work)
+    monkeypatch.setattr(network, "_STEPS", {})
+    head = ("cross_entropy", "softmax")
+    net, X, Y = make_problem([6, 24, 16, 4], "tanh", head, "float64", rng, n_samples=40)
+    steps = net.layout(40)[2]
+    in_blas = threshold == "early"  # else no product reaches BLAS: the loops only
+    assert steps[network.TRAINING_BLAS_WORK] == (blas_min_work if in_blas else dense.NO_BLAS)
+    assert (steps[network.BLAS_PRODUCT] != steps[network.PRODUCT]) == in_blas
+    Ws, bs = parameters_float64(net)
+    dWs, dbs = net.gradients(X, Y)
+    ref_dWs, ref_dbs = naive.gradients(Ws, bs, list(net.activation), *head, X, Y)
+    for got, want in zip(dWs + dbs, ref_dWs + ref_dbs, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("head", HEADS, ids=lambda h: f"{h[1]}+{h[0]}")
 @pytest.mark.parametrize("activation", ACTIVATIONS)

@@ -213,11 +213,14 @@ def sparse_weight_gradient(delta, data, indices, indptr, order, start, m, dW, db
 #: loss and output (0: none), the sparse first layer and dropout (0 when not used), the
 #: work of one group of a batch (:func:`group_loss_and_gradient`, for training), the
 #: first layer's BLAS product on dense rows as they come (:func:`predict`'s, 0 when not
-#: used), then hidden layer ``l``'s activation at ``FIRST_ACTIVATION + 2 l`` and its
-#: derivative at the next position (0 for a linear layer).
+#: used), the multiply-adds from which the batch drivers hand a product to BLAS
+#: (:func:`.dense.training_blas_min_work`, a number rather than an address), then hidden
+#: layer ``l``'s activation at ``FIRST_ACTIVATION + 2 l`` and its derivative at the next
+#: position (0 for a linear layer).
 (PRODUCT, BLAS_PRODUCT, WEIGHT_GRADIENT, BLAS_WEIGHT_GRADIENT, BACKPROPAGATE,
  BLAS_BACKPROPAGATE, LOSS_AND_DELTA, APPLY_OUTPUT, SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT,
- DROP_UNITS, DROP_DELTAS, GROUP_LOSS_AND_GRADIENT, ROWS_PRODUCT, FIRST_ACTIVATION) = range(15)
+ DROP_UNITS, DROP_DELTAS, GROUP_LOSS_AND_GRADIENT, ROWS_PRODUCT, TRAINING_BLAS_WORK,
+ FIRST_ACTIVATION) = range(16)
 
 PRODUCT_STEPS = (
     (PRODUCT, BLAS_PRODUCT, calls.PRODUCT, dense.affine_forward, dense.blas_affine_forward),
@@ -255,8 +258,8 @@ def network_steps(dtype, activation_codes, head_code, blas=False, sparse=False,
     head_code : int
         The output head (:data:`.heads.HEAD_CODES`).
     blas : bool
-        Some product may reach :data:`.dense.BLAS_MIN_WORK` multiply-adds (with the work
-        buffers' capacity): the BLAS forms are then compiled and used for those products.
+        Some product may reach BLAS (:func:`.dense.reaches_blas`, with the work buffers'
+        capacity): the BLAS forms are then compiled and used for those products.
     sparse, dropout : bool
         The rows are CSR arrays; some hidden layer has a dropout rate.
     training : bool
@@ -288,6 +291,7 @@ def _build_steps(dtype, activation_codes, head_code, blas, sparse, dropout, trai
     if not blas:  # the BLAS positions hold the loops
         for loops_at, blas_at, *_ in PRODUCT_STEPS:
             steps[blas_at] = steps[loops_at]
+    steps[TRAINING_BLAS_WORK] = dense.training_blas_min_work() if blas else dense.NO_BLAS
     return steps
 
 
@@ -335,10 +339,11 @@ INFERENCE_KINDS = (calls.PRODUCT, calls.ACTIVATE, calls.APPLY_OUTPUT, calls.SPAR
 
 
 @jit_inline
-def product_step(steps, position, work, blas_min_work):
-    """The address of the product at ``position`` for ``work`` multiply-adds: its BLAS
-    form (the next position) from ``blas_min_work`` on."""
-    return steps[position + 1] if work >= blas_min_work else steps[position]
+def product_step(steps, position, fan_out, fan_in, m, blas_min_work):
+    """The address of the product at ``position`` of a ``(fan_out, fan_in)`` layer over
+    ``m`` samples: its BLAS form (the next position) when :func:`.dense.reaches_blas`."""
+    in_blas = dense.reaches_blas(fan_out, fan_in, m, blas_min_work)
+    return steps[position + 1] if in_blas else steps[position]
 
 
 # ------------------------------------------------------------------ the passes
@@ -369,7 +374,8 @@ def forward(theta, layout, a_offsets, acts, m, blas_min_work, rows, order, row_s
             calls.sparse_product(steps[SPARSE_PRODUCT],
                                  (W, b, data, indices, indptr, order, row_start, m, z_out))
         else:
-            calls.product(product_step(steps, PRODUCT, W.size * m, blas_min_work),
+            calls.product(product_step(steps, PRODUCT, W.shape[0], W.shape[1], m,
+                                       blas_min_work),
                           (W, b, layer_view(acts, a_offsets, sizes, layer, m), z_out))
         if layer < n_layers - 1:
             activate = steps[FIRST_ACTIVATION + 2 * layer]
@@ -408,12 +414,14 @@ def backward(theta, grad, layout, a_offsets, acts, deltas, m, blas_min_work, row
                                           dW, db))
             continue
         z_in = layer_view(acts, a_offsets, sizes, layer, m)
-        calls.weight_gradient(product_step(steps, WEIGHT_GRADIENT, dW.size * m, blas_min_work),
+        calls.weight_gradient(product_step(steps, WEIGHT_GRADIENT, dW.shape[0], dW.shape[1],
+                                           m, blas_min_work),
                               (delta, z_in, dW, db))
         if layer > 0:
             W = weight_view(theta, w_offsets, sizes, layer)
             delta_in = layer_view(deltas, a_offsets, sizes, layer, m)
-            calls.backpropagate(product_step(steps, BACKPROPAGATE, W.size * m, blas_min_work),
+            calls.backpropagate(product_step(steps, BACKPROPAGATE, W.shape[0], W.shape[1], m,
+                                             blas_min_work),
                                 (W, delta, delta_in))
             if rates.size > 0 and rates[layer - 1] > 0:
                 calls.drop_deltas(steps[DROP_DELTAS],
@@ -587,12 +595,13 @@ def batch_loss_and_gradient(theta, layout, rows, targets, order, start, m, scale
     a_offsets, acts, deltas, y_buffer, scratch, group_grads, part_grads, group_losses, \
         min_group = work
     group_step = layout[2][GROUP_LOSS_AND_GRADIENT]
+    blas_min_work = layout[2][TRAINING_BLAS_WORK]
     slot = (acts[0], deltas[0], y_buffer[0], scratch[0], part_grads[0])
     n_groups = group_count(m, min_group)
     for group in range(n_groups):
         group_losses[group] = calls.group_loss_and_gradient(group_step, (
             group, n_groups, theta, layout, rows, targets, order, start, m, scale,
-            with_gradient, group_grads[group], a_offsets, slot, gathered, dense.BLAS_MIN_WORK,
+            with_gradient, group_grads[group], a_offsets, slot, gathered, blas_min_work,
             dropout,
         ))
     return sum_groups(n_groups, with_gradient, group_grads, group_losses)
@@ -614,6 +623,7 @@ def threaded_batch_loss_and_gradient(theta, layout, rows, targets, order, start,
     a_offsets, acts, deltas, y_buffer, scratch, group_grads, part_grads, group_losses, \
         min_group = work
     group_step = layout[2][GROUP_LOSS_AND_GRADIENT]
+    blas_min_work = layout[2][TRAINING_BLAS_WORK]
     n_groups = group_count(m, min_group)
     used = min(acts.shape[0], n_groups)
     if used == 1:  # no thread pool for a single group: its start-up would dominate
@@ -621,7 +631,7 @@ def threaded_batch_loss_and_gradient(theta, layout, rows, targets, order, start,
             0, n_groups, theta, layout, rows, targets, order, start, m, scale,
             with_gradient, group_grads[0], a_offsets,
             (acts[0], deltas[0], y_buffer[0], scratch[0], part_grads[0]), gathered,
-            dense.BLAS_MIN_WORK, dropout,
+            blas_min_work, dropout,
         ))
         return group_losses[0]
     for slot in numba.prange(used):
@@ -630,7 +640,7 @@ def threaded_batch_loss_and_gradient(theta, layout, rows, targets, order, start,
                 group, n_groups, theta, layout, rows, targets, order, start, m, scale,
                 with_gradient, group_grads[group], a_offsets,
                 (acts[slot], deltas[slot], y_buffer[slot], scratch[slot], part_grads[slot]),
-                gathered, dense.BLAS_MIN_WORK, dropout,
+                gathered, blas_min_work, dropout,
             ))
     return sum_groups(n_groups, with_gradient, group_grads, group_losses)
 
