@@ -86,6 +86,13 @@ def batch_driver(work, dtype) -> int:
     return calls.address(driver, calls.BATCH_LOSS_AND_GRADIENT, dtype)
 
 
+def threaded_update(work, n_params) -> bool:
+    """Whether a run with work buffers ``work`` (:meth:`MLP.workspace`) splits its
+    parameter update across threads too: when its batches are split and it has at least
+    :data:`fastmlp._kernels.optim.THREADED_ADAM_MIN_PARAMS` parameters."""
+    return bool(work["threaded"]) and n_params >= optim.THREADED_ADAM_MIN_PARAMS
+
+
 def writable(array):
     """``array``, or a copy when it is read-only: Numba compiles a kernel anew for a
     read-only array type, so every kernel is compiled for writable arrays only (and
@@ -192,7 +199,8 @@ class EpochRunner:
         settings = self.optimizer
         driver = batch_driver(work, dt)
         self.compile()
-        update = optim.update_step(settings.code, dt(settings.momentum), settings.nesterov)
+        update = optim.update_step(settings.code, dt(settings.momentum), settings.nesterov,
+                                   threaded_update(work, net.parameters.size))
         update_address = calls.address(update, calls.OPTIMIZER_STEP, dt)
         layout = net.layout(work["capacity"], self.sparse, self.dropout.size > 0)
         with parallel_calls(work["threaded"]):
@@ -1058,7 +1066,8 @@ class MLP:
                 self.placeholder_layout(), X, False, Y, inference_work))
         if training:
             jobs["batch driver"] = lambda: batch_driver(training_work, dt)
-            update = optim.update_step(code, dt(momentum), nesterov)
+            update = optim.update_step(code, dt(momentum), nesterov,
+                                       threaded_update(training_work, self.parameters.size))
             jobs[update.__name__] = lambda: calls.address(update, calls.OPTIMIZER_STEP, dt)
             jobs.update(self.step_jobs(training_work["capacity"]))
         for key, job in self.step_jobs(inference_work["capacity"], training=False).items():

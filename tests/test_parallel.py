@@ -21,7 +21,8 @@ import pytest
 from problems import make_problem
 
 import fastmlp
-from fastmlp._kernels import network
+from fastmlp import model
+from fastmlp._kernels import network, optim
 
 #: Set in the child process, which must then have the threads it was started with.
 CHILD_MARKER = "FASTMLP_TEST_THREADS_CHILD"
@@ -140,6 +141,47 @@ def test_parallel_training_gives_the_bits_of_serial_training(big_batch, request)
     net.parameters[...] = start
     net.fit(X, Y, epochs=2, lr=0.1, batch_size=3000, shuffle=False)
     np.testing.assert_array_equal(parallel, net.parameters)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n_params", [5, 300, 100_003])
+def test_threaded_adam_update_gives_the_bits_of_the_serial_one(n_params, dtype, rng):
+    """Whatever the thread count: each parameter goes through the same arithmetic."""
+    settings = tuple(dtype(value) for value in (1e-3, 0.0, 0.9, 0.999, 1e-8))
+    theta = rng.normal(size=n_params).astype(dtype)
+    # theta, first moment, second moment, step count: one state per update kernel
+    serial, threaded = ([theta.copy(), np.zeros(n_params, dtype), np.zeros(n_params, dtype),
+                         np.zeros(1, np.int64)] for _ in range(2))
+    for _ in range(3):
+        grad = rng.normal(size=n_params).astype(dtype)
+        optim.adam_step(serial[0], grad, *serial[1:], *settings)
+        optim.threaded_adam_step(threaded[0], grad, *threaded[1:], *settings)
+    for want, got in zip(serial, threaded, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert serial[3][0] == 3
+    assert not np.array_equal(serial[0], theta)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_adam_split_across_threads_gives_the_bits_of_serial_training(dtype, request, rng):
+    """A network large enough for a threaded update (50,052 parameters), in batches split
+    across threads: Adam's update is split too, and the weights are those of one thread."""
+    if ran_in_child_with_threads(request):
+        return
+    assert numba.get_num_threads() > 1
+    head = ("cross_entropy", "softmax")
+    net, X, Y = make_problem([64, 256, 128, 4], "relu", head, dtype, rng, n_samples=600)
+    assert model.threaded_update(net.workspace(X, 256), net.parameters.size)
+    start = net.parameters.copy()
+    settings = dict(epochs=2, lr=1e-3, batch_size=256, optimizer="adam", shuffle=False)
+    net.fit(X, Y, **settings)
+    parallel = net.parameters.copy()
+    request.getfixturevalue("serial")
+    assert not model.threaded_update(net.workspace(X, 256), net.parameters.size)
+    net.parameters[...] = start
+    net.fit(X, Y, **settings)
+    np.testing.assert_array_equal(parallel, net.parameters)
+    assert not np.array_equal(start, net.parameters)
 
 
 def test_dropout_masks_do_not_depend_on_the_split_across_threads(big_batch, request):

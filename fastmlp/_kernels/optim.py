@@ -16,9 +16,10 @@ scikit-learn's conventions so that its estimators can be reproduced:
 Derivations: docs page "Derivations", section on updates.
 """
 
+import numba
 import numpy as np
 
-from .._config import jit_inline, jit_wide
+from .._config import jit_inline, jit_parallel, jit_wide
 from .network import weight_view
 from .views import as_vector
 
@@ -92,15 +93,17 @@ def nesterov_step(theta, grad, velocity, second_moment, step_count, lr, momentum
         theta[i] += momentum * v - lr * grad[i]
 
 
+@jit_inline
+def adam_step_size(theta, lr, beta_1, beta_2, t):
+    """Adam's step size at step ``t``, ``lr sqrt(1 - beta_2^t) / (1 - beta_1^t)``: computed
+    in float64 and rounded once to ``theta``'s dtype."""
+    return theta.dtype.type(lr * np.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t))
+
+
 @jit_wide
-def adam_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1, beta_2,
-              epsilon):
-    """Adam, with the bias corrections folded into the step size ``lr_t``."""
+def adam_update(theta, grad, velocity, second_moment, lr_t, beta_1, beta_2, epsilon):
+    """Adam's update of every parameter with step size ``lr_t``."""
     one = theta.dtype.type(1.0)
-    step_count[0] += 1
-    t = step_count[0]
-    # beta**t is computed in float64 and the step size rounded once to theta's dtype.
-    lr_t = theta.dtype.type(lr * np.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t))
     for i in range(theta.size):
         g = grad[i]
         m = beta_1 * velocity[i] + (one - beta_1) * g
@@ -110,14 +113,63 @@ def adam_step(theta, grad, velocity, second_moment, step_count, lr, momentum, be
         theta[i] -= lr_t * m / (np.sqrt(v) + epsilon)
 
 
+@jit_wide
+def adam_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1, beta_2,
+              epsilon):
+    """Adam, with the bias corrections folded into the step size ``lr_t``."""
+    step_count[0] += 1
+    lr_t = adam_step_size(theta, lr, beta_1, beta_2, step_count[0])
+    adam_update(theta, grad, velocity, second_moment, lr_t, beta_1, beta_2, epsilon)
+
+
+#: Elements per unit of a threaded update's pieces: a multiple of every vectorised loop's
+#: stride (at most 16 lanes times 4 interleaved registers), so that each parameter goes
+#: through the same code as in the serial update.
+UPDATE_ALIGNMENT = 256
+#: Pieces of a threaded update: a fixed number (the thread count is read only by Numba's
+#: scheduler, whose code cannot be cached), shared evenly by 2, 4 or 8 threads.
+UPDATE_PIECES = 8
+#: Parameters from which a run whose batches are split across threads also splits Adam's
+#: update (:func:`threaded_adam_step`). Measured on two AVX-512 cores, the serial update
+#: of 9,610 float64 parameters took 24 us and the threaded one 23 us (starting the threads
+#: costs about 10 us); of 47,495, 111 us and 60 us (float32: 31 us and 22 us).
+THREADED_ADAM_MIN_PARAMS = 1 << 15
+
+
+@jit_parallel
+def threaded_adam_step(theta, grad, velocity, second_moment, step_count, lr, momentum, beta_1,
+                       beta_2, epsilon):
+    """:func:`adam_step` with the parameters cut into :data:`UPDATE_PIECES` pieces, which
+    Numba's threads share.
+
+    Every piece goes through :func:`adam_update`, as the serial step's parameters do, and
+    starts at a multiple of :data:`UPDATE_ALIGNMENT`: each parameter's update is the same
+    arithmetic as in the serial step, so the bits do not depend on the thread count.
+    Adam's square root and division take a good part of a network's step once its
+    batches are split across the cores.
+    """
+    step_count[0] += 1
+    lr_t = adam_step_size(theta, lr, beta_1, beta_2, step_count[0])
+    n = theta.size
+    n_pieces = UPDATE_PIECES
+    for piece in numba.prange(n_pieces):
+        start = (piece * n // n_pieces) // UPDATE_ALIGNMENT * UPDATE_ALIGNMENT
+        stop = n if piece == n_pieces - 1 else (
+            (piece + 1) * n // n_pieces) // UPDATE_ALIGNMENT * UPDATE_ALIGNMENT
+        adam_update(theta[start:stop], grad[start:stop], velocity[start:stop],
+                    second_moment[start:stop], lr_t, beta_1, beta_2, epsilon)
+
+
 #: Every update kernel.
-UPDATES = (sgd_step, momentum_step, nesterov_step, adam_step)
+UPDATES = (sgd_step, momentum_step, nesterov_step, adam_step, threaded_adam_step)
 
 
-def update_step(optimizer, momentum, nesterov):
-    """The update kernel of an optimizer code with its momentum settings."""
+def update_step(optimizer, momentum, nesterov, threaded=False):
+    """The update kernel of an optimizer code with its momentum settings; with
+    ``threaded`` (batches split across threads, at least :data:`THREADED_ADAM_MIN_PARAMS`
+    parameters), Adam's is :func:`threaded_adam_step`."""
     if optimizer == ADAM:
-        return adam_step
+        return threaded_adam_step if threaded else adam_step
     if momentum == 0:
         return sgd_step
     return nesterov_step if nesterov else momentum_step
