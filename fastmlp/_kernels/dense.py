@@ -8,7 +8,7 @@ the Playground), and in BLAS through ``np.dot`` (SciPy's), which wins once the m
 longer fit in registers: products of at least :data:`BLAS_MIN_WORK` multiply-adds. A
 network whose products never reach that size never compiles the BLAS forms.
 
-Where BLAS is OpenBLAS on its AVX-512 kernels, training hands products to it earlier
+Where OpenBLAS runs on its AVX-512 kernels, training hands products to it earlier
 (:func:`training_blas_min_work`): from :data:`EARLY_BLAS_MIN_WORK` multiply-adds, when no
 side of the product is thinner than :data:`BLAS_MIN_SIDE`. Measured on an AVX-512 Xeon
 (OpenBLAS 0.3.30, SkylakeX kernels), the three products of a layer together took
@@ -41,11 +41,17 @@ NO_BLAS = 1 << 62
 
 def blas_min_work_for(kernels):
     """The training threshold for BLAS libraries ``kernels`` (as
-    :func:`fastmlp._config.blas_kernels` gives them): :data:`EARLY_BLAS_MIN_WORK` when every
-    one is OpenBLAS on kernels of :data:`EARLY_BLAS_KERNELS`, else :data:`BLAS_MIN_WORK`."""
-    early = bool(kernels) and all(
-        api == "openblas" and str(architecture).lower() in EARLY_BLAS_KERNELS
-        for api, architecture in kernels)
+    :func:`fastmlp._config.blas_kernels` gives them): :data:`EARLY_BLAS_MIN_WORK` when there
+    are OpenBLAS libraries and all of them run kernels of :data:`EARLY_BLAS_KERNELS`, else
+    :data:`BLAS_MIN_WORK`.
+
+    Other libraries (MKL, BLIS) do not count: one that another package loads before the
+    first fit (PyTorch brings MKL) must not change the threshold, and with it the last
+    bits of a result, from what it is when that package is imported later.
+    """
+    openblas = [str(architecture).lower() for api, architecture in kernels
+                if api == "openblas"]
+    early = bool(openblas) and all(name in EARLY_BLAS_KERNELS for name in openblas)
     return EARLY_BLAS_MIN_WORK if early else BLAS_MIN_WORK
 
 
@@ -63,6 +69,7 @@ def reaches_blas(fan_out, fan_in, m, blas_min_work):
     if work < blas_min_work:
         return False
     return work >= BLAS_MIN_WORK or min(fan_out, fan_in, m) >= BLAS_MIN_SIDE
+
 
 @jit
 def affine_forward(W, b, z_in, z_tilde_out):
