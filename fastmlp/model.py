@@ -556,7 +556,7 @@ class MLP:
         or in inference only."""
         threshold = dense.training_blas_min_work() if training else dense.BLAS_MIN_WORK
         return any(dense.reaches_blas.py_func(int(fan_out), int(fan_in), capacity, threshold)
-                   for fan_in, fan_out in zip(self._sizes[:-1], self._sizes[1:], strict=False))
+                   for fan_in, fan_out in zip(self._sizes[:-1], self._sizes[1:], strict=True))
 
     def workspace(self, rows, batch: int | None = None, parallel: bool = True) -> dict:
         """Work buffers for the kernels, for batches of ``rows`` (validated rows, dense or
