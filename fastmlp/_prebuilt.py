@@ -23,8 +23,8 @@ instruction-set target (the same LLVM, the same optimisation): results can then 
 from a host-compiled kernel's in the last bits, as they can between two machines.
 
 After a change to any kernel source, ``python -m fastmlp._prebuilt`` rebuilds the shipped
-cache (about a minute of compiling per target, on two cores); ``tests/test_prebuilt.py``
-fails until it is rebuilt.
+cache (about a minute of compiling per target, on two cores) on any x86-64 machine, as
+``fastmlp compile`` runs no kernel; ``tests/test_prebuilt.py`` fails until it is rebuilt.
 """
 
 from __future__ import annotations

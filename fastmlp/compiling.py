@@ -94,36 +94,33 @@ class CompileWatch(event.Listener):
 
 
 # ---------------------------------------------------------------- the paths to compile
-def _tiny_problem(n_samples: int, n_features: int, seed: int = 0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n_samples, n_features))
-    return X, (X[:, 0] > 0).astype(np.int64)
+def _run_jobs(jobs: dict) -> None:
+    for job in jobs.values():
+        job()
 
 
 def _loops(dtype: str) -> None:
-    """The loops in one thread: ``MLP.fit`` (the training loop), ``loss`` and
-    ``gradients`` (the batch driver, also behind L-BFGS and the validation scores, and
-    the penalty) and ``predict`` (inference). Every head, activation, optimizer, sparse
-    input and dropout runs these same loops: they differ only in the steps."""
+    """The loops in one thread: the training loop, the batch driver (also behind
+    ``loss``, ``gradients``, L-BFGS and the validation scores) and inference, through
+    :meth:`fastmlp.MLP.compile_jobs`. Every head, activation, optimizer, sparse input and
+    dropout runs these same loops: they differ only in the steps.
+
+    Every path compiles without running anything, so that the kernels shipped for a
+    target (:mod:`fastmlp._prebuilt`) can be built on a machine that cannot run them.
+    """
     from .model import MLP
 
-    X, y = _tiny_problem(40, 3)
     net = MLP([3, 4, 2], activation="tanh", loss="cross_entropy", dtype=dtype)
-    net.fit(X, y, epochs=2, lr=0.1, batch_size=16)
-    net.loss(X, y, l2=0.1)
-    net.gradients(X, y)
-    net.predict_proba(X)
+    _run_jobs(net.compile_jobs(40, 16))
 
 
 def _threaded_loops(dtype: str) -> None:
-    """``fit``, ``loss`` and ``gradients`` with batches large enough to split across
-    threads (small layers, many samples)."""
+    """The training loop and the threaded batch driver, for a batch large enough to
+    split across threads (small layers, many samples)."""
     from .model import MLP
 
     net = MLP([2, 2, 1], activation="tanh", dtype=dtype)
-    X, y = _tiny_problem(2 * net.workspace(np.zeros((1, 2)))["min_group"] + 1, 2)
-    net.fit(X, y, epochs=1, lr=0.1)
-    net.gradients(X, y)
+    _run_jobs(net.compile_jobs(2 * net.workspace(np.zeros((1, 2)))["min_group"] + 1))
 
 
 def step_kernels():
@@ -160,10 +157,10 @@ def _steps(dtype: str) -> None:
 
 
 def _playground(dtype: str) -> None:
-    """``Playground.run`` (the Playground trains in float64)."""
+    """What ``Playground.run`` compiles (the Playground trains in float64)."""
     from .playground import Playground
 
-    Playground("circle", hidden=(2,), seed=0).run(1)
+    _run_jobs(Playground("circle", hidden=(2,), seed=0).compile_jobs())
 
 
 @dataclass(frozen=True)
@@ -251,11 +248,12 @@ def compile(dtypes: Sequence[str] = ("float64", "float32"), processes: int | Non
             progress: bool = True) -> list[dict]:
     """Compile (or load) every kernel a user may need, so that later calls start at once.
 
-    Each path of :data:`PATHS` (the loops, run once on tiny data; every step kernel of
-    the kernels' tables; the threaded batch driver when Numba has more than one thread)
-    runs once per dtype in a separate process; the processes fill the same disk cache
-    (``NUMBA_CACHE_DIR`` if set, else Numba's default). Afterwards no call through the
-    public API compiles anything. Kernels already in the cache are only loaded.
+    Each path of :data:`PATHS` (the loops, for tiny data; every step kernel of the
+    kernels' tables; the threaded batch driver when Numba has more than one thread)
+    compiles, without running anything, once per dtype in a separate process; the
+    processes fill the same disk cache (``NUMBA_CACHE_DIR`` if set, else Numba's
+    default). Afterwards no call through the public API compiles anything. Kernels
+    already in the cache are only loaded.
 
     Parameters
     ----------
