@@ -38,6 +38,7 @@ except ImportError:  # no advisory locks on this platform: processes share the c
     fcntl = None
 
 import numba
+from llvmlite import ir
 from numba.core import caching, cgutils, compiler, lowering, typed_passes
 from numba.core.compiler_machinery import register_pass
 from numba.core.imputils import impl_ret_borrowed
@@ -278,6 +279,14 @@ def array_size(context, builder, array_type, value):
     return make_array(array_type)(context, builder, value).nitems
 
 
+def freeze(builder, value):
+    """In an intrinsic's code generation: LLVM's ``freeze`` of ``value`` (the same value,
+    which later folds cannot see through); llvmlite's builder has no method for it."""
+    instruction = ir.Instruction(builder.block, value.type, "freeze", [value])
+    builder._insert(instruction)
+    return instruction
+
+
 # ------------------------------------------------------------------ native calls
 def native_address(dispatcher, argument_types):
     """``(address, return type)`` of ``dispatcher``'s compilation for ``argument_types``
@@ -297,7 +306,7 @@ def call_native(context, builder, address, return_type, argument_types, values):
     return result
 
 
-__all__ = ["WITHOUT_RUNTIME", "WIDE_VECTORS", "WideVectorCompiler", "array_size",
+__all__ = ["WITHOUT_RUNTIME", "WIDE_VECTORS", "WideVectorCompiler", "array_size", "freeze",
            "cache_is_private_to_process", "call_native", "contiguous_view", "launch_threads",
            "lock_cache_files", "native_address", "read_cache_entry", "use_cache_locators",
            "use_fallback_cache"]

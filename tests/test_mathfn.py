@@ -1,5 +1,6 @@
 """Accuracy and limits of the vectorised elementary functions against numpy."""
 
+import platform
 import re
 
 import numpy as np
@@ -135,3 +136,44 @@ def test_loops_use_the_widest_vectors_the_cpu_has(dtype):
     elif features.get("avx", False):
         assert "ymm" in registers and "zmm" not in registers
 
+
+def _elementwise_steps():
+    from fastmlp._kernels import activations, calls, heads, network
+
+    steps = []
+    for forward_map, derivative in activations.STEPS.values():
+        steps += [(forward_map, calls.ACTIVATE), (derivative, calls.DERIVATIVE)]
+    for loss, output in heads.STEPS.values():
+        steps += [(loss, calls.LOSS_AND_DELTA), (output, calls.APPLY_OUTPUT)]
+    steps += [(network.drop_units, calls.DROP_UNITS), (network.drop_deltas, calls.DROP_DELTAS)]
+    return [(kernel, kind) for kernel, kind in steps if kernel is not None]
+
+
+# A store under a mask: AVX's vmaskmovps/vmaskmovpd, or an AVX-512 move to memory with a
+# mask register (AT&T syntax: the memory operand, then {%kN}).
+MASKED_STORE = re.compile(r"^\s*(v(p)?maskmov\w*\s+%[xyz]mm\d+, %[xyz]mm\d+, [^%\s]*\(|"
+                          r"vmov\w*\s+%[xyz]mm\d+, [^%\s]*\([^)]*\)\s*\{%k[1-7]\})",
+                          re.MULTILINE)
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+                    reason="x86 vector stores")
+@pytest.mark.parametrize("kernel, kind", _elementwise_steps(),
+                         ids=lambda value: getattr(value, "__name__", str(value)))
+def test_elementwise_steps_store_every_element_plainly(kernel, kind):
+    """No elementwise step writes through a masked store, which AMD cores run many times
+    slower than a plain one (mathfn.opaque). A fresh, uncached compile of each step with
+    its own options, for the CPU Numba compiles for, so that its code can be inspected."""
+    import numba
+
+    from fastmlp._kernels import calls
+
+    options = {key: value for key, value in kernel.targetoptions.items() if key != "nopython"}
+    options["cache"] = False
+    fresh = numba.njit(pipeline_class=kernel._compiler.pipeline_class, **options)(
+        kernel.py_func)
+    _, argument_types = calls._signature(kind, numba.float32)
+    fresh.compile(argument_types)
+    assembly = fresh.inspect_asm(argument_types)
+    assert re.search(r"%[yz]mm\d+", assembly), "the step's loop is not vectorised"
+    assert not MASKED_STORE.findall(assembly)

@@ -62,7 +62,7 @@ def relu(z):
     flat = as_vector(z)
     zero = flat.dtype.type(0.0)
     for i in range(flat.size):
-        flat[i] = max(flat[i], zero)
+        flat[i] = max(mathfn.opaque(flat[i]), zero)  # a plain store: see mathfn.opaque
 
 
 @jit_wide
@@ -71,7 +71,8 @@ def relu_derivative(z, delta):
     z_flat, delta_flat = as_vector(z), as_vector(delta)
     zero = z_flat.dtype.type(0.0)
     for i in range(z_flat.size):
-        delta_flat[i] = delta_flat[i] if z_flat[i] > zero else zero
+        kept = mathfn.opaque(delta_flat[i])  # stored by a plain store: see mathfn.opaque
+        delta_flat[i] = kept if z_flat[i] > zero else zero
 
 
 @jit_wide
@@ -98,7 +99,7 @@ def leaky_relu(z):
     zero = flat.dtype.type(0.0)
     slope = flat.dtype.type(LEAKY_SLOPE)
     for i in range(flat.size):
-        value = flat[i]
+        value = mathfn.opaque(flat[i])  # a plain store: see mathfn.opaque
         flat[i] = value if value > zero else slope * value
 
 

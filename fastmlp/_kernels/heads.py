@@ -118,7 +118,7 @@ def softmax_ce_loss(z_tilde, y, delta, scratch):
         target_sum[j] = zero
     for i in range(1, n_outputs):
         for j in range(batch):
-            column_max[j] = max(column_max[j], z_tilde[i, j])
+            column_max[j] = max(mathfn.opaque(column_max[j]), z_tilde[i, j])  # mathfn.opaque
     for i in range(n_outputs):
         for j in range(batch):
             e = mathfn.exp(z_tilde[i, j] - column_max[j])
@@ -209,7 +209,7 @@ def softmax_output(z, scratch):
         column_sum[j] = z.dtype.type(0.0)
     for i in range(1, n_outputs):
         for j in range(batch):
-            column_max[j] = max(column_max[j], z[i, j])
+            column_max[j] = max(mathfn.opaque(column_max[j]), z[i, j])  # mathfn.opaque
     for i in range(n_outputs):
         for j in range(batch):
             z[i, j] = mathfn.exp(z[i, j] - column_max[j])

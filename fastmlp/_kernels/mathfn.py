@@ -44,8 +44,9 @@ from typing import NamedTuple
 import numba
 import numpy as np
 from numba.core import types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
+from .. import _numba_internals
 from .._config import INLINE_JIT_OPTIONS, jit_exact
 
 
@@ -88,6 +89,29 @@ _LOG_COEFFICIENTS = (
     1.531383769920937332e-01,
     1.479819860511658591e-01,
 )
+
+
+@intrinsic
+def opaque(typingctx, x):
+    """``x`` itself, in compiled code, as a value LLVM cannot trace back to its load.
+
+    An elementwise loop that writes back ``x if c else y`` where ``x`` was just read from
+    the same place (``max(z, 0)`` in place, or a NaN input returned unchanged) is turned by
+    LLVM's x86 code generator into a masked store of ``y``: AVX2's ``vmaskmovps``, which
+    AMD cores run many times slower than a plain store (relu in place over 3,500 float32
+    values: 4.0 us instead of 1.2 us on a Zen 3 core). With ``x = opaque(x)`` first, the
+    loop stores every lane with an ordinary store; the value and its bits are the
+    same. It must be computed before the choice, not in one of its branches (where LLVM
+    moves it out of the way and the masked store returns). It is LLVM's ``freeze``, which
+    costs no instruction.
+    """
+    if not isinstance(x, types.Float):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return _numba_internals.freeze(builder, args[0])
+
+    return x(x), codegen
 
 
 def _format_of(numba_type):
@@ -210,7 +234,8 @@ def _make_exp(fmt):
         k_half = np.floor(k * half)  # 2^k as two normal factors: subnormal results round once
         result = exp_poly_eval(r) * pow2(k_half) * pow2(k - k_half)
         result = inf if x > high else result
-        return x if x != x else result
+        unchanged = opaque(x)  # evaluated unconditionally: see opaque
+        return unchanged if x != x else result
 
     return impl
 
@@ -227,7 +252,8 @@ def _make_tanh(fmt):
         t = scale * expm1_poly_eval(r) + (scale - one)  # expm1(y) = 2^k expm1(r) + 2^k - 1
         magnitude = -t / (t + two)
         result = magnitude if x >= 0 else -magnitude
-        return x if x != x else result
+        unchanged = opaque(x)  # evaluated unconditionally: see opaque
+        return unchanged if x != x else result
 
     return impl
 
@@ -280,7 +306,8 @@ def _make_log(fmt):
         result = k * ln2_hi - ((hfsq - (s * (hfsq + r) + k * ln2_lo)) - f)
         result = -inf if x == zero else result
         result = nan if x < zero else result
-        return x if (x != x or x == inf) else result
+        unchanged = opaque(x)  # evaluated unconditionally: see opaque
+        return unchanged if (x != x or x == inf) else result
 
     return impl
 

@@ -165,11 +165,9 @@ def drop_deltas(z, delta, first_unit, rate, key, first_position):
     scale = one / keep
     for k in range(z.shape[0]):
         for j in range(z.shape[1]):
-            if dropout_keeps(key, first_unit + k, first_position + j, threshold):
-                delta[k, j] *= scale
-                z[k, j] *= keep
-            else:
-                delta[k, j] = z.dtype.type(0.0)
+            kept = dropout_keeps(key, first_unit + k, first_position + j, threshold)
+            delta[k, j] = delta[k, j] * scale if kept else z.dtype.type(0.0)
+            z[k, j] *= keep if kept else one  # all stored: no masked store (mathfn.opaque)
 
 
 @jit
