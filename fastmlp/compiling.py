@@ -95,6 +95,9 @@ class CompileWatch(event.Listener):
 
 # ---------------------------------------------------------------- the paths to compile
 def _run_jobs(jobs: dict) -> None:
+    """Run compile jobs (:meth:`fastmlp.MLP.compile_jobs`). Every path compiles without
+    running a kernel, so that the kernels shipped for a target (:mod:`fastmlp._prebuilt`)
+    can be built on a machine that cannot run them."""
     for job in jobs.values():
         job()
 
@@ -103,11 +106,7 @@ def _loops(dtype: str) -> None:
     """The loops in one thread: the training loop, the batch driver (also behind
     ``loss``, ``gradients``, L-BFGS and the validation scores) and inference, through
     :meth:`fastmlp.MLP.compile_jobs`. Every head, activation, optimizer, sparse input and
-    dropout runs these same loops: they differ only in the steps.
-
-    Every path compiles without running anything, so that the kernels shipped for a
-    target (:mod:`fastmlp._prebuilt`) can be built on a machine that cannot run them.
-    """
+    dropout runs these same loops: they differ only in the steps."""
     from .model import MLP
 
     net = MLP([3, 4, 2], activation="tanh", loss="cross_entropy", dtype=dtype)
