@@ -33,6 +33,11 @@ class InterruptFlag:
 
 _ACTIVE: list[InterruptFlag] = []  # the main thread's flag while a block is active
 
+try:  # signal.signal without its wrapping of handlers in enums (about 15 us per block)
+    from _signal import signal as _set_handler
+except ImportError:  # pragma: no cover - CPython has _signal
+    _set_handler = signal.signal
+
 
 @contextmanager
 def deferred_interrupt() -> Iterator[InterruptFlag]:
@@ -48,13 +53,13 @@ def deferred_interrupt() -> Iterator[InterruptFlag]:
         yield _ACTIVE[0]
         return
     flag = InterruptFlag()
-    previous = signal.signal(signal.SIGINT, flag.set)
+    previous = _set_handler(signal.SIGINT, flag.set)
     _ACTIVE.append(flag)
     try:
         yield flag
     finally:
         _ACTIVE.clear()
-        signal.signal(signal.SIGINT, previous)
+        _set_handler(signal.SIGINT, previous)
 
 
 def warn_interrupted(completed: int, stacklevel: int = 3) -> None:

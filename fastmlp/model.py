@@ -187,6 +187,7 @@ class EpochRunner:
         self.dropout = (np.empty(0, dtype=net.dtype) if dropout is None
                         else np.ascontiguousarray(dropout, dtype=net.dtype))
         self.dropout_key = np.zeros(1, dtype=np.uint64)
+        self._steps = None
 
     def run(self, n_epochs: int, losses: np.ndarray, lr: float) -> tuple[int, bool]:
         """Train up to ``n_epochs`` epochs at learning rate ``lr``.
@@ -195,6 +196,14 @@ class EpochRunner:
         epochs completed and whether training stopped because an epoch diverged (the
         parameters are then those from before that epoch).
         """
+        if self._steps is None:  # the same for every call of this runner
+            self._steps = self._prepare()
+        with parallel_calls(self.work["threaded"]):
+            return train.train_epochs(*self._arguments(*self._steps, n_epochs, losses, lr))
+
+    def _prepare(self):
+        """``(layout, driver, update_address)`` of :meth:`run`: the network's steps, the
+        batch driver and the optimizer's update, compiled or loaded, and the loop."""
         net, work, dt = self.net, self.work, self.net.dtype
         settings = self.optimizer
         driver = batch_driver(work, dt)
@@ -203,9 +212,7 @@ class EpochRunner:
                                    threaded_update(work, net.parameters.size))
         update_address = calls.address(update, calls.OPTIMIZER_STEP, dt)
         layout = net.layout(work["capacity"], self.sparse, self.dropout.size > 0)
-        with parallel_calls(work["threaded"]):
-            return train.train_epochs(*self._arguments(layout, driver, update_address,
-                                                       n_epochs, losses, lr))
+        return layout, driver, update_address
 
     def compile(self) -> None:
         """Compile (or load) the training loop for this runner's argument types."""

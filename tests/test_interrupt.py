@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 import fastmlp
+from fastmlp import _epochs
+from fastmlp._interrupt import InterruptFlag
 from fastmlp.playground import Playground
 
 pytestmark = pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
@@ -214,3 +216,49 @@ def test_fit_history_memory_follows_the_epochs_run(data):
         tracemalloc.stop()
     watcher.join()
     assert peak < 8 * 2**20 + 4 * 8 * net.history["loss"].size
+
+
+def calls_of_run_in_calls(monkeypatch, epochs, seconds_of_call):
+    """The epoch counts of the compiled calls that ``run_in_calls`` makes for ``epochs``
+    epochs when a call of ``count`` epochs (the ``index``-th) takes
+    ``seconds_of_call(index, count)`` seconds on a simulated clock."""
+    clock = [0.0]
+    monkeypatch.setattr(_epochs, "perf_counter", lambda: clock[0])
+    counts = []
+
+    def run(first, count):
+        assert first == sum(counts)
+        clock[0] += seconds_of_call(len(counts), count)
+        counts.append(count)
+        return count, False
+
+    completed, diverged = _epochs.run_in_calls(run, epochs, InterruptFlag())
+    assert (completed, diverged) == (epochs, False)
+    assert sum(counts) == epochs
+    return counts
+
+
+def test_a_fast_job_runs_in_two_compiled_calls(monkeypatch):
+    # The two-moons job's scale: a call's fixed cost of 100 us, 7 us per epoch.
+    counts = calls_of_run_in_calls(monkeypatch, 1000, lambda index, count: 1e-4 + 7e-6 * count)
+    assert counts == [1, 999]
+
+
+def test_slow_epochs_keep_every_call_near_the_time_aimed_at(monkeypatch):
+    epoch_seconds = 0.05
+    counts = calls_of_run_in_calls(monkeypatch, 100, lambda index, count: epoch_seconds * count)
+    fitting = round(_epochs.CALL_SECONDS / epoch_seconds)
+    assert counts[0] == 1
+    # Rounding may leave a call one epoch short of the time aimed at, never past it.
+    assert all(fitting - 1 <= count <= fitting for count in counts[1:-1])
+    assert counts[-1] <= fitting
+
+
+def test_a_first_call_slowed_by_compiling_does_not_size_the_rest(monkeypatch):
+    epoch_seconds = 1e-3
+    counts = calls_of_run_in_calls(
+        monkeypatch, 5000,
+        lambda index, count: (5.0 if index == 0 else 0.0) + epoch_seconds * count)
+    fitting = round(_epochs.CALL_SECONDS / epoch_seconds)
+    assert counts[:2] == [1, 1]
+    assert all(fitting - 1 <= count <= fitting for count in counts[2:-1])
