@@ -124,18 +124,19 @@ def _threaded_loops(dtype: str) -> None:
 
 def step_kernels():
     """Every step kernel the loops may call, as ``(kernel, kind)`` pairs, read from the
-    kernels' own tables: the products (loops and BLAS), each activation's forward map and
-    derivative, each head's loss and output, the optional steps (sparse input, dropout)
-    and each optimizer's update."""
+    kernels' own tables: the products (loops and BLAS), each activation's forward map,
+    derivative and backpropagation through it, each head's loss and output, the optional
+    steps (sparse input, dropout) and each optimizer's update."""
     from ._kernels import activations, calls, heads, network, optim
 
     for _, _, kind, loops, in_blas in network.PRODUCT_STEPS:
         yield loops, kind
         yield in_blas, kind
-    for forward_map, derivative in activations.STEPS.values():
+    for forward_map, derivative, through in activations.STEPS.values():
         if forward_map is not None:
             yield forward_map, calls.ACTIVATE
             yield derivative, calls.DERIVATIVE
+        yield through, calls.BACKPROPAGATE_THROUGH
     for loss, output in heads.STEPS.values():
         yield loss, calls.LOSS_AND_DELTA
         if output is not None:

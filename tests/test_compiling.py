@@ -89,16 +89,19 @@ def test_each_path_compiles_only_its_own_loop_and_single_threads_compile_no_thre
     compiled = json.loads(result.stdout)
     # The first fit compiles the batch driver, the training loop and the steps this
     # network uses (the loops first, then the work of a group of a batch, the head and
-    # the activations, the products); every later path adds only what is its own: the
-    # Playground its loop and head, dropout and sparse input their two steps each, and
-    # no second copy of any loop.
+    # the activations, the products, the backpropagation through tanh); every later path
+    # adds only what is its own: the Playground its loop and head, sparse input its two
+    # steps, dropout its two and the product and derivative that the mask goes between
+    # (the plain backpropagation and tanh's derivative, apart), and no second copy of any
+    # loop.
     assert compiled == {
         "fit": ["batch_loss_and_gradient", "train_epochs", "sgd_step",
                 "group_loss_and_gradient", "sigmoid_bce_loss", "sigmoid_output", "tanh",
-                "tanh_derivative", "affine_forward", "weight_gradient", "backpropagate"],
+                "tanh_backpropagate", "affine_forward", "weight_gradient"],
         "loss": [], "gradients": [], "predict": ["predict"],
         "playground": ["playground_epochs", "tanh_se_loss", "tanh_output"],
-        "dropout fit": ["drop_units", "drop_deltas"], "dropout fit again": [],
+        "dropout fit": ["tanh_derivative", "backpropagate", "drop_units", "drop_deltas"],
+        "dropout fit again": [],
         "sparse fit": ["sparse_affine_forward", "sparse_weight_gradient"],
         "sparse loss": [], "sparse predict": [], "threaded": 0,
     }

@@ -148,6 +148,11 @@ PURE_FLOAT32_KERNELS = {
         for name, code in activations.ACTIVATION_CODES.items() if code != activations.LINEAR
     },
     **{
+        f"backpropagate through {name}": (activations.STEPS[code][2],
+                                          lambda: (z((3, 4)), z((3, 8)), z(), z()))
+        for name, code in activations.ACTIVATION_CODES.items()
+    },
+    **{
         f"affine{form}": (kernel, lambda: (z((3, 4)), z((3,)), z(), z((3, 8))))
         for form, kernel in (("", dense.affine_forward), (" in BLAS", dense.blas_affine_forward))
     },

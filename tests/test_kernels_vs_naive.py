@@ -21,7 +21,7 @@ from fastmlp.model import INFERENCE_CHUNK
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ACTIVATIONS)
 def test_activation_and_derivative_match_reference(name, dtype, rng):
-    forward_map, derivative = activations.STEPS[activations.ACTIVATION_CODES[name]]
+    forward_map, derivative, _ = activations.STEPS[activations.ACTIVATION_CODES[name]]
     z_tilde = rng.normal(scale=3.0, size=(7, 33))
     z = z_tilde.astype(dtype)
     if forward_map is not None:  # a linear layer has no step: the identity
@@ -118,6 +118,35 @@ def test_dense_kernels_match_matrix_products(form, shape, dtype, rng):
     delta_in = np.empty((fan_in, batch), dtype=dtype)
     backpropagate(cast[0], cast[3], delta_in)
     np.testing.assert_allclose(delta_in, W.T @ delta, rtol=RTOL[dtype] * 10, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", ACTIVATIONS)
+# Every count of rows in the first pass (fan_out % 4, or 4) with and without further passes.
+@pytest.mark.parametrize("fan_out", [1, 2, 3, 4, 5, 6, 7, 8, 9, 12])
+def test_backpropagation_through_an_activation_is_the_product_then_the_derivative(
+        name, fan_out, dtype, rng):
+    forward_map, derivative, through = activations.STEPS[activations.ACTIVATION_CODES[name]]
+    fan_in, batch = 6, 13
+    W = rng.normal(size=(fan_out, fan_in))
+    delta = rng.normal(size=(fan_out, batch))
+    z_tilde = rng.normal(scale=3.0, size=(fan_in, batch))
+    z = z_tilde.astype(dtype)
+    if forward_map is not None:
+        forward_map(z)
+    W_cast, delta_cast = W.astype(dtype), delta.astype(dtype)
+    fused = np.full((fan_in, batch), np.nan, dtype=dtype)
+    through(W_cast, delta_cast, z, fused)
+    expected = (W.T @ delta) * naive.DERIVATIVES[name](z_tilde)
+    np.testing.assert_allclose(fused, expected, rtol=RTOL[dtype] * 10, atol=1e-4)
+    # The two steps it replaces (which BLAS-sized products still take) give the same
+    # figures but for the last multiplication's rounding: under reassociation, the
+    # compiler may order the derivative's factors differently in either.
+    apart = np.empty_like(fused)
+    dense.backpropagate(W_cast, delta_cast, apart)
+    if derivative is not None:
+        derivative(z, apart)
+    np.testing.assert_allclose(fused, apart, rtol=4 * np.finfo(dtype).eps, atol=0)
 
 
 def test_products_reach_blas_from_the_threshold_on():

@@ -141,8 +141,9 @@ def _elementwise_steps():
     from fastmlp._kernels import activations, calls, heads, network
 
     steps = []
-    for forward_map, derivative in activations.STEPS.values():
-        steps += [(forward_map, calls.ACTIVATE), (derivative, calls.DERIVATIVE)]
+    for forward_map, derivative, through in activations.STEPS.values():
+        steps += [(forward_map, calls.ACTIVATE), (derivative, calls.DERIVATIVE),
+                  (through, calls.BACKPROPAGATE_THROUGH)]
     for loss, output in heads.STEPS.values():
         steps += [(loss, calls.LOSS_AND_DELTA), (output, calls.APPLY_OUTPUT)]
     steps += [(network.drop_units, calls.DROP_UNITS), (network.drop_deltas, calls.DROP_DELTAS)]

@@ -20,8 +20,8 @@ LEAKY_RELU    z_tilde if > 0 else a z      1 if z > 0 else a  (a = LEAKY_SLOPE)
 Derivations: docs page "Derivations", sections on the recursion, ReLU and tanh.
 """
 
-from .._config import jit_wide
-from . import mathfn
+from .._config import jit, jit_inline, jit_variant, jit_wide
+from . import dense, mathfn
 from .views import as_vector
 
 LINEAR, TANH, RELU, SIGMOID, LEAKY_RELU = 0, 1, 2, 3, 4
@@ -47,13 +47,19 @@ def tanh(z):
         flat[i] = mathfn.tanh(flat[i])
 
 
+@jit_inline
+def tanh_times_derivative(delta, z, ft):
+    """``delta * (1 - z^2)``: times tanh' from its output ``z`` (``ft``: the float type)."""
+    return delta * (ft(1.0) - z * z)
+
+
 @jit_wide
 def tanh_derivative(z, delta):
     """``delta <- delta * (1 - z^2)``: tanh' from its output ``z``."""
     z_flat, delta_flat = as_vector(z), as_vector(delta)
-    one = z_flat.dtype.type(1.0)
+    ft = z_flat.dtype.type
     for i in range(z_flat.size):
-        delta_flat[i] *= one - z_flat[i] * z_flat[i]
+        delta_flat[i] = tanh_times_derivative(delta_flat[i], z_flat[i], ft)
 
 
 @jit_wide
@@ -65,14 +71,21 @@ def relu(z):
         flat[i] = max(mathfn.opaque(flat[i]), zero)  # a plain store: see mathfn.opaque
 
 
+@jit_inline
+def relu_times_derivative(delta, z, ft):
+    """``delta * [z > 0]`` (``phi'(0) = 0``), as a choice: 0 even for an infinite delta."""
+    zero = ft(0.0)
+    return delta if z > zero else zero
+
+
 @jit_wide
 def relu_derivative(z, delta):
     """``delta <- delta * [z > 0]``: ReLU' from its output (``phi'(0) = 0``)."""
     z_flat, delta_flat = as_vector(z), as_vector(delta)
-    zero = z_flat.dtype.type(0.0)
+    ft = z_flat.dtype.type
     for i in range(z_flat.size):
         kept = mathfn.opaque(delta_flat[i])  # stored by a plain store: see mathfn.opaque
-        delta_flat[i] = kept if z_flat[i] > zero else zero
+        delta_flat[i] = relu_times_derivative(kept, z_flat[i], ft)
 
 
 @jit_wide
@@ -83,13 +96,19 @@ def sigmoid(z):
         flat[i] = mathfn.sigmoid(flat[i])
 
 
+@jit_inline
+def sigmoid_times_derivative(delta, z, ft):
+    """``delta * z (1 - z)``: times the sigmoid's derivative from its output."""
+    return delta * (z * (ft(1.0) - z))
+
+
 @jit_wide
 def sigmoid_derivative(z, delta):
     """``delta <- delta * z (1 - z)``: the sigmoid's derivative from its output."""
     z_flat, delta_flat = as_vector(z), as_vector(delta)
-    one = z_flat.dtype.type(1.0)
+    ft = z_flat.dtype.type
     for i in range(z_flat.size):
-        delta_flat[i] *= z_flat[i] * (one - z_flat[i])
+        delta_flat[i] = sigmoid_times_derivative(delta_flat[i], z_flat[i], ft)
 
 
 @jit_wide
@@ -103,25 +122,57 @@ def leaky_relu(z):
         flat[i] = value if value > zero else slope * value
 
 
+@jit_inline
+def leaky_relu_times_derivative(delta, z, ft):
+    """``delta * (1 if z > 0 else a)``."""
+    return delta * (ft(1.0) if z > ft(0.0) else ft(LEAKY_SLOPE))
+
+
 @jit_wide
 def leaky_relu_derivative(z, delta):
     """``delta <- delta * (1 if z > 0 else a)``."""
     z_flat, delta_flat = as_vector(z), as_vector(delta)
-    one = z_flat.dtype.type(1.0)
-    zero = z_flat.dtype.type(0.0)
-    slope = z_flat.dtype.type(LEAKY_SLOPE)
+    ft = z_flat.dtype.type
     for i in range(z_flat.size):
-        delta_flat[i] *= one if z_flat[i] > zero else slope
+        delta_flat[i] = leaky_relu_times_derivative(delta_flat[i], z_flat[i], ft)
 
 
-#: Code -> ``(forward map, derivative)``: each applied in place to a ``(width, batch)``
-#: array; the derivative multiplies ``delta`` (``W^T delta_next`` on entry) by
-#: ``phi'(z_tilde)`` written in terms of the forward output ``z``. ``LINEAR`` has neither
-#: (both are the identity), so a linear layer costs nothing.
+# The product W^T delta and the derivative in one kernel (the derivative applied in the
+# product's last pass over each row, dense.backpropagate_rows): a pass over the hidden
+# layer's deltas fewer. Taken when the product runs as loops and the layer has no dropout;
+# otherwise dense.backpropagate (or its BLAS form) is followed by the derivative above.
+_times_derivative = dense.unchanged  # swapped per activation in the copies below
+
+
+@jit
+def linear_backpropagate(W, delta, z, delta_in):
+    """``delta_in = (W^T delta) * phi'`` with ``phi'`` from the layer's output ``z``, as
+    loops; for a linear layer the plain product (``z`` unread). The other activations'
+    kernels are copies of this one (:func:`fastmlp._config.jit_variant`)."""
+    dense.backpropagate_rows(W, delta, z, delta_in, _times_derivative)
+
+
+tanh_backpropagate = jit_variant(linear_backpropagate, "tanh_backpropagate",
+                                 _times_derivative=tanh_times_derivative)
+relu_backpropagate = jit_variant(linear_backpropagate, "relu_backpropagate",
+                                 _times_derivative=relu_times_derivative)
+sigmoid_backpropagate = jit_variant(linear_backpropagate, "sigmoid_backpropagate",
+                                    _times_derivative=sigmoid_times_derivative)
+leaky_relu_backpropagate = jit_variant(linear_backpropagate, "leaky_relu_backpropagate",
+                                       _times_derivative=leaky_relu_times_derivative)
+
+
+#: Code -> ``(forward map, derivative, backpropagation through it)``: the forward map and
+#: the derivative are each applied in place to a ``(width, batch)`` array; the derivative
+#: multiplies ``delta`` (``W^T delta_next`` on entry) by ``phi'(z_tilde)`` written in
+#: terms of the forward output ``z``; the third computes ``delta = (W^T delta_next) *
+#: phi'`` from ``W``, ``delta_next`` and ``z`` as loops. ``LINEAR`` has neither of the
+#: first two (both are the identity, so a linear layer costs nothing) and backpropagates
+#: by the plain product.
 STEPS = {
-    LINEAR: (None, None),
-    TANH: (tanh, tanh_derivative),
-    RELU: (relu, relu_derivative),
-    SIGMOID: (sigmoid, sigmoid_derivative),
-    LEAKY_RELU: (leaky_relu, leaky_relu_derivative),
+    LINEAR: (None, None, linear_backpropagate),
+    TANH: (tanh, tanh_derivative, tanh_backpropagate),
+    RELU: (relu, relu_derivative, relu_backpropagate),
+    SIGMOID: (sigmoid, sigmoid_derivative, sigmoid_backpropagate),
+    LEAKY_RELU: (leaky_relu, leaky_relu_derivative, leaky_relu_backpropagate),
 }

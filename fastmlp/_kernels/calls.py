@@ -40,7 +40,7 @@ from .._numba_internals import call_native, native_address
 
 (PRODUCT, WEIGHT_GRADIENT, BACKPROPAGATE, ACTIVATE, DERIVATIVE, LOSS_AND_DELTA, APPLY_OUTPUT,
  SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT, DROP_UNITS, DROP_DELTAS, OPTIMIZER_STEP,
- BATCH_LOSS_AND_GRADIENT, PREDICT, GROUP_LOSS_AND_GRADIENT) = range(15)
+ BATCH_LOSS_AND_GRADIENT, PREDICT, GROUP_LOSS_AND_GRADIENT, BACKPROPAGATE_THROUGH) = range(16)
 
 
 def _tuple(*members):
@@ -69,6 +69,7 @@ def _signature(kind, float_type):
         BACKPROPAGATE: (none, (matrix, matrix, matrix)),  # W, delta, delta_in
         ACTIVATE: (none, (matrix,)),  # z
         DERIVATIVE: (none, (matrix, matrix)),  # z, delta
+        BACKPROPAGATE_THROUGH: (none, (matrix, matrix, matrix, matrix)),  # W, delta, z, delta_in
         LOSS_AND_DELTA: (float_type, (matrix, matrix, matrix, matrix)),  # z, y, delta, scratch
         APPLY_OUTPUT: (none, (matrix, matrix)),  # z, scratch
         # W, b, CSR rows, order, start, m, z_tilde_out
@@ -131,6 +132,7 @@ weight_gradient = _caller(WEIGHT_GRADIENT, "weight_gradient")
 backpropagate = _caller(BACKPROPAGATE, "backpropagate")
 activate = _caller(ACTIVATE, "activate")
 derivative = _caller(DERIVATIVE, "derivative")
+backpropagate_through = _caller(BACKPROPAGATE_THROUGH, "backpropagate_through")
 loss_and_delta = _caller(LOSS_AND_DELTA, "loss_and_delta")
 apply_output = _caller(APPLY_OUTPUT, "apply_output")
 sparse_product = _caller(SPARSE_PRODUCT, "sparse_product")

@@ -222,6 +222,12 @@ def bias_gradient(delta, db):
         db[i] = total
 
 
+@jit_inline
+def unchanged(value, z, ft):
+    """The finish of a product that no activation's derivative follows: ``value``."""
+    return value
+
+
 @jit
 def backpropagate(W, delta, delta_in):
     """``delta_in = W.T @ delta``, as loops: the first factor of
@@ -233,33 +239,76 @@ def backpropagate(W, delta, delta_in):
     delta : ndarray, shape (fan_out, batch)
     delta_in : ndarray, shape (fan_in, batch), overwritten
     """
+    backpropagate_rows(W, delta, delta_in, delta_in, unchanged)
+
+
+@jit_inline
+def backpropagate_rows(W, delta, z, delta_in, finish):
+    """``delta_in[k, j] = finish(sum_i W[i, k] delta[i, j], z[k, j], ft)``, as loops, ``ft``
+    being the arrays' float type.
+
+    ``finish`` is applied in the pass that completes each sum, so that an activation's
+    derivative (the ``*_backpropagate`` kernels of :mod:`.activations`) costs no pass of
+    its own over ``delta_in``; :func:`unchanged` leaves the plain product.
+    """
     fan_out, fan_in = W.shape
     batch = delta.shape[1]
-    zero = W.dtype.type(0.0)
-    # delta_in[k, :] = sum_i W[i, k] delta[i, :], four i per pass (as in affine_forward);
-    # the first pass writes the row with the fan_out % 4 leftover i (or zeros).
-    left = fan_out % 4
+    ft = delta_in.dtype.type
+    # delta_in[k, :] = sum_i W[i, k] delta[i, :], four i per pass (as in affine_forward):
+    # the first pass writes the row from the fan_out % 4 leftover i (four when none is
+    # left over), the others add four i each; the last pass finishes the row.
+    first = fan_out % 4 if fan_out % 4 else min(4, fan_out)
+    last = fan_out - 4  # the first i of the last pass, when there are several
     for k in range(fan_in):
-        if left == 0:
-            for j in range(batch):
-                delta_in[k, j] = zero
-        elif left == 1:
+        if first == fan_out:  # a single pass
+            if first == 1:
+                w0 = W[0, k]
+                for j in range(batch):
+                    delta_in[k, j] = finish(w0 * delta[0, j], z[k, j], ft)
+            elif first == 2:
+                w0, w1 = W[0, k], W[1, k]
+                for j in range(batch):
+                    delta_in[k, j] = finish(w0 * delta[0, j] + w1 * delta[1, j], z[k, j], ft)
+            elif first == 3:
+                w0, w1, w2 = W[0, k], W[1, k], W[2, k]
+                for j in range(batch):
+                    delta_in[k, j] = finish((w0 * delta[0, j] + w1 * delta[1, j])
+                                            + w2 * delta[2, j], z[k, j], ft)
+            else:
+                w0, w1, w2, w3 = W[0, k], W[1, k], W[2, k], W[3, k]
+                for j in range(batch):
+                    delta_in[k, j] = finish((w0 * delta[0, j] + w1 * delta[1, j])
+                                            + (w2 * delta[2, j] + w3 * delta[3, j]),
+                                            z[k, j], ft)
+            continue
+        if first == 1:
             w0 = W[0, k]
             for j in range(batch):
                 delta_in[k, j] = w0 * delta[0, j]
-        elif left == 2:
+        elif first == 2:
             w0, w1 = W[0, k], W[1, k]
             for j in range(batch):
                 delta_in[k, j] = w0 * delta[0, j] + w1 * delta[1, j]
-        else:
+        elif first == 3:
             w0, w1, w2 = W[0, k], W[1, k], W[2, k]
             for j in range(batch):
                 delta_in[k, j] = (w0 * delta[0, j] + w1 * delta[1, j]) + w2 * delta[2, j]
-        for i in range(left, fan_out, 4):
+        else:
+            w0, w1, w2, w3 = W[0, k], W[1, k], W[2, k], W[3, k]
+            for j in range(batch):
+                delta_in[k, j] = ((w0 * delta[0, j] + w1 * delta[1, j])
+                                  + (w2 * delta[2, j] + w3 * delta[3, j]))
+        for i in range(first, last, 4):
             w0, w1, w2, w3 = W[i, k], W[i + 1, k], W[i + 2, k], W[i + 3, k]
             for j in range(batch):
                 delta_in[k, j] += ((w0 * delta[i, j] + w1 * delta[i + 1, j])
                                    + (w2 * delta[i + 2, j] + w3 * delta[i + 3, j]))
+        w0, w1, w2, w3 = W[last, k], W[last + 1, k], W[last + 2, k], W[last + 3, k]
+        for j in range(batch):
+            delta_in[k, j] = finish(
+                delta_in[k, j] + ((w0 * delta[last, j] + w1 * delta[last + 1, j])
+                                  + (w2 * delta[last + 2, j] + w3 * delta[last + 3, j])),
+                z[k, j], ft)
 
 
 @jit_blas

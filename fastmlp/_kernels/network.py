@@ -213,12 +213,16 @@ def sparse_weight_gradient(delta, data, indices, indptr, order, start, m, dW, db
 #: first layer's BLAS product on dense rows as they come (:func:`predict`'s, 0 when not
 #: used), the multiply-adds from which the batch drivers hand a product to BLAS
 #: (:func:`.dense.training_blas_min_work`, a number rather than an address), then hidden
-#: layer ``l``'s activation at ``FIRST_ACTIVATION + 2 l`` and its derivative at the next
-#: position (0 for a linear layer).
+#: layer ``l``'s activation at ``FIRST_ACTIVATION + STEPS_PER_LAYER l`` (0 for a linear
+#: layer), its derivative at the next position (0 where never used: for a linear layer,
+#: and unless a product may reach BLAS or there is dropout) and the loops that
+#: backpropagate through it (:data:`.activations.STEPS`) at the one after.
 (PRODUCT, BLAS_PRODUCT, WEIGHT_GRADIENT, BLAS_WEIGHT_GRADIENT, BACKPROPAGATE,
  BLAS_BACKPROPAGATE, LOSS_AND_DELTA, APPLY_OUTPUT, SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT,
  DROP_UNITS, DROP_DELTAS, GROUP_LOSS_AND_GRADIENT, ROWS_PRODUCT, TRAINING_BLAS_WORK,
  FIRST_ACTIVATION) = range(16)
+#: Positions of each hidden layer in ``steps``: activation, derivative, backpropagation.
+STEPS_PER_LAYER = 3
 
 PRODUCT_STEPS = (
     (PRODUCT, BLAS_PRODUCT, calls.PRODUCT, dense.affine_forward, dense.blas_affine_forward),
@@ -281,7 +285,8 @@ _STEPS: dict = {}
 
 
 def _build_steps(dtype, activation_codes, head_code, blas, sparse, dropout, training):
-    steps = np.zeros(FIRST_ACTIVATION + 2 * len(activation_codes), dtype=np.int64)
+    steps = np.zeros(FIRST_ACTIVATION + STEPS_PER_LAYER * len(activation_codes),
+                     dtype=np.int64)
     listed = network_step_kernels(activation_codes, head_code, blas, sparse, dropout,
                                   training)
     for position, kernel, kind in listed:
@@ -312,15 +317,20 @@ def network_step_kernels(activation_codes, head_code, blas=False, sparse=False,
     if output is not None:
         listed.append((APPLY_OUTPUT, output, calls.APPLY_OUTPUT))
     for layer, code in enumerate(activation_codes):
-        forward_map, derivative = activations.STEPS[code]
+        forward_map, derivative, through = activations.STEPS[code]
+        at = FIRST_ACTIVATION + STEPS_PER_LAYER * layer
         if forward_map is not None:
-            at = FIRST_ACTIVATION + 2 * layer
             listed.append((at, forward_map, calls.ACTIVATE))
-            if training:
+        if training:
+            listed.append((at + 2, through, calls.BACKPROPAGATE_THROUGH))
+            # The derivative alone follows a product in BLAS or the dropout mask.
+            if derivative is not None and (blas or dropout):
                 listed.append((at + 1, derivative, calls.DERIVATIVE))
     for loops_at, blas_at, kind, loops, in_blas in PRODUCT_STEPS:
         if training or kind == calls.PRODUCT:
-            listed.append((loops_at, loops, kind))
+            # The plain product as loops backpropagates only ahead of the dropout mask.
+            if kind != calls.BACKPROPAGATE or dropout:
+                listed.append((loops_at, loops, kind))
             if blas:
                 listed.append((blas_at, in_blas, kind))
     # Inference's first product on dense rows as they come, when it can reach BLAS.
@@ -376,7 +386,7 @@ def forward(theta, layout, a_offsets, acts, m, blas_min_work, rows, order, row_s
                                        blas_min_work),
                           (W, b, layer_view(acts, a_offsets, sizes, layer, m), z_out))
         if layer < n_layers - 1:
-            activate = steps[FIRST_ACTIVATION + 2 * layer]
+            activate = steps[FIRST_ACTIVATION + STEPS_PER_LAYER * layer]
             if activate != 0:
                 calls.activate(activate, (z_out,))
             if rates.size > 0 and rates[layer] > 0:
@@ -391,7 +401,9 @@ def backward(theta, grad, layout, a_offsets, acts, deltas, m, blas_min_work, row
     """Backward pass from the output delta in ``deltas[L]``; writes the gradient to ``grad``.
 
     For ``l = L-1 .. 0``: ``dW^(l) = delta^(l+1) z^(l)T``, ``db^(l) = sum_j delta^(l+1)``,
-    then ``delta^(l) = (W^(l)T delta^(l+1)) * phi'(z_tilde^(l))``. Sums over the ``m``
+    then ``delta^(l) = (W^(l)T delta^(l+1)) * phi'(z_tilde^(l))``, in one kernel when the
+    product runs as loops (the layer's backpropagation step), else as the product (in
+    BLAS), the dropout mask and the derivative, one after the other. Sums over the ``m``
     samples: an output delta divided by the batch size gives the batch-mean gradient.
     With dropout, ``z^(l)`` is the masked activation of the forward pass, and the mask
     (recomputed) multiplies ``delta^(l)`` too (:func:`drop_deltas`); the hidden
@@ -418,16 +430,21 @@ def backward(theta, grad, layout, a_offsets, acts, deltas, m, blas_min_work, row
         if layer > 0:
             W = weight_view(theta, w_offsets, sizes, layer)
             delta_in = layer_view(deltas, a_offsets, sizes, layer, m)
+            at = FIRST_ACTIVATION + STEPS_PER_LAYER * (layer - 1)
+            dropped = rates.size > 0 and rates[layer - 1] > 0
+            if not (dropped or dense.reaches_blas(W.shape[0], W.shape[1], m, blas_min_work)):
+                # The product and the derivative in one kernel.
+                calls.backpropagate_through(steps[at + 2], (W, delta, z_in, delta_in))
+                continue
             calls.backpropagate(product_step(steps, BACKPROPAGATE, W.shape[0], W.shape[1], m,
                                              blas_min_work),
                                 (W, delta, delta_in))
-            if rates.size > 0 and rates[layer - 1] > 0:
+            if dropped:
                 calls.drop_deltas(steps[DROP_DELTAS],
                                   (z_in, delta_in, hidden_units_before(sizes, layer),
                                    rates[layer - 1], key[0], first_position))
-            derivative = steps[FIRST_ACTIVATION + 2 * (layer - 1) + 1]
-            if derivative != 0:
-                calls.derivative(derivative, (z_in, delta_in))
+            if steps[at + 1] != 0:
+                calls.derivative(steps[at + 1], (z_in, delta_in))
 
 
 #: Most groups a batch is split into (see :func:`group_count`).
