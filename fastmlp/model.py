@@ -187,7 +187,7 @@ class EpochRunner:
         self.dropout = (np.empty(0, dtype=net.dtype) if dropout is None
                         else np.ascontiguousarray(dropout, dtype=net.dtype))
         self.dropout_key = np.zeros(1, dtype=np.uint64)
-        self._steps = None
+        self._prepared = None
 
     def run(self, n_epochs: int, losses: np.ndarray, lr: float) -> tuple[int, bool]:
         """Train up to ``n_epochs`` epochs at learning rate ``lr``.
@@ -196,10 +196,10 @@ class EpochRunner:
         epochs completed and whether training stopped because an epoch diverged (the
         parameters are then those from before that epoch).
         """
-        if self._steps is None:  # the same for every call of this runner
-            self._steps = self._prepare()
+        if self._prepared is None:  # the same for every call of this runner
+            self._prepared = self._prepare()
         with parallel_calls(self.work["threaded"]):
-            return train.train_epochs(*self._arguments(*self._steps, n_epochs, losses, lr))
+            return train.train_epochs(*self._arguments(*self._prepared, n_epochs, losses, lr))
 
     def _prepare(self):
         """``(layout, driver, update_address)`` of :meth:`run`: the network's steps, the
