@@ -7,7 +7,15 @@ within one point of scikit-learn's."""
 import numpy as np
 import pytest
 from baselines import sklearn_fit, torch_network, torch_train
-from conftest import THREAD_IDS, TORCH_THREADS, requires_jax, requires_torch, timed, timed_fit
+from conftest import (
+    THREAD_IDS,
+    TORCH_THREADS,
+    fit_job,
+    requires_jax,
+    requires_torch,
+    timed,
+    timed_fit,
+)
 from jax_peer import JaxRun, one_hot, timed_jax
 
 import fastmlp
@@ -46,13 +54,19 @@ def assert_accuracy(accuracy, sklearn_accuracy):
     assert abs(accuracy - sklearn_accuracy) <= 0.01
 
 
+def network():
+    return fastmlp.MLP([64, 128, 10], activation="relu", loss="cross_entropy", init="glorot",
+                       seed=0)
+
+
+FIT_SETTINGS = dict(epochs=EPOCHS, lr=LR, batch_size=BATCH, optimizer="adam")
+
+
 def bench_fastmlp(benchmark, digits, sklearn_accuracy):
     X_train, X_test, y_train, y_test = digits
-    net = fastmlp.MLP([64, 128, 10], activation="relu", loss="cross_entropy", init="glorot",
-                      seed=0)
+    net = network()
     benchmark.group = GROUP
-    timed_fit(benchmark, net, net.parameters.copy(), ROUNDS, X_train, y_train, epochs=EPOCHS,
-              lr=LR, batch_size=BATCH, optimizer="adam")
+    timed_fit(benchmark, net, net.parameters.copy(), ROUNDS, X_train, y_train, **FIT_SETTINGS)
     assert_accuracy(np.mean(net.predict(X_test) == y_test), sklearn_accuracy)
 
 
@@ -83,8 +97,7 @@ def bench_pytorch(benchmark, torch_threads, digits, sklearn_accuracy):
     import torch
 
     X_train, X_test, y_train, y_test = digits
-    start = fastmlp.MLP([64, 128, 10], activation="relu", loss="cross_entropy", init="glorot",
-                        seed=0)
+    start = network()
     torch.set_num_threads(torch_threads)
 
     def train(model):
@@ -102,13 +115,13 @@ def bench_pytorch(benchmark, torch_threads, digits, sklearn_accuracy):
 @requires_jax
 def bench_jax(benchmark, digits, sklearn_accuracy):
     X_train, X_test, y_train, y_test = digits
-    start = fastmlp.MLP([64, 128, 10], activation="relu", loss="cross_entropy", init="glorot",
-                        seed=0)
+    start = network()
     run = JaxRun("relu", "softmax_ce", epochs=EPOCHS, lr=LR, batch_size=BATCH,
                  optimizer="adam", shuffle=True)
+    ours = fit_job(network(), start.parameters, X_train, y_train, **FIT_SETTINGS)
     benchmark.group = GROUP
     (weights, biases), _ = timed_jax(benchmark, run, ROUNDS, start.weights, start.biases,
-                                     X_train, one_hot(y_train, 10))
+                                     X_train, one_hot(y_train, 10), ours)
     hidden = np.maximum(X_test @ weights[0].T + biases[0], 0.0)
     predicted = (hidden @ weights[1].T + biases[1]).argmax(axis=1)
     assert_accuracy(np.mean(predicted == y_test), sklearn_accuracy)

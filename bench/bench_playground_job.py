@@ -9,6 +9,7 @@ from baselines import NumpyMLP, torch_network, torch_train
 from conftest import (
     THREAD_IDS,
     TORCH_THREADS,
+    fit_job,
     requires_jax,
     requires_torch,
     spiral,
@@ -56,11 +57,15 @@ def reference(start, data):
     return model.train(X, Y, EPOCHS, LR, BATCH)
 
 
+def network(dtype):
+    return fastmlp.MLP(SIZES, activation="tanh", loss="squared_error", output="tanh",
+                       dtype=dtype)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def bench_fastmlp(benchmark, data, start, reference, dtype):
     X, Y = data
-    net = fastmlp.MLP(SIZES, activation="tanh", loss="squared_error", output="tanh",
-                      dtype=dtype)
+    net = network(dtype)
     benchmark.group = GROUP
     timed_fit(benchmark, net, start.parameters, ROUNDS, X, Y, epochs=EPOCHS, lr=LR,
               batch_size=BATCH, shuffle=False)
@@ -101,6 +106,8 @@ def bench_jax(benchmark, data, start, reference, dtype):
     X, Y = data
     run = JaxRun("tanh", "tanh_squared_error", epochs=EPOCHS, lr=LR, batch_size=BATCH,
                  dtype=dtype)
+    ours = fit_job(network(dtype), start.parameters, X, Y, epochs=EPOCHS, lr=LR,
+                   batch_size=BATCH, shuffle=False)
     benchmark.group = GROUP
-    _, curve = timed_jax(benchmark, run, ROUNDS, start.weights, start.biases, X, Y)
+    _, curve = timed_jax(benchmark, run, ROUNDS, start.weights, start.biases, X, Y, ours)
     assert_agrees(curve, reference, dtype)

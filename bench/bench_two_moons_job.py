@@ -6,7 +6,15 @@ same loss curve."""
 import numpy as np
 import pytest
 from baselines import NumpyMLP, sklearn_fit, sklearn_from_weights, torch_network, torch_train
-from conftest import THREAD_IDS, TORCH_THREADS, requires_jax, requires_torch, timed, timed_fit
+from conftest import (
+    THREAD_IDS,
+    TORCH_THREADS,
+    fit_job,
+    requires_jax,
+    requires_torch,
+    timed,
+    timed_fit,
+)
 from jax_peer import JaxRun, timed_jax
 
 import fastmlp
@@ -88,7 +96,9 @@ def bench_pytorch(benchmark, torch_threads, moons, start, reference):
 def bench_jax(benchmark, moons, start, reference, dtype):
     X, y = moons
     run = JaxRun("tanh", "sigmoid_bce", epochs=EPOCHS, lr=LR, dtype=dtype)
+    ours = fit_job(fastmlp.MLP([2, 10, 1], dtype=dtype), start.parameters, X, y,
+                   epochs=EPOCHS, lr=LR)
     benchmark.group = GROUP
-    _, curve = timed_jax(benchmark, run, ROUNDS, start.weights, start.biases, X, y)
+    _, curve = timed_jax(benchmark, run, ROUNDS, start.weights, start.biases, X, y, ours)
     tolerance = 1e-10 if dtype == "float64" else 1e-4
     np.testing.assert_allclose(curve, reference, rtol=tolerance)

@@ -60,14 +60,21 @@ def timed(benchmark, train, rounds, prepare=tuple):
     return benchmark.pedantic(train, setup=lambda: (prepare(), {}), rounds=rounds, iterations=1)
 
 
-def timed_fit(benchmark, net, initial, rounds, X, y, **fit_settings):
-    """Time ``net.fit(X, y, **fit_settings)``, each round starting from ``initial``."""
+def fit_job(net, initial, X, y, **fit_settings):
+    """``(train, prepare)`` for :func:`timed`: ``net.fit(X, y, **fit_settings)`` starting
+    from the parameters ``initial``."""
 
     def prepare():
         net.parameters[...] = initial
         return ()
 
-    timed(benchmark, lambda: net.fit(X, y, **fit_settings), rounds, prepare)
+    return (lambda: net.fit(X, y, **fit_settings)), prepare
+
+
+def timed_fit(benchmark, net, initial, rounds, X, y, **fit_settings):
+    """Time ``net.fit(X, y, **fit_settings)``, each round starting from ``initial``."""
+    train, prepare = fit_job(net, initial, X, y, **fit_settings)
+    timed(benchmark, train, rounds, prepare)
     return net
 
 

@@ -178,12 +178,19 @@ def one_hot(y, n_classes):
     return np.eye(n_classes)[np.asarray(y)]
 
 
-def timed_jax(benchmark, run, rounds, weights, biases, X, Y):
+def timed_jax(benchmark, run, rounds, weights, biases, X, Y, ours=None):
     """Time ``run`` over ``rounds`` rounds from the same start; returns the last round's result.
 
     The run is compiled first, untimed, and XLA's compile time goes to
     ``benchmark.extra_info["compile_seconds"]``. With timing enabled, one untimed call
     follows, as in ``conftest.timed``.
+
+    ``ours`` is fastmlp's entry for the same job, as ``(train, prepare)`` in the sense of
+    ``conftest.timed``. With timing enabled, one run of ``train(*prepare())``, timed here,
+    precedes each timed round of JAX's: the two alternate, so that both see the same load
+    on a shared machine, and ``extra_info["paired"]`` gets fastmlp's median and the median
+    of the round-by-round ratios JAX / fastmlp, which ``bench/report.py`` reads for the
+    JAX targets.
     """
 
     def arguments():
@@ -191,7 +198,34 @@ def timed_jax(benchmark, run, rounds, weights, biases, X, Y):
 
     run.compile(arguments())
     benchmark.extra_info["compile_seconds"] = run.compile_seconds
-    if not benchmark.disabled:
-        run(arguments())
-    return benchmark.pedantic(run, setup=lambda: ((arguments(),), {}), rounds=rounds,
-                              iterations=1)
+    if benchmark.disabled:
+        return benchmark.pedantic(run, setup=lambda: ((arguments(),), {}), rounds=1)
+    run(arguments())
+    ours_seconds, theirs_seconds = [], []
+    if ours is not None:
+        train, prepare = ours
+        train(*prepare())  # loads or compiles what fastmlp's side needs
+
+    def setup():
+        if ours is not None:
+            prepared = prepare()
+            began = time.perf_counter()
+            train(*prepared)
+            ours_seconds.append(time.perf_counter() - began)
+        return (arguments(),), {}
+
+    def timed_run(prepared):
+        began = time.perf_counter()
+        result = run(prepared)
+        theirs_seconds.append(time.perf_counter() - began)
+        return result
+
+    result = benchmark.pedantic(timed_run, setup=setup, rounds=rounds, iterations=1)
+    if ours is not None:
+        pairs = np.array(list(zip(theirs_seconds, ours_seconds, strict=False))[:rounds])
+        benchmark.extra_info["paired"] = {
+            "fastmlp_seconds": float(np.median(pairs[:, 1])),
+            "jax_seconds": float(np.median(pairs[:, 0])),
+            "ratio": float(np.median(pairs[:, 0] / pairs[:, 1])),
+        }
+    return result
