@@ -5,6 +5,7 @@ what was wrong and what to pass instead. None of them modifies the caller's data
 conversions make copies where a dtype or memory layout has to change.
 """
 
+import math
 import numbers
 import sys
 from collections.abc import Sequence
@@ -47,7 +48,7 @@ def real(name, value, minimum=None, exclusive_minimum=None, maximum=None,
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
     value = float(value)
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
@@ -97,8 +98,11 @@ def numeric_array(name, value, float_type):
 
 def finite(name, array):
     """Refuse NaN and infinity (also values that overflowed a float32 conversion)."""
-    # min and max propagate NaN and reach any infinity, without a full-size boolean mask.
-    if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
+    # A NaN or an infinity makes the sum NaN or infinite, so one pass, without a full-size
+    # boolean mask, clears the usual case; a sum that overflowed from finite values gets
+    # the exact check (min and max propagate NaN and reach any infinity).
+    if (array.size and not math.isfinite(array.sum())
+            and not (np.isfinite(array.min()) and np.isfinite(array.max()))):
         raise ValueError(
             f"{name} contains NaN or infinite values (or values too large for "
             f"{array.dtype}); remove or impute them first"

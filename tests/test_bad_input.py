@@ -137,6 +137,21 @@ def test_class_labels(case):
     assert_clear(error, pattern)
 
 
+def test_finite_values_whose_sum_overflows_are_accepted_and_a_nan_among_them_is_not():
+    """The finiteness check sums the data first: a sum that overflows from finite values
+    must fall back to the exact check, not refuse the data."""
+    from fastmlp import _validation as check
+
+    big = np.full((4, 3), 3e38, dtype=np.float32)
+    assert not np.isfinite(big.sum())
+    check.finite("X", big)  # accepted
+    for bad in (np.nan, np.inf, -np.inf):
+        data = big.copy()
+        data[2, 1] = bad
+        with pytest.raises(ValueError, match="NaN or infinite"):
+            check.finite("X", data)
+
+
 def test_predict_proba_is_refused_for_regression():
     model = fastmlp.MLP([2, 3, 1], loss="squared_error")
     with pytest.raises(TypeError, match="use predict"):
