@@ -173,6 +173,7 @@ def bench_floor_paired(benchmark, dtype, moons):
     rounds = []
 
     def one_round():
+        train(*prepare())  # warm, as in the fit's own entry (jax_peer.WARM_BELOW)
         prepare()
         began = time.perf_counter()
         train()
