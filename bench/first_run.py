@@ -331,14 +331,14 @@ def measure(repeats=1, progress=sys.stderr):
 
 
 def format_seconds(seconds):
-    """``'23.4 s'``, ``'12.3 ms'`` or ``'56 µs'``; empty for ``None``."""
+    """``'23.4 s'``, ``'12.3 ms'``, ``'56.2 µs'`` or ``'6.33 µs'``; empty for ``None``."""
     if seconds is None:
         return ""
     if seconds >= 1:
         return f"{seconds:.2f} s"
     if seconds >= 1e-3:
         return f"{seconds * 1e3:.1f} ms"
-    return f"{seconds * 1e6:.0f} µs"
+    return f"{seconds * 1e6:.3g} µs"
 
 
 def markdown_table(results):
