@@ -28,10 +28,8 @@ import time
 import numba
 import numpy as np
 import pytest
-from bench_two_moons_job import EPOCHS, LR
-from conftest import fit_job
+from bench_two_moons_job import EPOCHS, job
 
-import fastmlp
 from fastmlp._kernels import mathfn
 
 SAMPLES, HIDDEN = 350, 10
@@ -165,8 +163,7 @@ def bench_floor_paired(benchmark, dtype, moons):
     from threadpoolctl import threadpool_limits
 
     X, y = moons
-    net = fastmlp.MLP([2, 10, 1], dtype=dtype, seed=0)
-    train, prepare = fit_job(net, net.parameters.copy(), X, y, epochs=EPOCHS, lr=LR)
+    train, prepare = job(dtype, X, y)
     pieces = {piece: [make(dtype, name) for name in IMPLEMENTATIONS]
               for piece, make in PIECES.items()}
     fma, fma_check = fma_piece(dtype)

@@ -26,10 +26,21 @@ JAX_ROUNDS = 21
 GROUP = "1 two-moons job: 2-10-1 tanh, full batch, 1000 epochs"
 
 
-@pytest.fixture(scope="module")
-def start():
+def start_network():
     """The demo's default initial network."""
     return fastmlp.MLP([2, 10, 1], seed=0)
+
+
+def job(dtype, X, y):
+    """``(train, prepare)`` for ``conftest.timed``: the job's fit in ``dtype`` from
+    :func:`start_network`, on a network of its own."""
+    return fit_job(fastmlp.MLP([2, 10, 1], dtype=dtype), start_network().parameters, X, y,
+                   epochs=EPOCHS, lr=LR)
+
+
+@pytest.fixture(scope="module")
+def start():
+    return start_network()
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +110,7 @@ def bench_pytorch(benchmark, torch_threads, moons, start, reference):
 def bench_jax(benchmark, moons, start, reference, dtype):
     X, y = moons
     run = JaxRun("tanh", "sigmoid_bce", epochs=EPOCHS, lr=LR, dtype=dtype)
-    ours = fit_job(fastmlp.MLP([2, 10, 1], dtype=dtype), start.parameters, X, y,
-                   epochs=EPOCHS, lr=LR)
+    ours = job(dtype, X, y)
     benchmark.group = GROUP
     _, curve = timed_jax(benchmark, run, JAX_ROUNDS, start.weights, start.biases, X, y, ours)
     tolerance = 1e-10 if dtype == "float64" else 1e-4
