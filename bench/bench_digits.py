@@ -21,8 +21,8 @@ from jax_peer import JaxRun, one_hot, timed_jax
 import fastmlp
 
 EPOCHS, LR, BATCH, ROUNDS = 50, 1e-3, 32, 5
-#: Rounds of the JAX entry, each paired with a run of fastmlp's (jax_peer.timed_jax): more
-#: than the other entries', as the median of the rounds' ratios decides a target.
+#: Rounds of the JAX entry, each paired with a run of fastmlp's (timing.timed_pairs): more
+#: than the other entries', as the median of the rounds' ratios decides its target.
 JAX_ROUNDS = 9
 GROUP = "3 digits: 64-128-10 relu, Adam, batch 32, 50 epochs"
 
@@ -65,6 +65,22 @@ def network():
 FIT_SETTINGS = dict(epochs=EPOCHS, lr=LR, batch_size=BATCH, optimizer="adam")
 
 
+def estimator_job(X, y):
+    """``(train, prepare)`` for ``conftest.timed``: fastmlp's MLPClassifier with
+    scikit-learn's settings, fitted to ``X, y``."""
+    params = make_sklearn().get_params()
+    return (lambda model: sklearn_fit(model, X, y)), (
+        lambda: (fastmlp.MLPClassifier(**params),))
+
+
+def ours(X, y, *entries):
+    """fastmlp's ``entries`` (``bench_fastmlp``, ``bench_fastmlp_estimator``), for a peer's
+    paired rounds (``timing.timed_pairs``)."""
+    jobs = {"bench_fastmlp": fit_job(network(), network().parameters, X, y, **FIT_SETTINGS),
+            "bench_fastmlp_estimator": estimator_job(X, y)}
+    return {entry: jobs[entry] for entry in entries}
+
+
 def bench_fastmlp(benchmark, digits, sklearn_accuracy):
     X_train, X_test, y_train, y_test = digits
     net = network()
@@ -76,10 +92,9 @@ def bench_fastmlp(benchmark, digits, sklearn_accuracy):
 def bench_fastmlp_estimator(benchmark, digits, sklearn_accuracy):
     """fastmlp's drop-in MLPClassifier with scikit-learn's exact settings and path."""
     X_train, X_test, y_train, y_test = digits
-    params = make_sklearn().get_params()
     benchmark.group = GROUP
-    estimator = timed(benchmark, lambda model: sklearn_fit(model, X_train, y_train), ROUNDS,
-                      lambda: (fastmlp.MLPClassifier(**params),))
+    train, prepare = estimator_job(X_train, y_train)
+    estimator = timed(benchmark, train, ROUNDS, prepare)
     assert estimator.n_iter_ == EPOCHS
     # Same random_state, same path: the very same accuracy as scikit-learn's.
     assert estimator.score(X_test, y_test) == sklearn_accuracy
@@ -89,7 +104,8 @@ def bench_sklearn(benchmark, digits, sklearn_accuracy):
     X_train, X_test, y_train, y_test = digits
     benchmark.group = GROUP
     estimator = timed(benchmark, lambda model: sklearn_fit(model, X_train, y_train), ROUNDS,
-                      lambda: (make_sklearn(),))
+                      lambda: (make_sklearn(),),
+                      ours(X_train, y_train, "bench_fastmlp", "bench_fastmlp_estimator"))
     assert estimator.n_iter_ == EPOCHS
     assert_accuracy(estimator.score(X_test, y_test), sklearn_accuracy)
 
@@ -121,10 +137,10 @@ def bench_jax(benchmark, digits, sklearn_accuracy):
     start = network()
     run = JaxRun("relu", "softmax_ce", epochs=EPOCHS, lr=LR, batch_size=BATCH,
                  optimizer="adam", shuffle=True)
-    ours = fit_job(network(), start.parameters, X_train, y_train, **FIT_SETTINGS)
     benchmark.group = GROUP
     (weights, biases), _ = timed_jax(benchmark, run, JAX_ROUNDS, start.weights, start.biases,
-                                     X_train, one_hot(y_train, 10), ours)
+                                     X_train, one_hot(y_train, 10),
+                                     ours(X_train, y_train, "bench_fastmlp"))
     hidden = np.maximum(X_test @ weights[0].T + biases[0], 0.0)
     predicted = (hidden @ weights[1].T + biases[1]).argmax(axis=1)
     assert_accuracy(np.mean(predicted == y_test), sklearn_accuracy)

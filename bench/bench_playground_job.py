@@ -21,8 +21,8 @@ from jax_peer import JaxRun, timed_jax
 import fastmlp
 
 EPOCHS, LR, BATCH, ROUNDS = 500, 0.1, 10, 5
-#: Rounds of the JAX entry, each paired with a run of fastmlp's (jax_peer.timed_jax): more
-#: than the other entries', as the median of the rounds' ratios decides a target.
+#: Rounds of the JAX entry, each paired with a run of fastmlp's (timing.timed_pairs): more
+#: than the other entries', as the median of the rounds' ratios decides its target.
 JAX_ROUNDS = 15
 SIZES = [2, 8, 8, 8, 1]
 GROUP = "2 Playground job: spiral 2-8-8-8-1 tanh, batch 10, 500 epochs"
@@ -65,13 +65,22 @@ def network(dtype):
                        dtype=dtype)
 
 
+FIT_SETTINGS = dict(epochs=EPOCHS, lr=LR, batch_size=BATCH, shuffle=False)
+
+
+def ours(X, Y, start, dtype="float64"):
+    """fastmlp's entry for the job in ``dtype``, for a peer's paired rounds
+    (``timing.timed_pairs``)."""
+    return {f"bench_fastmlp[{dtype}]": fit_job(network(dtype), start.parameters, X, Y,
+                                               **FIT_SETTINGS)}
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 def bench_fastmlp(benchmark, data, start, reference, dtype):
     X, Y = data
     net = network(dtype)
     benchmark.group = GROUP
-    timed_fit(benchmark, net, start.parameters, ROUNDS, X, Y, epochs=EPOCHS, lr=LR,
-              batch_size=BATCH, shuffle=False)
+    timed_fit(benchmark, net, start.parameters, ROUNDS, X, Y, **FIT_SETTINGS)
     assert_agrees(net.history["loss"], reference, dtype)
 
 
@@ -81,6 +90,7 @@ def bench_numpy(benchmark, data, start, reference):
     curve = timed(
         benchmark, lambda model: model.train(X, Y, EPOCHS, LR, BATCH), ROUNDS,
         lambda: (NumpyMLP(start.weights, start.biases, "tanh", "tanh_squared_error"),),
+        ours(X, Y, start),
     )
     np.testing.assert_array_equal(curve, reference)
     assert curve[-1] < GOOD_FINAL_LOSS
@@ -99,6 +109,7 @@ def bench_pytorch(benchmark, torch_threads, data, start, reference):
         lambda model: torch_train(model, X, Y, EPOCHS, LR, BATCH, "tanh_squared_error"),
         ROUNDS,
         lambda: (torch_network(start.weights, start.biases, "tanh", torch.float64),),
+        ours(X, Y, start),
     )
     assert_agrees(curve, reference)
 
@@ -109,8 +120,7 @@ def bench_jax(benchmark, data, start, reference, dtype):
     X, Y = data
     run = JaxRun("tanh", "tanh_squared_error", epochs=EPOCHS, lr=LR, batch_size=BATCH,
                  dtype=dtype)
-    ours = fit_job(network(dtype), start.parameters, X, Y, epochs=EPOCHS, lr=LR,
-                   batch_size=BATCH, shuffle=False)
     benchmark.group = GROUP
-    _, curve = timed_jax(benchmark, run, JAX_ROUNDS, start.weights, start.biases, X, Y, ours)
+    _, curve = timed_jax(benchmark, run, JAX_ROUNDS, start.weights, start.biases, X, Y,
+                         ours(X, Y, start, dtype))
     assert_agrees(curve, reference, dtype)

@@ -55,8 +55,8 @@ from jax_peer import JaxRun, one_hot, timed_jax
 import fastmlp
 
 ALPHA, LR, BATCH, SEED, ROUNDS, CI_ROWS = 1e-4, 1e-3, 200, 0, 3, 10_000
-#: Rounds of the JAX entry, each paired with a run of fastmlp's (jax_peer.timed_jax): more
-#: than the other entries', as the median of the rounds' ratios decides a target.
+#: Rounds of the JAX entry, each paired with a run of fastmlp's (timing.timed_pairs): more
+#: than the other entries', as the median of the rounds' ratios decides its target.
 JAX_ROUNDS = 7
 PATH_ROWS, PATH_EPOCHS = 2_000, 2  # test_jax_follows_sklearn_path
 # name: (rows, features, classes (0: regression), hidden layers, epochs)
@@ -149,18 +149,29 @@ def fit_job(table, library, X, y, **extra):
         lambda: (estimator(library, table, **extra),))
 
 
-def fit_timed(benchmark, table, library, **extra):
+def ours(table, X, y, *dtypes):
+    """fastmlp's entries for ``table`` in ``dtypes``, for a peer's paired rounds
+    (``timing.timed_pairs``)."""
+    return {f"bench_fastmlp[{dtype}-{table}]": fit_job(table, "fastmlp", X, y, dtype=dtype)
+            for dtype in dtypes}
+
+
+def fit_timed(benchmark, table, library, paired_with=(), **extra):
+    """Time ``library``'s estimator on ``table``, its rounds paired with those of fastmlp's
+    entries in the dtypes ``paired_with``."""
     X, y = data(table, rows(table, benchmark))
     benchmark.group = group(table)
     train, prepare = fit_job(table, library, X, y, **extra)
-    model = timed(benchmark, train, ROUNDS, prepare)
+    model = timed(benchmark, train, ROUNDS, prepare, ours(table, X, y, *paired_with))
     assert model.n_iter_ == TABLES[table][4]
     return model
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def bench_fastmlp(benchmark, table, dtype):
-    model = fit_timed(benchmark, table, "fastmlp", dtype=dtype)
+    # float64's rounds alternate with float32's, for the target float32 / float64
+    paired_with = ("float32",) if dtype == "float64" else ()
+    model = fit_timed(benchmark, table, "fastmlp", paired_with, dtype=dtype)
     theirs = reference(table, rows(table, benchmark))
     assert model.coefs_[0].dtype == np.dtype(dtype)
     if dtype == "float64":  # same random_state, same training path
@@ -173,7 +184,7 @@ def bench_fastmlp(benchmark, table, dtype):
 
 
 def bench_sklearn(benchmark, table):
-    model = fit_timed(benchmark, table, "sklearn")
+    model = fit_timed(benchmark, table, "sklearn", DTYPES)
     theirs = reference(table, rows(table, benchmark))
     for got, want in zip(model.coefs_, theirs.coefs_, strict=True):
         np.testing.assert_array_equal(got, want)
@@ -253,9 +264,9 @@ def bench_jax(benchmark, table, dtype):
     start = start_network(table, dtype)
     run = JaxRun("relu", head, epochs=TABLES[table][4], lr=LR, batch_size=BATCH,
                  optimizer="adam", alpha=ALPHA, shuffle=True, seed=SEED, dtype=dtype)
-    ours = fit_job(table, "fastmlp", X, y, dtype=dtype)
     benchmark.group = group(table)
-    _, losses = timed_jax(benchmark, run, JAX_ROUNDS, start.weights, start.biases, X, Y, ours)
+    _, losses = timed_jax(benchmark, run, JAX_ROUNDS, start.weights, start.biases, X, Y,
+                          ours(table, X, y, dtype))
     theirs = reference(table, rows(table, benchmark))
     assert losses[-1] == pytest.approx(theirs.loss_curve_[-1], rel=0.1)
 
@@ -297,7 +308,8 @@ def epoch_flops(n_samples, layer_sizes):
 def bench_blas_floor(benchmark, table, dtype):
     """scikit-learn's products per batch: forward ``A[l] @ W[l]``; backward
     ``A[l].T @ D[l+1]`` (weight gradient) and ``D[l+1] @ W[l].T`` (delta), l > 0."""
-    X, _ = data(table, rows(table, benchmark))
+    X, y = data(table, rows(table, benchmark))
+    paired = ours(table, X, y, dtype)
     X = np.ascontiguousarray(X, dtype=dtype)
     layer_sizes = sizes(table)
     net = fastmlp.MLP(layer_sizes, activation="relu", init="glorot", dtype=dtype, seed=SEED)
@@ -321,7 +333,7 @@ def bench_blas_floor(benchmark, table, dtype):
 
     benchmark.group = group(table)
     benchmark.extra_info["flops"] = epochs * epoch_flops(X.shape[0], layer_sizes)
-    timed(benchmark, products, ROUNDS)
+    timed(benchmark, products, ROUNDS, ours=paired)
     rtol = 1e-4 if dtype == "float32" else 1e-10
     np.testing.assert_allclose(grads[0], np.einsum("bi,bj->ij", A[0], D[1]), rtol=rtol,
                                atol=rtol * np.abs(grads[0]).max())

@@ -20,8 +20,8 @@ from jax_peer import JaxRun, timed_jax
 import fastmlp
 
 EPOCHS, LR, ROUNDS = 1000, 0.5, 7
-#: Rounds of the JAX entry, each paired with a run of fastmlp's (jax_peer.timed_jax): more
-#: than the other entries', as the median of the rounds' ratios decides a target.
+#: Rounds of the JAX entry, each paired with a run of fastmlp's (timing.timed_pairs): more
+#: than the other entries', as the median of the rounds' ratios decides its target.
 JAX_ROUNDS = 21
 GROUP = "1 two-moons job: 2-10-1 tanh, full batch, 1000 epochs"
 
@@ -36,6 +36,12 @@ def job(dtype, X, y):
     :func:`start_network`, on a network of its own."""
     return fit_job(fastmlp.MLP([2, 10, 1], dtype=dtype), start_network().parameters, X, y,
                    epochs=EPOCHS, lr=LR)
+
+
+def ours(X, y, *dtypes):
+    """fastmlp's entries for the job in ``dtypes``, for a peer's paired rounds
+    (``timing.timed_pairs``)."""
+    return {f"bench_fastmlp[{dtype}]": job(dtype, X, y) for dtype in dtypes}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +70,7 @@ def bench_sheet_numpy(benchmark, moons, start, reference):
     benchmark.group = GROUP
     curve = timed(
         benchmark, lambda model: model.train(X, y[:, None], EPOCHS, LR), ROUNDS,
-        lambda: (NumpyMLP(start.weights, start.biases),),
+        lambda: (NumpyMLP(start.weights, start.biases),), ours(X, y, "float64", "float32"),
     )
     np.testing.assert_array_equal(curve, reference)
 
@@ -83,7 +89,8 @@ def bench_sklearn(benchmark, moons, start, reference):
         return (sklearn_from_weights(estimator, start.weights, start.biases, X, y),)
 
     benchmark.group = GROUP
-    estimator = timed(benchmark, lambda model: sklearn_fit(model, X, y), ROUNDS, prepare)
+    estimator = timed(benchmark, lambda model: sklearn_fit(model, X, y), ROUNDS, prepare,
+                      ours(X, y, "float64"))
     np.testing.assert_allclose(estimator.loss_curve_, reference, rtol=1e-9)
 
 
@@ -101,6 +108,7 @@ def bench_pytorch(benchmark, torch_threads, moons, start, reference):
         lambda model: torch_train(model, X, Y, EPOCHS, LR, X.shape[0], "bce"),
         ROUNDS,
         lambda: (torch_network(start.weights, start.biases, "tanh", torch.float64),),
+        ours(X, y, "float64"),
     )
     np.testing.assert_allclose(curve, reference, rtol=1e-9)
 
@@ -110,8 +118,8 @@ def bench_pytorch(benchmark, torch_threads, moons, start, reference):
 def bench_jax(benchmark, moons, start, reference, dtype):
     X, y = moons
     run = JaxRun("tanh", "sigmoid_bce", epochs=EPOCHS, lr=LR, dtype=dtype)
-    ours = job(dtype, X, y)
     benchmark.group = GROUP
-    _, curve = timed_jax(benchmark, run, JAX_ROUNDS, start.weights, start.biases, X, y, ours)
+    _, curve = timed_jax(benchmark, run, JAX_ROUNDS, start.weights, start.biases, X, y,
+                         ours(X, y, dtype))
     tolerance = 1e-10 if dtype == "float64" else 1e-4
     np.testing.assert_allclose(curve, reference, rtol=tolerance)

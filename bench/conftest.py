@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from baselines import torch_available
 from jax_peer import jax_available
+from timing import timed
 
 requires_torch = pytest.mark.skipif(not torch_available(), reason="PyTorch is not installed")
 requires_jax = pytest.mark.skipif(not jax_available(), reason="JAX is not installed")
@@ -47,17 +48,6 @@ def pytest_benchmark_update_machine_info(config, machine_info):
     from first_run import machine
 
     machine_info["measured_on"] = machine()
-
-
-def timed(benchmark, train, rounds, prepare=tuple):
-    """Time ``train(*prepare())`` over ``rounds`` rounds; ``prepare`` runs untimed.
-
-    One untimed call first loads or compiles whatever ``train`` needs. Returns the last
-    round's result.
-    """
-    if not benchmark.disabled:  # with timing disabled (CI), one run checks the result
-        train(*prepare())
-    return benchmark.pedantic(train, setup=lambda: (prepare(), {}), rounds=rounds, iterations=1)
 
 
 def fit_job(net, initial, X, y, **fit_settings):

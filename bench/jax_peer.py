@@ -19,10 +19,9 @@ import importlib.util
 import time
 
 import numpy as np
+from timing import timed
 
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-8
-#: Runs of fastmlp shorter than this are timed warm in the paired rounds (:func:`timed_jax`).
-WARM_BELOW = 0.2
 
 
 def jax_available():
@@ -184,18 +183,9 @@ def timed_jax(benchmark, run, rounds, weights, biases, X, Y, ours=None):
     """Time ``run`` over ``rounds`` rounds from the same start; returns the last round's result.
 
     The run is compiled first, untimed, and XLA's compile time goes to
-    ``benchmark.extra_info["compile_seconds"]``. With timing enabled, one untimed call
-    follows, as in ``conftest.timed``.
-
-    ``ours`` is fastmlp's entry for the same job, as ``(train, prepare)`` in the sense of
-    ``conftest.timed``. With timing enabled, one run of ``train(*prepare())``, timed here,
-    precedes each timed round of JAX's: the two alternate, so that both see the same load
-    on a shared machine, and ``extra_info["paired"]`` gets fastmlp's median and the median
-    of the round-by-round ratios JAX / fastmlp, which ``bench/report.py`` reads for the
-    JAX targets. Where fastmlp's run is shorter than :data:`WARM_BELOW`, each side runs
-    once untimed just before its timed run, so that both are timed warm, as in the other
-    entries' back-to-back rounds: a short run that follows other work (fastmlp's two-moons
-    fit after JAX's, or after a pause) took 5-12% longer than the same run repeated.
+    ``benchmark.extra_info["compile_seconds"]``. ``ours`` is fastmlp's entries for the same
+    job, entry name to ``(train, prepare)``: with timing enabled, JAX's rounds alternate
+    with theirs (``timing.timed_pairs``).
     """
 
     def arguments():
@@ -203,43 +193,4 @@ def timed_jax(benchmark, run, rounds, weights, biases, X, Y, ours=None):
 
     run.compile(arguments())
     benchmark.extra_info["compile_seconds"] = run.compile_seconds
-    if benchmark.disabled:
-        return benchmark.pedantic(run, setup=lambda: ((arguments(),), {}), rounds=1)
-    run(arguments())
-    ours_seconds, theirs_seconds = [], []
-    warm = False
-    if ours is not None:
-        train, prepare = ours
-        train(*prepare())  # loads or compiles what fastmlp's side needs
-        prepared = prepare()
-        began = time.perf_counter()
-        train(*prepared)
-        warm = time.perf_counter() - began < WARM_BELOW
-
-    def setup():
-        if ours is not None:
-            if warm:
-                train(*prepare())
-            prepared = prepare()
-            began = time.perf_counter()
-            train(*prepared)
-            ours_seconds.append(time.perf_counter() - began)
-            if warm:
-                run(arguments())
-        return (arguments(),), {}
-
-    def timed_run(prepared):
-        began = time.perf_counter()
-        result = run(prepared)
-        theirs_seconds.append(time.perf_counter() - began)
-        return result
-
-    result = benchmark.pedantic(timed_run, setup=setup, rounds=rounds, iterations=1)
-    if ours is not None:
-        pairs = np.array(list(zip(theirs_seconds, ours_seconds, strict=False))[:rounds])
-        benchmark.extra_info["paired"] = {
-            "fastmlp_seconds": float(np.median(pairs[:, 1])),
-            "jax_seconds": float(np.median(pairs[:, 0])),
-            "ratio": float(np.median(pairs[:, 0] / pairs[:, 1])),
-        }
-    return result
+    return timed(benchmark, run, rounds, lambda: (arguments(),), ours)

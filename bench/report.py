@@ -176,17 +176,19 @@ def target_table(groups, extra):
         peer, peer_seconds = best
         measured = peer_seconds / groups[group][own]
         shown = f"{measured:.2f}×"
-        paired = extra[(group, peer)].get("paired")
+        paired = extra[(group, peer)].get("paired", {}).get(own)
         if paired is not None:
             shown = f"{paired['ratio']:.2f}× paired ({measured:.2f}× between the entries)"
             measured = paired["ratio"]
         met = "yes" if measured >= target else "**no**"
         lines.append(f"| {group} | {own} vs {peer} | ≥ {target}× | {shown} | {met} |")
     return [
-        "A JAX entry runs fastmlp's entry for the same job before each of its rounds, so "
-        "the two alternate under the same load; \"paired\" is the median of the "
-        "round-by-round ratios, and decides the target. The ratio between the two entries' "
-        "medians, timed minutes apart, is given beside it.",
+        "Where a comparison is paired, the peer's entry ran fastmlp's entry for the same "
+        "job before each of its own rounds, so that the two alternated under the same load; "
+        "\"paired\" is the median of the round-by-round ratios, and decides the target. "
+        "The ratio between the two entries' medians, timed minutes apart, is given beside "
+        "it. Every comparison of training runs is paired; those of start-up (a whole "
+        "process per round) and of prediction (rounds of microseconds) are not.",
         "",
         *lines,
     ]
