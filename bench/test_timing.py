@@ -1,5 +1,5 @@
 """The paired rounds of ``timing.timed``, on a clock the jobs advance themselves: the order
-in which the sides run, which of them run warm, and the medians and ratios recorded."""
+in which the sides run, which runs are timed, and the medians and ratios recorded."""
 
 import pytest
 import timing
@@ -50,33 +50,21 @@ def job(name, durations, clock, log):
     return train, tuple
 
 
-def test_each_peer_round_follows_a_timed_run_of_every_fastmlp_side(clock):
+def test_each_timed_run_follows_an_untimed_run_of_its_own_job(clock):
     log = []
-    peer = job("peer", [3.0, 3.0, 6.0, 9.0], clock, log)
-    ours = {"a": job("a", [1.0, 1.0, 1.0, 2.0, 3.0], clock, log),
-            "b": job("b", [0.5], clock, log)}
+    peer = job("peer", [3.0, 6.0, 3.0, 9.0, 3.0, 9.0], clock, log)
+    ours = {"a": job("a", [0.5, 1.0, 0.5, 2.0, 0.5, 3.0], clock, log),
+            "b": job("b", [0.1], clock, log)}
     benchmark = Benchmark()
-    assert timing.timed(benchmark, peer[0], 3, peer[1], ours) == 5  # the peer's 5th run
-    # Two untimed runs each to load and to decide on warm runs (none: all >= 0.2 s),
-    # then rounds of a, b, peer.
-    assert log == ["peer"] * 2 + ["a"] * 2 + ["b"] * 2 + ["a", "b", "peer"] * 3
+    assert timing.timed(benchmark, peer[0], 3, peer[1], ours) == 6  # the peer's 6th run
+    assert log == ["a", "a", "b", "b", "peer", "peer"] * 3
     paired = benchmark.extra_info["paired"]
     assert set(paired) == {"a", "b"}
-    # a's timed runs took 1, 2, 3 s; the peer's 6, 9, 9 s: ratios 6, 4.5, 3.
+    # Only the second run of each pair is timed: a's took 1, 2, 3 s, the peer's 6, 9, 9 s,
+    # so the rounds' ratios are 6, 4.5 and 3.
     assert paired["a"] == {"fastmlp_seconds": 2.0, "peer_seconds": 9.0, "ratio": 4.5}
-    assert paired["b"] == {"fastmlp_seconds": 0.5, "peer_seconds": 9.0, "ratio": 18.0}
-
-
-def test_a_short_side_runs_once_untimed_before_each_timed_run(clock):
-    log = []
-    peer = job("peer", [0.1], clock, log)  # short: warm
-    ours = {"a": job("a", [0.1, 0.1, 0.05], clock, log)}  # short: warm
-    benchmark = Benchmark()
-    timing.timed(benchmark, peer[0], 2, peer[1], ours)
-    assert log == ["peer"] * 2 + ["a"] * 2 + ["a", "a", "peer", "peer"] * 2
-    # Only the second of each pair was timed: a's at 0.05 s, the peer's at 0.1 s.
-    assert benchmark.extra_info["paired"]["a"] == pytest.approx(
-        {"fastmlp_seconds": 0.05, "peer_seconds": 0.1, "ratio": 2.0})
+    assert paired["b"] == pytest.approx({"fastmlp_seconds": 0.1, "peer_seconds": 9.0,
+                                         "ratio": 90.0})
 
 
 def test_unpaired_and_disabled_runs_time_the_job_alone(clock):

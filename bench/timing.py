@@ -1,26 +1,28 @@
 """How the benchmarks time a job: :func:`timed`, and the paired rounds of a peer's entry.
 
 Every entry runs its job once untimed (to load or compile what it needs), then its timed
-rounds. The entries of a group run one after another, minutes apart, on a machine whose other load
-comes and goes: between two report runs at one commit, the ratio of two such medians moved
-by a third. So a peer's entry that is given fastmlp's entries for its job (``ours``, entry
-name to ``(train, prepare)``) times one run of each of them just before each of its own
-rounds. Both sides then see the same load, and the median of the round-by-round ratios,
-peer ÷ fastmlp, decides the targets (``bench/report.py``).
+rounds, back to back. The entries of a group run one after another, minutes apart, on a
+machine whose other load comes and goes: between two report runs at one commit, the ratio
+of two such medians moved by a third. So a peer's entry that is given fastmlp's entries
+for its job (``ours``, entry name to ``(train, prepare)``) times one run of each of them
+just before each of its own rounds. Both sides then see the same load, and the median of
+the round-by-round ratios, peer ÷ fastmlp, decides the targets (``bench/report.py``).
 
-A short run that follows other work is slower than the same run repeated: fastmlp's
-float32 two-moons fit took 6.77 ms right after JAX's run, 6.72 ms after an idle pause as
-long, and 6.00 ms right after another of its own fits. The other entries' rounds run back
-to back, so each side whose run is shorter than :data:`WARM_BELOW` runs once, untimed,
-just before each of its timed runs.
+In those rounds, every side runs once untimed just before each of its timed runs, so that
+a timed run follows a run of its own job, as in an entry's back-to-back rounds, and not
+the other side's. A run pays for what came before it:
+
+* the threads another library leaves spinning: right after scikit-learn's covertype fit
+  (OpenBLAS on two threads), fastmlp's took 241 ms, against 173 ms right after one of its
+  own fits and 174 ms after a half-second pause (medians of 5);
+* caches and branch predictors filled by other work: fastmlp's float32 two-moons fit took
+  6.77 ms right after JAX's run and 6.72 ms after an idle pause as long, against 6.00 ms
+  right after one of its own fits.
 """
 
 import time
 
 import numpy as np
-
-#: A side whose run is shorter than this (seconds) is timed warm in the paired rounds.
-WARM_BELOW = 0.2
 
 
 def timed(benchmark, train, rounds, prepare=tuple, ours=None):
@@ -36,58 +38,37 @@ def timed(benchmark, train, rounds, prepare=tuple, ours=None):
     return benchmark.pedantic(train, setup=lambda: (prepare(), {}), rounds=rounds, iterations=1)
 
 
-def seconds(train, prepare):
-    """Seconds taken by ``train(*prepare())``, ``prepare`` untimed, and its result."""
-    prepared = prepare()
-    began = time.perf_counter()
-    result = train(*prepared)
-    return time.perf_counter() - began, result
-
-
-class Side:
-    """One side of the paired rounds: its job, whether it runs warm, and its times."""
-
-    def __init__(self, train, prepare):
-        self.train, self.prepare = train, prepare
-        self.train(*prepare())  # loads or compiles what the job needs
-        self.warm = seconds(train, prepare)[0] < WARM_BELOW
-        self.times = []
-
-    def timed_run(self):
-        if self.warm:
-            self.train(*self.prepare())
-        took, result = seconds(self.train, self.prepare)
-        self.times.append(took)
-        return result
-
-
 def timed_pairs(benchmark, train, rounds, prepare, ours):
     """Time ``train(*prepare())`` over ``rounds`` rounds, each preceded by one timed run of
-    every job in ``ours`` (fastmlp's entry name: ``(train, prepare)``), in that order;
-    returns the last round's result. The benchmark's median is the peer's own, and
-    ``benchmark.extra_info["paired"]`` maps each of ``ours`` to fastmlp's median
-    (``fastmlp_seconds``), the peer's (``peer_seconds``) and the median of the rounds'
-    ratios peer ÷ fastmlp (``ratio``). Only for a benchmark with timing enabled.
+    every job in ``ours`` (fastmlp's entry name: ``(train, prepare)``), in that order, and
+    every timed run by an untimed run of the same job; returns the last round's result.
+
+    The benchmark's median is the peer's own, and ``benchmark.extra_info["paired"]`` maps
+    each of ``ours`` to fastmlp's median (``fastmlp_seconds``), the peer's
+    (``peer_seconds``) and the median of the rounds' ratios peer ÷ fastmlp (``ratio``).
+    Only for a benchmark with timing enabled.
     """
-    peer = Side(train, prepare)
-    sides = {name: Side(*job) for name, job in ours.items()}
+    peer_times, ours_times = [], {name: [] for name in ours}
 
     def setup():
-        for side in sides.values():
-            side.timed_run()
-        if peer.warm:
-            train(*prepare())
+        for name, (their_train, their_prepare) in ours.items():
+            their_train(*their_prepare())
+            prepared = their_prepare()
+            began = time.perf_counter()
+            their_train(*prepared)
+            ours_times[name].append(time.perf_counter() - began)
+        train(*prepare())
         return prepare(), {}
 
     def timed_train(*prepared):
         began = time.perf_counter()
         result = train(*prepared)
-        peer.times.append(time.perf_counter() - began)
+        peer_times.append(time.perf_counter() - began)
         return result
 
     result = benchmark.pedantic(timed_train, setup=setup, rounds=rounds, iterations=1)
-    benchmark.extra_info["paired"] = {name: pairing(side.times, peer.times)
-                                      for name, side in sides.items()}
+    benchmark.extra_info["paired"] = {name: pairing(times, peer_times)
+                                      for name, times in ours_times.items()}
     return result
 
 
