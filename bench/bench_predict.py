@@ -5,7 +5,9 @@ fastmlp's estimator and its ``MLP`` against scikit-learn's ``MLPClassifier`` (th
 weights, through ``to_sklearn()``), onnxruntime running fastmlp's own export
 (``to_onnx()``, in the model's dtype) and PyTorch (``torch.inference_mode``, one thread
 and two). Each call takes a C-contiguous array of the model's dtype, as a server holding
-a batch would pass it; each result is checked against fastmlp's.
+a batch would pass it; each result is checked against fastmlp's. The scikit-learn and
+onnxruntime entries, which the report's targets compare with fastmlp's, are also paired
+with fastmlp's entries, call batch by call batch (``timing.paired_calls``).
 """
 
 import warnings
@@ -14,6 +16,7 @@ import numpy as np
 import pytest
 from baselines import torch_network
 from conftest import THREAD_IDS, TORCH_THREADS, requires_torch
+from timing import paired_calls
 
 import fastmlp
 
@@ -49,6 +52,14 @@ def case(fitted, rows, dtype):
     return model, X, model.predict_proba(X)
 
 
+def ours(model, X, rows, dtype, *entries):
+    """fastmlp's ``entries`` (``bench_fastmlp``: the network, ``bench_fastmlp_estimator``)
+    predicting ``X``, for a peer's paired calls (``timing.paired_calls``)."""
+    calls = {"bench_fastmlp": lambda: model._net.predict_proba(X),
+             "bench_fastmlp_estimator": lambda: model.predict_proba(X)}
+    return {f"{entry}[{dtype}-{rows}]": calls[entry] for entry in entries}
+
+
 def check(got, want, dtype):
     scale = np.abs(want).max()
     np.testing.assert_allclose(got, want, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype] * scale)
@@ -80,6 +91,9 @@ def bench_sklearn(benchmark, fitted, rows, dtype):
     twin = model.to_sklearn()
     benchmark.group = group(rows, dtype)
     check(benchmark(twin.predict_proba, X), want, dtype)
+    if not benchmark.disabled:
+        paired_calls(benchmark, lambda: twin.predict_proba(X),
+                     ours(model, X, rows, dtype, "bench_fastmlp_estimator"))
 
 
 @pytest.mark.parametrize("rows, dtype", PARAMS, ids=IDS)
@@ -91,6 +105,9 @@ def bench_onnxruntime(benchmark, fitted, rows, dtype):
     benchmark.group = group(rows, dtype)
     _, probabilities = benchmark(session.run, None, {"X": X})
     check(probabilities, want, dtype)
+    if not benchmark.disabled:
+        paired_calls(benchmark, lambda: session.run(None, {"X": X}),
+                     ours(model, X, rows, dtype, "bench_fastmlp", "bench_fastmlp_estimator"))
 
 
 @requires_torch

@@ -187,8 +187,10 @@ def target_table(groups, extra):
         "job before each of its own rounds, so that the two alternated under the same load; "
         "\"paired\" is the median of the round-by-round ratios, and decides the target. "
         "The ratio between the two entries' medians, timed minutes apart, is given beside "
-        "it. Every comparison of training runs is paired; those of start-up (a whole "
-        "process per round) and of prediction (rounds of microseconds) are not.",
+        "it. Every comparison is paired but start-up's (a whole process per round): "
+        "training runs alternate run by run, predictions batch of calls by batch of calls, "
+        "and each side runs untimed for 0.3 s before each timed run, so that a timed run "
+        "follows its own work, not the other side's.",
         "",
         *lines,
     ]

@@ -8,9 +8,9 @@ for its job (``ours``, entry name to ``(train, prepare)``) times one run of each
 just before each of its own rounds. Both sides then see the same load, and the median of
 the round-by-round ratios, peer ÷ fastmlp, decides the targets (``bench/report.py``).
 
-In those rounds, every side runs once untimed just before each of its timed runs, so that
-a timed run follows a run of its own job, as in an entry's back-to-back rounds, and not
-the other side's. A run pays for what came before it:
+In those rounds, every side runs its job untimed for :data:`WARM_SECONDS` just before each
+of its timed runs, so that a timed run follows runs of its own job, as in an entry's
+back-to-back rounds, and not the other side's. A run pays for what came before it:
 
 * the threads another library leaves spinning: right after scikit-learn's covertype fit
   (OpenBLAS on two threads), fastmlp's took 241 ms, against 173 ms right after one of its
@@ -52,12 +52,12 @@ def timed_pairs(benchmark, train, rounds, prepare, ours):
 
     def setup():
         for name, (their_train, their_prepare) in ours.items():
-            their_train(*their_prepare())
+            warm_up(their_train, their_prepare)
             prepared = their_prepare()
             began = time.perf_counter()
             their_train(*prepared)
             ours_times[name].append(time.perf_counter() - began)
-        train(*prepare())
+        warm_up(train, prepare)
         return prepare(), {}
 
     def timed_train(*prepared):
@@ -70,6 +70,56 @@ def timed_pairs(benchmark, train, rounds, prepare, ours):
     benchmark.extra_info["paired"] = {name: pairing(times, peer_times)
                                       for name, times in ours_times.items()}
     return result
+
+
+#: Rounds of :func:`paired_calls`, and the seconds each side's timed batch of calls lasts.
+CALL_ROUNDS, CALL_SECONDS = 9, 0.1
+#: Seconds for which each side of a paired round runs its job untimed before its timed
+#: run: longer than other libraries' idle threads spin (see the module docstring).
+WARM_SECONDS = 0.3
+
+
+def warm_up(train, prepare=tuple):
+    """Run ``train(*prepare())`` untimed, again and again for :data:`WARM_SECONDS`."""
+    began = time.perf_counter()
+    train(*prepare())
+    while time.perf_counter() - began < WARM_SECONDS:
+        train(*prepare())
+
+
+def per_call(call, n):
+    """Mean seconds of ``n`` calls of ``call()``, made one after another."""
+    began = time.perf_counter()
+    for _ in range(n):
+        call()
+    return (time.perf_counter() - began) / n
+
+
+def calls_lasting(call, seconds):
+    """How many calls of ``call()`` take about ``seconds`` (at least one)."""
+    return max(1, round(seconds / per_call(call, max(1, round(0.01 / per_call(call, 1))))))
+
+
+def paired_calls(benchmark, call, ours, rounds=CALL_ROUNDS, seconds=CALL_SECONDS):
+    """Pair a peer's entry timed by ``benchmark(call)`` with fastmlp's entries ``ours``
+    (entry name: a call doing the same), for calls too short to time one per round
+    (predictions of microseconds): in each of ``rounds`` rounds, every side makes a batch
+    of calls lasting about ``seconds`` untimed, then the same batch timed, fastmlp's sides
+    first. ``benchmark.extra_info["paired"]`` gets per-call medians and the median of the
+    rounds' ratios, as :func:`timed_pairs` records them. Only with timing enabled; the
+    benchmark's own median stays that of ``benchmark(call)``.
+    """
+    sizes = {name: calls_lasting(function, seconds) for name, function in ours.items()}
+    peer_size = calls_lasting(call, seconds)
+    ours_times, peer_times = {name: [] for name in ours}, []
+    for _ in range(rounds):
+        for name, function in ours.items():
+            warm_up(function)
+            ours_times[name].append(per_call(function, sizes[name]))
+        warm_up(call)
+        peer_times.append(per_call(call, peer_size))
+    benchmark.extra_info["paired"] = {name: pairing(times, peer_times)
+                                      for name, times in ours_times.items()}
 
 
 def pairing(fastmlp_times, peer_times):
