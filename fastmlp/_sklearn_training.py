@@ -397,10 +397,11 @@ def _run_epochs(model, net, runner, epochs, shuffle, n_samples, validation, incr
             if interrupt.requested:
                 break
             if shuffle:
-                # sklearn.utils.shuffle's draw, without its per-call validation.
-                permutation = np.arange(n_samples)
-                model._random_state.shuffle(permutation)
-                runner.order[:] = runner.order[permutation]
+                # sklearn.utils.shuffle's draw, without its per-call validation: it shuffles
+                # an arange and takes the rows in that order. A shuffle's swaps do not
+                # depend on the values swapped, so shuffling the order itself gives the
+                # same permutation of it, without the arange and the copy.
+                model._random_state.shuffle(runner.order)
             _, diverged = runner.run(1, loss, model._learning_rate)
             if diverged:
                 if validation is None:
