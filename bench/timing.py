@@ -41,7 +41,8 @@ def timed(benchmark, train, rounds, prepare=tuple, ours=None):
 def timed_pairs(benchmark, train, rounds, prepare, ours):
     """Time ``train(*prepare())`` over ``rounds`` rounds, each preceded by one timed run of
     every job in ``ours`` (fastmlp's entry name: ``(train, prepare)``), in that order, and
-    every timed run by an untimed run of the same job; returns the last round's result.
+    every timed run by untimed runs of the same job (:func:`warm_up`); returns the last
+    round's result.
 
     The benchmark's median is the peer's own, and ``benchmark.extra_info["paired"]`` maps
     each of ``ours`` to fastmlp's median (``fastmlp_seconds``), the peer's
@@ -103,11 +104,11 @@ def calls_lasting(call, seconds):
 def paired_calls(benchmark, call, ours, rounds=CALL_ROUNDS, seconds=CALL_SECONDS):
     """Pair a peer's entry timed by ``benchmark(call)`` with fastmlp's entries ``ours``
     (entry name: a call doing the same), for calls too short to time one per round
-    (predictions of microseconds): in each of ``rounds`` rounds, every side makes a batch
-    of calls lasting about ``seconds`` untimed, then the same batch timed, fastmlp's sides
-    first. ``benchmark.extra_info["paired"]`` gets per-call medians and the median of the
-    rounds' ratios, as :func:`timed_pairs` records them. Only with timing enabled; the
-    benchmark's own median stays that of ``benchmark(call)``.
+    (predictions of microseconds): in each of ``rounds`` rounds, every side makes calls
+    untimed (:func:`warm_up`), then a timed batch of calls lasting about ``seconds``,
+    fastmlp's sides first. ``benchmark.extra_info["paired"]`` gets per-call medians and the
+    median of the rounds' ratios, as :func:`timed_pairs` records them. Only with timing
+    enabled; the benchmark's own median stays that of ``benchmark(call)``.
     """
     sizes = {name: calls_lasting(function, seconds) for name, function in ours.items()}
     peer_size = calls_lasting(call, seconds)
