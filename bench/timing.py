@@ -97,8 +97,10 @@ def per_call(call, n):
 
 
 def calls_lasting(call, seconds):
-    """How many calls of ``call()`` take about ``seconds`` (at least one)."""
-    return max(1, round(seconds / per_call(call, max(1, round(0.01 / per_call(call, 1))))))
+    """How many calls of ``call()`` take about ``seconds`` (at least one), from the mean of
+    as many calls as take about 0.01 s."""
+    probe = max(1, round(0.01 / per_call(call, 1)))
+    return max(1, round(seconds / per_call(call, probe)))
 
 
 def paired_calls(benchmark, call, ours, rounds=CALL_ROUNDS, seconds=CALL_SECONDS):
