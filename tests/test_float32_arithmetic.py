@@ -184,7 +184,7 @@ PURE_FLOAT32_KERNELS = {
     "drop deltas": (network.drop_deltas, lambda: (z(), z(), 2, F32(0.25), np.uint64(7), 1)),
     **{
         f"mathfn {name}": (getattr(mathfn, f"{name}_array"), values)
-        for name in ("exp", "tanh", "sigmoid", "log", "log1p", "softplus")
+        for name in ("exp", "tanh", "sigmoid", "log", "log1p", "log1p_unit", "softplus")
     },
     "forward": (network.forward, lambda: forward_args(dense.BLAS_MIN_WORK)),
     "forward without BLAS": (network.forward, lambda: forward_args(dense.NO_BLAS)),

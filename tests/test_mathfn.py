@@ -52,6 +52,7 @@ CASES = {
     "sigmoid": (mathfn.sigmoid_array, logistic_reference, (-800.0, 800.0)),
     "log": (mathfn.log_array, np.log, (0.0, 1e300)),
     "log1p": (mathfn.log1p_array, np.log1p, (0.0, 1e300)),
+    "log1p_unit": (mathfn.log1p_unit_array, np.log1p, (0.0, 1.0)),
     "softplus": (mathfn.softplus_array, lambda x: np.logaddexp(0.0, x), (-800.0, 800.0)),
 }
 
@@ -91,6 +92,10 @@ def test_limits_for_large_arguments_and_specials(dtype):
     logs = mathfn.log_array(np.array([0.0, -1.0, np.inf, np.nan, 1.0], dtype=dtype),
                             np.empty(5, dtype=dtype))
     np.testing.assert_array_equal(logs, [-np.inf, np.nan, np.inf, np.nan, 0.0])
+    # log1p_unit's whole domain: its ends, and NaN passed through.
+    units = mathfn.log1p_unit_array(np.array([np.nan, 0.0, 1.0], dtype=dtype),
+                                    np.empty(3, dtype=dtype))
+    np.testing.assert_array_equal(units, np.array([np.nan, 0.0, np.log(2.0)], dtype=dtype))
 
 
 def test_tanh_keeps_relative_accuracy_near_zero():

@@ -103,7 +103,7 @@ def sigmoid_bce_loss(z_tilde, y, delta, scratch):
             delta[i, j] = (one if z_tilde[i, j] >= zero else e) / (one + e) - y[i, j]
         for j in range(batch):
             z = z_tilde[i, j]
-            sample_loss[j] += max(z, zero) - y[i, j] * z + mathfn.log1p(exps[j])
+            sample_loss[j] += max(z, zero) - y[i, j] * z + mathfn.log1p_unit(exps[j])
     return _total(sample_loss, batch)
 
 
