@@ -183,6 +183,7 @@ class EpochRunner:
         self.order = np.arange(X.shape[0], dtype=np.int64)
         self.backup = np.empty_like(net.parameters)
         self.work = net.workspace(X, batch)
+        self.blas = net._blas(self.work["capacity"])  # as in the layout of _prepare
         self.optimizer = optimizer
         self.dropout = (np.empty(0, dtype=net.dtype) if dropout is None
                         else np.ascontiguousarray(dropout, dtype=net.dtype))
@@ -198,7 +199,7 @@ class EpochRunner:
         """
         if self._prepared is None:  # the same for every call of this runner
             self._prepared = self._prepare()
-        with parallel_calls(self.work["threaded"]):
+        with parallel_calls(self.work["threaded"], self.blas):
             return train.train_epochs(*self._arguments(*self._prepared, n_epochs, losses, lr))
 
     def _prepare(self):
@@ -633,7 +634,7 @@ class MLP:
                   else network.batch_loss_and_gradient)
         n_samples = X.shape[0]
         layout = self.layout(work["capacity"], check.is_sparse(X), rates.size > 0)
-        with parallel_calls(work["threaded"]):
+        with parallel_calls(work["threaded"], self._blas(work["capacity"])):
             return float(driver(
                 writable(self.parameters), layout, kernel_rows(X, self.dtype),
                 (writable(Y), writable(sample_weight)),

@@ -258,12 +258,13 @@ class Playground:
         predict = calls.address(network.predict, calls.PREDICT, net.dtype)
         compile_loop(kernel.playground_epochs, net.dtype,
                      lambda: arguments(net.placeholder_layout(), 0, 0, 0, 0))
-        layout = net.layout(max(work["capacity"], inference["capacity"]))
-
+        capacity = max(work["capacity"], inference["capacity"])
+        layout = net.layout(capacity)
+        blas = net._blas(capacity)
         weights_finite = [True]
 
         def run(first, count):
-            with parallel_calls(work["threaded"]):
+            with parallel_calls(work["threaded"], blas):
                 done, diverged, weights_finite[0] = kernel.playground_epochs(
                     *arguments(layout, driver, predict, first, count))
             return done, diverged

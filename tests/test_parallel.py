@@ -254,6 +254,50 @@ def test_blas_is_held_to_one_thread_by_kernel_calls_from_any_thread():
         assert blas_threads() == before
 
 
+def test_training_holds_blas_to_one_thread_only_when_a_product_can_reach_it(monkeypatch):
+    """A network whose products all stay below BLAS's threshold has no BLAS step, so its
+    training leaves BLAS's thread count alone (setting it costs more than a small epoch);
+    one with a product above it trains with BLAS held to one thread."""
+    import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba calls)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from fastmlp._kernels import network, train
+
+    def blas_threads():
+        return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    seen = []
+
+    class Spy:
+        """The training loop, noting BLAS's thread count when it is called."""
+
+        def __init__(self, loop):
+            self.loop = loop
+
+        def __call__(self, *args):
+            seen.append(blas_threads())
+            return self.loop(*args)
+
+        def __getattr__(self, name):
+            return getattr(self.loop, name)
+
+    monkeypatch.setattr(train, "train_epochs", Spy(train.train_epochs))
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 64))
+    y = rng.integers(0, 2, 400).astype(float)
+    with threadpool_limits(2, user_api="blas"):
+        if min(blas_threads(), default=1) < 2:
+            pytest.skip(f"BLAS cannot run two threads on this machine: {threadpool_info()}")
+        for sizes, expected in (([64, 2, 1], {2}), ([64, 512, 1], {1})):
+            net = fastmlp.MLP(sizes, seed=0)
+            steps = net.layout(net.workspace(X)["capacity"])[2]
+            assert (steps[network.BLAS_PRODUCT] != steps[network.PRODUCT]) == (expected == {1})
+            seen.clear()
+            net.fit(X, y, epochs=1, lr=0.1)
+            assert seen == [expected]
+            assert blas_threads() == {2}
+
+
 LAUNCH_SPY = """
 import json, os, sys
 from numba.np.ufunc import parallel
