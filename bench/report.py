@@ -242,13 +242,13 @@ def epoch_floor_section(groups, extra):
             f"| {format_seconds(pieces['multiply-adds'])} | {format_seconds(floor)} | "
             f"{format_seconds(epoch)} | {epoch / floor:.2f}× | {paired_cells} | "
             f"{'yes' if decided <= 1.5 else '**no**'} |")
-    return ["An epoch of workload 1 cannot take less than its tanh, its head's exp and log "
-            "and its multiply-adds at one core's matrix-product rate, each at the fastest "
-            "this machine offers (`bench/bench_epoch_floor.py`; the derivation is on the "
-            "page \"From column vectors to fast kernels\"). The first columns take each "
-            "piece's median and fastmlp's from their own entries; the paired columns "
-            "alternate the fit and the pieces round by round (medians of the rounds, and of "
-            "the round-by-round ratios), which decides the target.", "", *lines]
+    return ["An epoch of workload 1 cannot take less than its tanh, its head's `exp(-|z|)` "
+            "and `log1p` of that, and its multiply-adds at one core's matrix-product rate, "
+            "each at the fastest this machine offers (`bench/bench_epoch_floor.py`; the "
+            "derivation is on the page \"From column vectors to fast kernels\"). The first "
+            "columns take each piece's median and fastmlp's from their own entries; the "
+            "paired columns alternate the fit and the pieces round by round (medians of the "
+            "rounds, and of the round-by-round ratios), which decides the target.", "", *lines]
 
 
 def scaling_section(groups, extra, out):
