@@ -129,7 +129,9 @@ def test_kernels_compiled_without_the_runtime_return_no_array():
 
     checked = []
     for dispatcher in gc.get_objects():
-        if not (isinstance(dispatcher, CPUDispatcher)
+        # type(), not isinstance(): the latter dereferences a weak proxy among the objects,
+        # and raises once its referent is gone (left by earlier tests' compilations).
+        if not (issubclass(type(dispatcher), CPUDispatcher)
                 and dispatcher.py_func.__module__.startswith("fastmlp")
                 and dispatcher.targetoptions.get("_nrt") is False):
             continue
