@@ -44,11 +44,11 @@ Methods:
 * ``softplus(x) = log(1 + e^x) = max(x, 0) + log1p_unit(exp(-|x|))``.
 
 Every polynomial is evaluated by Estrin's scheme (:func:`_estrin`) rather than Horner's
-rule: the same multiply-adds and the powers ``x^2, x^4, ...``, in a chain of ``log2`` of the
-terms deep instead of one per term.
-The loops over them are bound by that chain's latency more than by the multiply-adds
-(measured on a Zen 3 core: tanh over 350 x 10 float64 values 6% faster, the two-moons
-job's float64 epoch 9% faster).
+rule: the same multiply-adds plus the powers ``x^2, x^4, ...``, with a chain of dependent
+operations about ``log2`` of the number of terms long instead of one per term. The loops
+over them wait on that chain more than on the multiply-adds (measured on a Zen 3 core:
+tanh over 350 x 10 float64 values 6% faster, the two-moons job's float64 epoch 9%
+faster).
 
 These functions are compiled with :func:`fastmlp._config.jit_exact`: the compensation
 steps above depend on the order of operations that ``reassoc`` would be free to change.
@@ -325,6 +325,26 @@ def _make_sigmoid(fmt):
     return impl
 
 
+def _log_reduced(fmt):
+    """Compiled ``log_reduced(f, k, lost) = k ln2 + log(1 + f) + lost`` by fdlibm's scheme,
+    for ``1 + f`` in ``[sqrt(1/2), sqrt 2]``, an integral float ``k`` and a correction
+    ``lost`` far below an ulp of the result: the common finish of :func:`log` and
+    :func:`log1p_unit`."""
+    ft = fmt.float_type
+    half, two = ft(0.5), ft(2.0)
+    ln2_hi, ln2_lo = ft(fmt.ln2_hi), ft(fmt.ln2_lo)
+    polynomial = _estrin(tuple(ft(c) for c in _LOG_COEFFICIENTS[: fmt.log_terms]))
+
+    def log_reduced(f, k, lost):
+        s = f / (two + f)
+        z = s * s
+        r = z * polynomial(z)
+        hfsq = half * f * f
+        return k * ln2_hi - ((hfsq - (s * (hfsq + r) + (k * ln2_lo + lost))) - f)
+
+    return numba.njit(**INLINE_JIT_OPTIONS)(log_reduced)
+
+
 def _make_log(fmt):
     ft, ut = fmt.float_type, fmt.uint_type
     _, small_uint_to_float = _integer_tricks(fmt)
@@ -336,10 +356,9 @@ def _make_log(fmt):
     scale_bits = fmt.subnormal_scale_bits
     subnormal_scale = ft(2.0**scale_bits)
     scale_offset = ft(scale_bits)
-    sqrt2, half, one, two, zero = ft(math.sqrt(2.0)), ft(0.5), ft(1.0), ft(2.0), ft(0.0)
-    ln2_hi, ln2_lo = ft(fmt.ln2_hi), ft(fmt.ln2_lo)
+    sqrt2, half, one, zero = ft(math.sqrt(2.0)), ft(0.5), ft(1.0), ft(0.0)
     inf, nan = ft(np.inf), ft(np.nan)
-    polynomial = _estrin(tuple(ft(c) for c in _LOG_COEFFICIENTS[: fmt.log_terms]))
+    log_reduced = _log_reduced(fmt)
 
     def impl(x):
         is_subnormal = x < smallest_normal
@@ -350,12 +369,7 @@ def _make_log(fmt):
         above = m > sqrt2
         m = m * half if above else m
         k = k + one if above else k
-        f = m - one
-        s = f / (two + f)
-        z = s * s
-        r = z * polynomial(z)
-        hfsq = half * f * f
-        result = k * ln2_hi - ((hfsq - (s * (hfsq + r) + k * ln2_lo)) - f)
+        result = log_reduced(m - one, k, zero)
         result = -inf if x == zero else result
         result = nan if x < zero else result
         unchanged = opaque(x)  # evaluated unconditionally: see opaque
@@ -376,9 +390,8 @@ def _make_log1p(fmt):
 
 def _make_log1p_unit(fmt):
     ft = fmt.float_type
-    sqrt2, half, one, two, zero = ft(math.sqrt(2.0)), ft(0.5), ft(1.0), ft(2.0), ft(0.0)
-    ln2_hi, ln2_lo = ft(fmt.ln2_hi), ft(fmt.ln2_lo)
-    polynomial = _estrin(tuple(ft(c) for c in _LOG_COEFFICIENTS[: fmt.log_terms]))
+    sqrt2, half, one, zero = ft(math.sqrt(2.0)), ft(0.5), ft(1.0), ft(0.0)
+    log_reduced = _log_reduced(fmt)
 
     def impl(x):
         w = one + x
@@ -388,11 +401,7 @@ def _make_log1p_unit(fmt):
         # What rounding w lost, over w = 2 (1 + f): 1 / (1 + f) to three terms is within
         # 3% for f in [1/sqrt 2 - 1, 0], on a term below half an ulp of the result.
         lost = (x - (w - one)) * half * ((one - f) + f * f) if above else zero
-        s = f / (two + f)
-        z = s * s
-        r = z * polynomial(z)
-        hfsq = half * f * f
-        return k * ln2_hi - ((hfsq - (s * (hfsq + r) + (k * ln2_lo + lost))) - f)
+        return log_reduced(f, k, lost)
 
     return impl
 
