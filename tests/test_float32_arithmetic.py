@@ -113,7 +113,7 @@ def backward_args(blas_min_work):
     theta, w_offsets, a_offsets, acts = layout()
     return (theta, np.zeros_like(theta), network_layout(w_offsets), a_offsets, acts,
             acts.copy(), CAPACITY, blas_min_work, (z((CAPACITY, 3)), *NO_CSR),
-            np.empty(0, np.int64), 0, DROPOUT, 3)
+            np.empty(0, np.int64), 0, DROPOUT, 3, False, z((CAPACITY, 3)))
 
 
 def predict_args():
@@ -163,6 +163,8 @@ PURE_FLOAT32_KERNELS = {
         for form, kernel in (("", dense.weight_gradient),
                              (" in BLAS", dense.blas_weight_gradient))
     },
+    "weight gradient on rows in BLAS": (dense.blas_rows_weight_gradient,
+                                        lambda: (z((3, 8)), z((8, 4)), z((3, 4)), z((3,)))),
     **{
         f"backpropagate{form}": (kernel, lambda: (z((3, 4)), z((3, 8)), z()))
         for form, kernel in (("", dense.backpropagate), (" in BLAS", dense.blas_backpropagate))

@@ -207,6 +207,41 @@ def test_gradients_match_reference_at_either_training_threshold(threshold, monke
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-13)
 
 
+# n_samples, batch_size, shuffle: a 40-64-3 network's first product reaches BLAS in every
+# group (64 x 40 x m >= BLAS_MIN_WORK for m >= 26). Batches of 100 are split in two groups
+# (threads) of 50, the last batch of 30 is one group; shuffled, the rows are gathered
+# sample-major, else read where they are in X; the full batch of 90 is gathered once.
+FIRST_LAYER_RUNS = {"in-order": (330, 100, False), "shuffled": (330, 100, True),
+                    "full-batch": (90, 90, False)}
+
+
+@pytest.mark.parametrize("run", FIRST_LAYER_RUNS)
+def test_training_reads_rows_for_a_first_product_in_blas(run, monkeypatch, rng):
+    """Training whose first product goes to BLAS reads the input rows sample-major
+    (ROWS_PRODUCT, ROWS_WEIGHT_GRADIENT): it ends where the same run in the loops ends."""
+    n_samples, batch_size, shuffle = FIRST_LAYER_RUNS[run]
+    head = ("cross_entropy", "softmax")
+    start, X, Y = make_problem([40, 64, 3], "relu", head, "float64", rng, n_samples=n_samples)
+    assert 64 * 40 * 26 >= dense.BLAS_MIN_WORK > 64 * 40 * 25
+    settings = dict(epochs=3, lr=0.05, batch_size=batch_size, shuffle=shuffle)
+
+    def trained():
+        net = fastmlp.MLP([40, 64, 3], activation="relu", dtype="float64", seed=4)
+        net.parameters[...] = start.parameters
+        return net, net.fit(X, Y, **settings).parameters
+
+    in_blas, result = trained()
+    steps = in_blas.layout(batch_size)[2]
+    assert steps[network.ROWS_PRODUCT] != 0 and steps[network.ROWS_WEIGHT_GRADIENT] != 0
+    assert in_blas.layout(batch_size, training=False)[2][network.ROWS_WEIGHT_GRADIENT] == 0
+    monkeypatch.setattr(dense, "training_blas_min_work", lambda: dense.NO_BLAS)
+    in_loops, expected = trained()
+    loops_steps = in_loops.layout(batch_size)[2]
+    assert loops_steps[network.ROWS_PRODUCT] == loops_steps[network.ROWS_WEIGHT_GRADIENT] == 0
+    np.testing.assert_allclose(result, expected, rtol=1e-10, atol=1e-12)
+    assert not np.array_equal(result, start.parameters)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("head", HEADS, ids=lambda h: f"{h[1]}+{h[0]}")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -237,6 +272,20 @@ def test_rows_product_matches_matrix_product(shape, dtype, rng):
     dense.blas_rows_forward(*(a.astype(dtype) for a in (W, b, rows)), z_out)
     np.testing.assert_allclose(z_out, W @ rows.T + b[:, None], rtol=RTOL[dtype] * 10,
                                atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(3, 2, 5), (64, 40, 30), (5, 12, 1)],
+                         ids=["small", "large", "one-sample"])
+def test_rows_weight_gradient_matches_matrix_product(shape, dtype, rng):
+    """The first layer's BLAS weight gradient on sample-major rows (training's)."""
+    fan_out, fan_in, batch = shape
+    delta, rows = rng.normal(size=(fan_out, batch)), rng.normal(size=(batch, fan_in))
+    dW, db = np.empty((fan_out, fan_in), dtype=dtype), np.empty(fan_out, dtype=dtype)
+    dense.blas_rows_weight_gradient(delta.astype(dtype), rows.astype(dtype), dW, db)
+    tol = {"rtol": RTOL[dtype] * 10, "atol": 1e-4}
+    np.testing.assert_allclose(dW, delta @ rows, **tol)
+    np.testing.assert_allclose(db, delta.sum(axis=1), **tol)
 
 
 # Small: every product runs as loops. Large: a chunk's first product reads the rows in

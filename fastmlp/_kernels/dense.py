@@ -137,9 +137,10 @@ def blas_rows_forward(W, b, rows, z_tilde_out):
     """:func:`blas_affine_forward` on input rows as they come, sample-major:
     ``z_tilde_out = W @ rows.T + b[:, None]``, ``rows`` of shape ``(batch, fan_in)``.
 
-    BLAS reads ``rows.T`` in place (a transposed operand is a flag to it), so inference
-    never copies the input into the feature-major layout: that copy took about a sixth
-    of a 1,024-row chunk's time for a 40-128-64-5 network.
+    BLAS reads ``rows.T`` in place (a transposed operand is a flag to it), so the input
+    is never copied into the feature-major layout: in inference that copy took about a
+    sixth of a 1,024-row chunk's time for a 40-128-64-5 network, and in training on
+    MNIST-shaped data (784 features, groups of 64 rows) 67 us of a group's 1.1 ms.
     """
     np.dot(W, rows.T, z_tilde_out)
     add_bias(b, z_tilde_out)
@@ -208,6 +209,16 @@ def weight_gradient(delta, z_in, dW, db):
 def blas_weight_gradient(delta, z_in, dW, db):
     """:func:`weight_gradient` with the product in BLAS."""
     np.dot(delta, z_in.T, dW)
+    bias_gradient(delta, db)
+
+
+@jit_blas
+def blas_rows_weight_gradient(delta, rows, dW, db):
+    """:func:`blas_weight_gradient` on input rows as they come, sample-major:
+    ``dW = delta @ rows`` and ``db = delta.sum(axis=1)``, ``rows`` of shape
+    ``(batch, fan_in)``: the first layer's weight gradient when its product reads the rows
+    in place (:func:`blas_rows_forward`)."""
+    np.dot(delta, rows, dW)
     bias_gradient(delta, db)
 
 

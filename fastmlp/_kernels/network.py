@@ -19,11 +19,14 @@ The kernels take a few bundles (tuples) rather than long lists of arrays:
   compiled only for the networks that use it, once, whatever loop calls it.
 * ``rows = (X, data, indices, indptr)``: the input rows. Dense rows enter row-major, ``X``
   of shape ``(n_samples, n_features)``, and are transposed part by part into ``acts[0]``
-  while they are gathered, so no transposed copy of the data set is ever made (inference
-  skips even that when the first product is BLAS's, :data:`ROWS_PRODUCT`); the CSR
-  arrays are then empty. Sparse rows enter as the arrays of a CSR matrix (``X`` is then an
-  empty placeholder): the first layer's product and weight gradient read the rows'
-  nonzeros directly, and ``acts[0]`` is never filled (its buffer may have no room for it).
+  while they are gathered, so no transposed copy of the data set is ever made. Where the
+  first layer's product goes to BLAS, even that is skipped (:data:`ROWS_PRODUCT`,
+  :data:`ROWS_WEIGHT_GRADIENT`): its product and weight gradient read the rows
+  sample-major, where they are when they follow each other in ``X``, else gathered as
+  rows into ``acts[0]``. The CSR arrays are then empty. Sparse rows enter as the arrays
+  of a CSR matrix (``X`` is then an empty placeholder): the first layer's product and
+  weight gradient read the rows' nonzeros directly, and ``acts[0]`` is never filled (its
+  buffer may have no room for it).
 * ``targets = (Y, sample_weight)``: targets ``(n_samples, n_outputs)`` and an empty array
   (every sample counts once) or one weight per row.
 * ``work = (a_offsets, acts, deltas, y_buffer, scratch, group_grads, part_grads,
@@ -77,6 +80,37 @@ def bias_view(theta, w_offsets, sizes, layer):
 
 #: Samples per block of :func:`gather_transposed`.
 _GATHER_BLOCK = 16
+
+
+@jit_inline
+def gather_rows(source, order, start, m, target):
+    """``target[j] = source[order[start + j]]`` for ``j < m`` (``target`` of shape
+    ``(m, width)``)."""
+    for j in range(m):
+        row = order[start + j]
+        for k in range(source.shape[1]):
+            target[j, k] = source[row, k]
+
+
+@jit_inline
+def batch_rows(X, order, start, m, buffer):
+    """The ``(m, width)`` sample-major view of rows ``order[start:start + m]`` of ``X``
+    (``start:start + m`` when ``order`` is empty): ``X``'s own rows when they follow each
+    other there, else a copy gathered into the front of ``buffer`` (a 1-D work buffer of
+    at least ``m * width`` elements)."""
+    width = X.shape[1]
+    first = order[start] if order.size > 0 else start
+    consecutive = True
+    if order.size > 0:
+        for j in range(1, m):
+            if order[start + j] != first + j:
+                consecutive = False
+                break
+    if consecutive:
+        return as_matrix(as_vector(X)[first * width:], m, width)
+    rows = as_matrix(buffer, m, width)
+    gather_rows(X, order, start, m, rows)
+    return rows
 
 
 @jit
@@ -206,21 +240,21 @@ def sparse_weight_gradient(delta, data, indices, indptr, order, start, m, dW, db
 
 
 # --------------------------------------------------------------------- the steps table
-#: Positions in a network's ``steps`` (:func:`network_steps`): the products as loops and
-#: in BLAS (the same kernel when no product of the network can reach BLAS), the head's
-#: loss and output (0: none), the sparse first layer and dropout (0 when not used), the
-#: work of one group of a batch (:func:`group_loss_and_gradient`, for training), the
-#: first layer's BLAS product on dense rows as they come (:func:`predict`'s, 0 when not
-#: used), the multiply-adds from which the batch drivers hand a product to BLAS
-#: (:func:`.dense.training_blas_min_work`, a number rather than an address), then hidden
-#: layer ``l``'s activation at ``FIRST_ACTIVATION + STEPS_PER_LAYER l`` (0 for a linear
-#: layer), its derivative at the next position (0 where never used: for a linear layer,
-#: and unless a product may reach BLAS or there is dropout) and the loops that
-#: backpropagate through it (:data:`.activations.STEPS`) at the one after.
+#: Positions in a network's ``steps`` (:func:`network_steps`): the products as loops and in BLAS
+#: (the same kernel when no product of the network can reach BLAS), the head's loss and output (0:
+#: none), the sparse first layer and dropout (0 when not used), the work of one group of a batch
+#: (:func:`group_loss_and_gradient`, for training), the first layer's BLAS product and (for
+#: training) weight gradient on dense rows as they come (0 when not used: sparse rows, or no product
+#: that reaches BLAS), the multiply-adds from which the batch drivers hand a product to BLAS
+#: (:func:`.dense.training_blas_min_work`, a number rather than an address), then hidden layer
+#: ``l``'s activation at ``FIRST_ACTIVATION + STEPS_PER_LAYER l`` (0 for a linear layer), its
+#: derivative at the next position (0 where never used: for a linear layer, and unless a product may
+#: reach BLAS or there is dropout) and the loops that backpropagate through it
+#: (:data:`.activations.STEPS`) at the one after.
 (PRODUCT, BLAS_PRODUCT, WEIGHT_GRADIENT, BLAS_WEIGHT_GRADIENT, BACKPROPAGATE,
  BLAS_BACKPROPAGATE, LOSS_AND_DELTA, APPLY_OUTPUT, SPARSE_PRODUCT, SPARSE_WEIGHT_GRADIENT,
- DROP_UNITS, DROP_DELTAS, GROUP_LOSS_AND_GRADIENT, ROWS_PRODUCT, TRAINING_BLAS_WORK,
- FIRST_ACTIVATION) = range(16)
+ DROP_UNITS, DROP_DELTAS, GROUP_LOSS_AND_GRADIENT, ROWS_PRODUCT, ROWS_WEIGHT_GRADIENT,
+ TRAINING_BLAS_WORK, FIRST_ACTIVATION) = range(17)
 #: Positions of each hidden layer in ``steps``: activation, derivative, backpropagation.
 STEPS_PER_LAYER = 3
 
@@ -234,13 +268,15 @@ PRODUCT_STEPS = (
 
 
 #: The steps of an option, ``(position, kind, kernel)``: compiled only for runs that use it
-#: ("rows": inference on dense rows whose first product can reach BLAS).
+#: ("rows": dense rows, in a network whose products can reach BLAS; the first layer's
+#: product and weight gradient read them sample-major when the layer's product does).
 OPTIONAL_STEPS = {
     "sparse": ((SPARSE_PRODUCT, calls.SPARSE_PRODUCT, sparse_affine_forward),
                (SPARSE_WEIGHT_GRADIENT, calls.SPARSE_WEIGHT_GRADIENT, sparse_weight_gradient)),
     "dropout": ((DROP_UNITS, calls.DROP_UNITS, drop_units),
                 (DROP_DELTAS, calls.DROP_DELTAS, drop_deltas)),
-    "rows": ((ROWS_PRODUCT, calls.PRODUCT, dense.blas_rows_forward),),
+    "rows": ((ROWS_PRODUCT, calls.PRODUCT, dense.blas_rows_forward),
+             (ROWS_WEIGHT_GRADIENT, calls.WEIGHT_GRADIENT, dense.blas_rows_weight_gradient)),
 }
 
 
@@ -333,8 +369,8 @@ def network_step_kernels(activation_codes, head_code, blas=False, sparse=False,
                 listed.append((loops_at, loops, kind))
             if blas:
                 listed.append((blas_at, in_blas, kind))
-    # Inference's first product on dense rows as they come, when it can reach BLAS.
-    rows_product = blas and not (training or sparse)
+    # The first layer on dense rows as they come, when its products can reach BLAS.
+    rows_product = blas and not sparse
     for option, used in (("sparse", sparse), ("dropout", dropout), ("rows", rows_product)):
         for position, kind, kernel in OPTIONAL_STEPS[option] if used else ():
             if training or kind in INFERENCE_KINDS:
@@ -397,7 +433,7 @@ def forward(theta, layout, a_offsets, acts, m, blas_min_work, rows, order, row_s
 
 @jit_inline
 def backward(theta, grad, layout, a_offsets, acts, deltas, m, blas_min_work, rows, order,
-             row_start, dropout, first_position):
+             row_start, dropout, first_position, rows_first, inputs):
     """Backward pass from the output delta in ``deltas[L]``; writes the gradient to ``grad``.
 
     For ``l = L-1 .. 0``: ``dW^(l) = delta^(l+1) z^(l)T``, ``db^(l) = sum_j delta^(l+1)``,
@@ -408,7 +444,9 @@ def backward(theta, grad, layout, a_offsets, acts, deltas, m, blas_min_work, row
     With dropout, ``z^(l)`` is the masked activation of the forward pass, and the mask
     (recomputed) multiplies ``delta^(l)`` too (:func:`drop_deltas`); the hidden
     activations in ``acts`` are left unmasked. For sparse rows the first layer's weight
-    gradient reads the CSR arrays as :func:`forward` does.
+    gradient reads the CSR arrays as :func:`forward` does. With ``rows_first``, it reads
+    the input rows sample-major, ``inputs`` of shape ``(m, sizes[0])``, as the first
+    product did (:func:`batch_rows`).
     """
     w_offsets, sizes, steps = layout
     _, data, indices, indptr = rows
@@ -422,6 +460,9 @@ def backward(theta, grad, layout, a_offsets, acts, deltas, m, blas_min_work, row
             calls.sparse_weight_gradient(steps[SPARSE_WEIGHT_GRADIENT],
                                          (delta, data, indices, indptr, order, row_start, m,
                                           dW, db))
+            continue
+        if layer == 0 and rows_first:
+            calls.weight_gradient(steps[ROWS_WEIGHT_GRADIENT], (delta, inputs, dW, db))
             continue
         z_in = layer_view(acts, a_offsets, sizes, layer, m)
         calls.weight_gradient(product_step(steps, WEIGHT_GRADIENT, dW.shape[0], dW.shape[1],
@@ -525,13 +566,24 @@ def group_loss_and_gradient(group, n_groups, theta, layout, rows, targets, order
         size = group_start + (part + 1) * group_size // n_parts - part_start
         target = grad if part == 0 else part_grad
         y_part = as_matrix(y_buffer, n_outputs, size)
+        # A first product in BLAS reads the rows sample-major (batch_rows), else they are
+        # gathered feature-major into acts[0], unless they are there already.
+        rows_first = (not sparse and steps[ROWS_PRODUCT] != 0
+                      and dense.reaches_blas(sizes[1], sizes[0], size, blas_min_work))
+        if rows_first:
+            inputs = batch_rows(X, order, part_start, size, acts[a_offsets[0]:])
+            calls.product(steps[ROWS_PRODUCT],
+                          (weight_view(theta, layout[0], sizes, 0),
+                           bias_view(theta, layout[0], sizes, 0), inputs,
+                           layer_view(acts, a_offsets, sizes, 1, size)))
+        else:
+            inputs = layer_view(acts, a_offsets, sizes, 0, size)
+            if not (gathered or sparse):
+                gather_transposed(X, order, part_start, size, inputs)
         if not gathered:
-            if not sparse:
-                gather_transposed(X, order, part_start, size,
-                                  layer_view(acts, a_offsets, sizes, 0, size))
             gather_transposed(Y, order, part_start, size, y_part)
         forward(theta, layout, a_offsets, acts, size, blas_min_work, rows, order, part_start,
-                dropout, part_start - start, False)
+                dropout, part_start - start, rows_first)
         output_delta = layer_view(deltas, a_offsets, sizes, n_layers, size)
         part_total = calls.loss_and_delta(
             steps[LOSS_AND_DELTA],
@@ -558,7 +610,7 @@ def group_loss_and_gradient(group, n_groups, theta, layout, rows, targets, order
             for i in range(flat_delta.size):
                 flat_delta[i] *= scale
         backward(theta, target, layout, a_offsets, acts, deltas, size, blas_min_work, rows,
-                 order, part_start, dropout, part_start - start)
+                 order, part_start, dropout, part_start - start, rows_first, inputs)
         if part > 0:
             for i in range(grad.size):
                 grad[i] += target[i]
