@@ -113,7 +113,7 @@ def backward_args(blas_min_work):
     theta, w_offsets, a_offsets, acts = layout()
     return (theta, np.zeros_like(theta), network_layout(w_offsets), a_offsets, acts,
             acts.copy(), CAPACITY, blas_min_work, (z((CAPACITY, 3)), *NO_CSR),
-            np.empty(0, np.int64), 0, DROPOUT, 3, False, z((CAPACITY, 3)))
+            np.empty(0, np.int64), 0, DROPOUT, 3, False, False)
 
 
 def predict_args():
